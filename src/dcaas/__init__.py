@@ -1,0 +1,3 @@
+"""dcaas: Data Connections as a Service."""
+
+__version__ = "0.1.0"

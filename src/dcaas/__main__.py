@@ -1,0 +1,3 @@
+from dcaas.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""API keys: prefixed bearer tokens of which only a hash is stored."""

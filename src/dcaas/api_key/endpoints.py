@@ -1,0 +1,50 @@
+"""/api/v1/api-keys: a user's own keys (all of the tenant's, for admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from dcaas.api_key.models import ApiKey
+from dcaas.api_key.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeys
+from dcaas.api_key.service import ApiKeyService
+from dcaas.deps import Body, Caller, Session, parse
+from dcaas.errors import ValidationFailed
+from dcaas.kit.http import json_body_doc
+from dcaas.kit.time import iso, utcnow
+
+router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
+
+
+def _fields(k: ApiKey) -> dict[str, Any]:
+    now = utcnow()
+    status = "revoked" if k.revoked_at else "expired" if k.expires_at and k.expires_at <= now else "active"
+    return {"id": k.id, "description": k.description, "sub": k.user_id, "tenantId": k.tenant_id,
+            "status": status, "created": iso(k.created),
+            "expiry": iso(k.expires_at) if k.expires_at else None}  # fmt: skip
+
+
+@router.get("", response_model=ApiKeys, response_model_exclude_none=True)
+async def list_keys(db: Session, caller: Caller,
+                    limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Any:  # fmt: skip
+    """API keys (never their secret part)."""
+    return ApiKeys(data=[ApiKeyOut(**_fields(k)) for k in await ApiKeyService(db, caller).list(limit)])
+
+
+@router.post("", status_code=201, response_model=ApiKeyCreated, response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ApiKeyCreate))  # fmt: skip
+async def create_key(data: Body, db: Session, caller: Caller) -> Any:
+    """A new API key for the caller; the token is in this answer only."""
+    body = parse(ApiKeyCreate, data)
+    if body.expiry is not None and (body.expiry.tzinfo is None or body.expiry <= utcnow()):
+        raise ValidationFailed("expiry must be a future RFC 3339 date-time with an offset", field="expiry")
+    issued = await ApiKeyService(db, caller).create(description=body.description, expires_at=body.expiry)
+    return ApiKeyCreated(**_fields(issued.key), token=issued.token)
+
+
+@router.delete("/{keyId}", status_code=204, response_class=Response)
+async def revoke_key(keyId: str, db: Session, caller: Caller) -> Response:  # noqa: N803
+    """Revoke a key; it stops working at once."""
+    await ApiKeyService(db, caller).revoke(keyId)
+    return Response(status_code=204)

@@ -1,0 +1,198 @@
+"""create_app(settings): wiring, lifespan, middleware and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dcaas import __version__
+from dcaas.api_key.endpoints import router as api_keys
+from dcaas.auth.tokens import JwtVerifier
+from dcaas.config import Settings
+from dcaas.connection import schemas as connection_schemas
+from dcaas.connection.endpoints import router as connections
+from dcaas.connection.legacy_endpoints import router as legacy
+from dcaas.credential import schemas as credential_schemas
+from dcaas.credential.endpoints import router as credentials
+from dcaas.datasource import schemas as datasource_schemas
+from dcaas.datasource.endpoints import router as data_sources
+from dcaas.deps import AppState
+from dcaas.errors import Code, DcaasError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, envelope
+from dcaas.kit.crypto import Envelope, LocalKeyProvider
+from dcaas.kit.db import create_engine, session_factory
+from dcaas.kit.jsonpatch import PatchOp
+from dcaas.kit.schemas import ErrorEnvelope
+from dcaas.kit.validation import validation_failed
+from dcaas.space import schemas as space_schemas
+from dcaas.space.endpoints import router as spaces
+from dcaas.api_key import schemas as api_key_schemas
+
+log = logging.getLogger("dcaas")
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+def error_response(error: DcaasError) -> JSONResponse:
+    return JSONResponse(envelope(error), status_code=error.status, headers=error.headers)
+
+
+class BodyLimit:
+    """Refuses bodies over the limit before they are read into memory (413 in the envelope)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = PayloadTooLarge(f"the request body exceeds {self.max_bytes} bytes")
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await error_response(too_large)(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await error_response(too_large)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DcaasError)
+    async def on_dcaas_error(_: Request, exc: DcaasError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(validation_failed(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:  # noqa: PLR2004
+            return error_response(MethodNotAllowed("this method is not allowed on this path"))
+        if exc.status_code == 404:  # noqa: PLR2004
+            return error_response(NotFound("no such endpoint", code=Code.HTTP_NOT_FOUND))
+        error = DcaasError(str(exc.detail), code=Code.INTERNAL, title="HTTP error")
+        error.status = exc.status_code  # type: ignore[misc]
+        return error_response(error)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(InternalError("an unexpected error occurred; it has been logged"))
+
+
+def build_state(settings: Settings) -> AppState:
+    engine = create_engine(settings.async_database_url, echo=settings.sql_echo)
+    if settings.encryption_key is not None:
+        provider = LocalKeyProvider.from_secret(settings.encryption_key.get_secret_value())
+    else:
+        provider = LocalKeyProvider.from_file(settings.key_file)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        envelope=Envelope(provider),
+        verifier=JwtVerifier(settings),
+    )
+
+
+_BODY_MODELS: list[Any] = [
+    connection_schemas.ConnectionCreate, connection_schemas.DcaasConnectionCreate,
+    connection_schemas.ConnectionUpdate, connection_schemas.ActionDeleteRequest,
+    connection_schemas.ActionUpdateRequest, connection_schemas.ActionDuplicateRequest,
+    credential_schemas.CredentialCreate, credential_schemas.ActionFilterOrphanRequest,
+    datasource_schemas.DataSourceSettingsRequest, space_schemas.SpaceCreate,
+    space_schemas.SpaceUpdate, space_schemas.AssignmentCreate, api_key_schemas.ApiKeyCreate,
+]  # fmt: skip
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(title="dcaas", version=__version__, routes=app.routes,
+                          description="Qlik-compatible data-connections API")  # fmt: skip
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for model in _BODY_MODELS:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=False)
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        schemas["PatchRequest"] = TypeAdapter(list[PatchOp]).json_schema(
+            ref_template="#/components/schemas/{model}")  # fmt: skip
+        schemas["PatchRequest"]["minItems"] = 1
+        schemas.update(schemas["PatchRequest"].pop("$defs", {}))
+        schemas["ErrorEnvelope"] = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schemas["ErrorEnvelope"].pop("$defs", {}))
+        _document_errors(doc)
+        app.openapi_schema = doc
+        return doc
+
+    return build
+
+
+def _document_errors(doc: dict[str, Any]) -> None:
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+    for path in doc["paths"].values():
+        for op in path.values():
+            op.get("requestBody", {}).pop("x-body-models", None)
+            op.pop("x-body-models", None)
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            for status in ("400", "401", "403", "404", "409", "413", "415", "429", "500", "503"):
+                responses.setdefault(status, {"description": "Error", "content": ref})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    state = build_state(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.engine.dispose()
+
+    app = FastAPI(
+        title="dcaas",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.dcaas = state
+    _install_error_handlers(app)
+    for router in (legacy, connections, data_sources, credentials, spaces, api_keys):
+        app.include_router(router)
+
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,40 @@
+"""Turns an ``Authorization`` header into a :class:`Principal`, or a 401."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dcaas.api_key import service as api_keys
+from dcaas.auth.principal import Principal
+from dcaas.auth.tokens import JwtVerifier
+from dcaas.errors import Code, Unauthorized
+from dcaas.tenant.service import ensure_tenant, ensure_user
+
+
+def bearer_token(header: str | None) -> str:
+    if not header:
+        raise Unauthorized("an Authorization: Bearer <token> header is required")
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'", code=Code.TOKEN_INVALID)
+    return token
+
+
+async def authenticate(
+    session: AsyncSession, verifier: JwtVerifier, header: str | None
+) -> Principal:
+    token = bearer_token(header)
+    if api_keys.looks_like_api_key(token):
+        return await api_keys.authenticate(session, token)
+    claims = verifier.verify(token)
+    # A trusted issuer vouches for the tenant and user: provision them on first sight.
+    tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)
+    user = await ensure_user(session, tenant, subject=claims.subject, is_admin=claims.is_admin)
+    return Principal(
+        tenant_id=tenant.id,
+        user_id=user.id,
+        subject=user.subject,
+        is_admin=user.is_admin,
+        via="jwt",
+    )

@@ -1,0 +1,111 @@
+"""JWT bearer tokens, verified against a public key, a JWKS file, or (development) HS256."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from jwt import PyJWK, PyJWKSet
+
+from dcaas.config import Settings
+from dcaas.errors import Code, Unauthorized
+
+_ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
+_ADMIN_ROLES = {"TenantAdmin", "admin", "tenant_admin"}
+
+
+@dataclass(frozen=True)
+class Claims:
+    tenant: str
+    subject: str
+    is_admin: bool
+
+
+class JwtVerifier:
+    """Verifies signature, expiry and (when configured) issuer and audience."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._public_key = _load_pem(settings.jwt_public_key)
+        self._jwks = (
+            PyJWKSet.from_json(settings.jwt_jwks_file.read_text())
+            if settings.jwt_jwks_file
+            else None
+        )
+        secret = settings.jwt_hs256_secret
+        self._hs_secret = secret.get_secret_value() if secret else None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._public_key or self._jwks or self._hs_secret)
+
+    def _key_for(self, token: str) -> tuple[Any, list[str]]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("malformed bearer token", code=Code.TOKEN_INVALID) from exc
+        alg = header.get("alg")
+        if alg == "HS256" and self._hs_secret:
+            return self._hs_secret, ["HS256"]
+        if alg not in _ASYMMETRIC:
+            raise Unauthorized("token algorithm not accepted", code=Code.TOKEN_INVALID)
+        if self._jwks is not None:
+            kid = header.get("kid")
+            matches: list[PyJWK] = [k for k in self._jwks.keys if kid is None or k.key_id == kid]
+            if not matches:
+                raise Unauthorized("token signed by an unknown key", code=Code.TOKEN_INVALID)
+            return matches[0].key, [alg]
+        if self._public_key:
+            return self._public_key, [alg]
+        raise Unauthorized("token algorithm not accepted", code=Code.TOKEN_INVALID)
+
+    def verify(self, token: str) -> Claims:
+        if not self.enabled:
+            raise Unauthorized("JWT authentication is not configured", code=Code.TOKEN_INVALID)
+        key, algorithms = self._key_for(token)
+        s = self.settings
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                issuer=s.jwt_issuer,
+                audience=s.jwt_audience,
+                options={"require": ["exp", "sub"], "verify_aud": s.jwt_audience is not None},
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("the bearer token has expired", code=Code.TOKEN_EXPIRED) from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid bearer token: {exc}", code=Code.TOKEN_INVALID) from exc
+        tenant = claims.get(s.jwt_tenant_claim)
+        subject = claims.get(s.jwt_user_claim)
+        if not isinstance(tenant, str) or not tenant or not isinstance(subject, str) or not subject:
+            raise Unauthorized(
+                f"the token lacks the {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim",
+                code=Code.TOKEN_INVALID,
+            )
+        return Claims(tenant=tenant, subject=subject, is_admin=_is_admin(claims, s.jwt_admin_claim))
+
+
+def _is_admin(claims: dict[str, Any], claim: str) -> bool:
+    value = claims.get(claim)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value in _ADMIN_ROLES
+    if isinstance(value, list):
+        return any(isinstance(v, str) and v in _ADMIN_ROLES for v in value)
+    return False
+
+
+def _load_pem(value: str | None) -> str | None:
+    if not value:
+        return None
+    if "-----BEGIN" in value:
+        return value
+    return Path(value).read_text()
+
+

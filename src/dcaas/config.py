@@ -1,0 +1,73 @@
+"""Settings, read from ``DCAAS_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
+
+
+class Settings(BaseSettings):
+    """Every operator setting. Secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="DCAAS_", extra="ignore")
+
+    env: str = Field(default="production", description="production or development")
+    data_dir: Path = Field(default=Path("./data"))
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = Field(
+        default=None, description="External base URL used in links; defaults to the request's"
+    )
+    auto_migrate: bool = True
+    bootstrap: bool = True
+    encryption_key: SecretStr | None = Field(
+        default=None, description="base64 of 32 bytes; otherwise a key file under data_dir"
+    )
+    jwt_public_key: str | None = Field(default=None, description="PEM text or a path to a PEM file")
+    jwt_jwks_file: Path | None = None
+    jwt_hs256_secret: SecretStr | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_tenant_claim: str = "tenantId"
+    jwt_user_claim: str = "sub"
+    jwt_admin_claim: str = "roles"
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        secret = self.jwt_hs256_secret
+        if secret is not None and self.env != "development":
+            value = secret.get_secret_value()
+            if value.lower() in _PLACEHOLDERS or len(value) < 32:  # noqa: PLR2004
+                msg = "DCAAS_JWT_HS256_SECRET must be at least 32 characters and not a placeholder"
+                raise ValueError(msg)
+        return self
+
+    @cached_property
+    def async_database_url(self) -> str:
+        """The SQLAlchemy URL with an async driver: aiosqlite by default, asyncpg for PostgreSQL."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'dcaas.db').resolve()}"
+        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url.removeprefix(prefix)
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / "keys.json"

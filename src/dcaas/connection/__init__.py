@@ -1,0 +1,1 @@
+"""Data connections: what to connect to (public) and a reference to how (a credential)."""

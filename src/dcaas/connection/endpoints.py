@@ -1,0 +1,182 @@
+"""/api/v1/data-connections (Qlik's current API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from dcaas.connection import presenter
+from dcaas.connection.schemas import (
+    ActionDeleteRequest,
+    ActionDuplicateRequest,
+    ActionUpdateRequest,
+    AuthUrlResponse,
+    BulkResponse,
+    ConnectionCreate,
+    ConnectionCreateResponse,
+    ConnectionGet,
+    Connections,
+    ConnectionUpdate,
+    DcaasConnectionCreate,
+)
+from dcaas.connection.bulk import bulk_update
+from dcaas.connection.service import ConnectionService, ListQuery
+from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.errors import BadRequest, Code
+from dcaas.kit.http import base_url, json_body_doc, page_links
+from dcaas.kit.paging import Cursor, Sort
+from dcaas.connection.repository import SORT_FIELDS
+
+router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
+ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
+
+
+def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
+    return ConnectionService(db, caller, state.envelope)
+
+
+async def create_any(service: ConnectionService, data: Any):  # noqa: ANN201
+    """Dispatch on the body's shape: properties (dcaas) or a connect statement."""
+    if isinstance(data, dict) and "connectionProperties" in data:
+        return await service.create_from_properties(parse(DcaasConnectionCreate, data))
+    return await service.create_from_statement(parse(ConnectionCreate, data))
+
+
+@router.get("", response_model=Connections, response_model_exclude_none=True)
+async def list_connections(
+    request: Request, db: Session, caller: Caller, state: State,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: str | None = None,
+    sort: str | None = None,
+    filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002 - Qlik's name
+    spaceId: str | None = None,  # noqa: N803
+    personal: bool = False,
+    ownedByMe: bool = False,  # noqa: N803
+    userId: str | None = None,  # noqa: N803
+    includeDisabled: bool = False,  # noqa: N803
+    caseinsensitive: bool = False,
+    dataName: str | None = None,  # noqa: N803
+    extended: bool = False,
+    owner: str | None = None,
+    noDatafiles: bool = False,  # noqa: N803
+    locale: str | None = None,
+    includeQris: bool = False,  # noqa: N803
+) -> Any:  # fmt: skip
+    """List the data connections the caller may see, one page at a time."""
+    if dataName is not None and not dataName.strip():
+        raise BadRequest("dataName must not be empty", code=Code.INVALID_QUERY, meta={"field": "dataName"})
+    order = Sort.parse(sort, SORT_FIELDS, "+qName")
+    cursor = Cursor.decode(page, order, datetime_field=order.field in ("created", "updated")) if page else None
+    query = ListQuery(limit=limit, sort=order, cursor=cursor, filter=filter, space_id=spaceId,
+                      personal=personal, owned_by_me=ownedByMe, user_id=userId,
+                      include_disabled=includeDisabled, case_insensitive=caseinsensitive)  # fmt: skip
+    result = await _service(db, caller, state).list(query)
+    base = base_url(request)
+    body = Connections(
+        data=[presenter.connection_get(v, base) for v in result.items],
+        meta={"count": result.count},  # type: ignore[arg-type]
+        links=page_links(request, result.next, result.prev),
+    )
+    if dataName and dataName != "data":
+        dumped = body.model_dump(exclude_none=True)
+        dumped[dataName] = dumped.pop("data")
+        return JSONResponse(dumped)
+    return body
+
+
+@router.post("", status_code=201, response_model=ConnectionCreateResponse | AuthUrlResponse,
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate))  # fmt: skip
+async def create_connection(request: Request, data: Body, db: Session, caller: Caller,
+                            state: State) -> Any:  # fmt: skip
+    """Create a data connection from a connect statement or from data-source properties."""
+    view = await create_any(_service(db, caller, state), data)
+    return presenter.connection_created(view, base_url(request))
+
+
+@router.post("/actions/delete", status_code=207, response_model=BulkResponse,
+             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
+async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
+    """Delete several connections; the answer has a status per connection."""
+    body = parse(ActionDeleteRequest, data)
+    results = await _service(db, caller, state).bulk_delete([c.id for c in body.connections])
+    return BulkResponse.model_validate(
+        {"data": [{"id": i, "status": s, "error": e.to_dict() if e else None} for i, s, e in results]}
+    )
+
+
+@router.post("/actions/update", status_code=207, response_model=BulkResponse,
+             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
+async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
+    """Rename, move or change the owner of several connections."""
+    body = parse(ActionUpdateRequest, data)
+    results = await bulk_update(_service(db, caller, state), body.connections)
+    return BulkResponse.model_validate(
+        {"data": [{"id": i, "status": s, "error": e.to_dict() if e else None} for i, s, e in results]}
+    )
+
+
+@router.post("/actions/duplicate", status_code=201, response_model=ConnectionCreateResponse,
+             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
+async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
+    """Copy a connection (and its embedded credentials) under a new name or into another space."""
+    body = parse(ActionDuplicateRequest, data)
+    view = await _service(db, caller, state).duplicate(
+        body.id, name=body.name, space_id=body.spaceId, username=body.qUsername, password=body.qPassword
+    )
+    return presenter.connection_created(view, base_url(request))
+
+
+@router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True)
+async def get_connection(
+    request: Request, qID: str, db: Session, caller: Caller, state: State,  # noqa: N803
+    type: ByName = None,  # noqa: A002
+    spaceId: str | None = None,  # noqa: N803
+    parseConnection: bool = False,  # noqa: N803
+    extended: bool = False,
+    credentialId: str | None = None,  # noqa: N803
+    byCredentialName: bool = False,  # noqa: N803
+    noCache: bool = False,  # noqa: N803
+) -> Any:  # fmt: skip
+    """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
+    view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
+    return presenter.connection_get(view, base_url(request), parse=parseConnection)
+
+
+@router.patch("/{qID}", status_code=204, response_class=Response,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}})  # fmt: skip
+async def patch_connection(
+    qID: str, data: Body, db: Session, caller: Caller, state: State,  # noqa: N803
+    type: ByName = None,  # noqa: A002
+    qlik_auth_code: Annotated[str | None, Header(alias="qlik-auth-code")] = None,
+) -> Response:  # fmt: skip
+    """Change a connection with JSON Patch (add, replace, remove)."""
+    await _service(db, caller, state).patch(qID, data, by_name=type is not None)
+    return Response(status_code=204)
+
+
+@router.put("/{qID}", status_code=204, response_class=Response,
+            openapi_extra=json_body_doc(ConnectionUpdate))  # fmt: skip
+async def put_connection(
+    qID: str, data: Body, db: Session, caller: Caller, state: State,  # noqa: N803
+    type: ByName = None,  # noqa: A002
+    spaceId: str | None = None,  # noqa: N803
+) -> Response:  # fmt: skip
+    """Replace a connection (connect-statement form)."""
+    body = parse(ConnectionUpdate, data)
+    await _service(db, caller, state).put(qID, body, by_name=type is not None, space_id=spaceId)
+    return Response(status_code=204)
+
+
+@router.delete("/{qID}", status_code=204, response_class=Response)
+async def delete_connection(
+    qID: str, db: Session, caller: Caller, state: State,  # noqa: N803
+    type: ByName = None,  # noqa: A002
+    spaceId: str | None = None,  # noqa: N803
+) -> Response:  # fmt: skip
+    """Delete a connection; a separated credential survives it."""
+    await _service(db, caller, state).delete(qID, by_name=type is not None, space_id=spaceId)
+    return Response(status_code=204)

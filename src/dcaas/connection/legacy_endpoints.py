@@ -1,0 +1,59 @@
+"""/api/v1/dcaas/actions/data-connections: Qlik's deprecated API, kept working as documented.
+
+Every answer carries ``Deprecation`` and a ``Link`` to its successor (RFC 9745, RFC 8288).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from dcaas.connection import presenter
+from dcaas.connection.schemas import AuthUrlResponse, CreateConnectionRes, DcaasConnectionCreate, GetConnectionResponse
+from dcaas.connection.service import ConnectionService
+from dcaas.datasource.schemas import ApiSpecResponse
+from dcaas.datasource.service import DataSourceService
+from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.kit.http import json_body_doc
+
+router = APIRouter(prefix="/api/v1/dcaas/actions/data-connections", tags=["dcaas (deprecated)"])
+DEPRECATION = "@1721606400"  # 2024-07-22, Qlik's changelog 102
+
+
+def _deprecated(response: Response, successor: str) -> None:
+    response.headers["Deprecation"] = DEPRECATION
+    response.headers["Link"] = f'<{successor}>; rel="successor-version"'
+
+
+@router.post("", status_code=201, deprecated=True,
+             response_model=CreateConnectionRes | AuthUrlResponse, response_model_exclude_none=True,
+             openapi_extra=json_body_doc(DcaasConnectionCreate))  # fmt: skip
+async def create(response: Response, data: Body, db: Session, caller: Caller, state: State) -> Any:
+    """Create a connection from data-source properties. Use POST /api/v1/data-connections."""
+    _deprecated(response, "/api/v1/data-connections")
+    body = parse(DcaasConnectionCreate, data)
+    view = await ConnectionService(db, caller, state.envelope).create_from_properties(body)
+    return presenter.dcaas_created(view)
+
+
+@router.get("/api-specs", deprecated=True, response_model=ApiSpecResponse,
+            response_model_by_alias=True)  # fmt: skip
+async def api_specs(
+    response: Response, db: Session, caller: Caller,
+    dataSourceId: Annotated[str, Query(min_length=1)],  # noqa: N803
+) -> Any:  # fmt: skip
+    """A data source's properties. Use GET /api/v1/data-sources/{id}/api-specs."""
+    _deprecated(response, f"/api/v1/data-sources/{dataSourceId}/api-specs")
+    source = await DataSourceService(db, caller).enabled(dataSourceId)
+    return ApiSpecResponse.of(source)
+
+
+@router.get("/{connectionId}", deprecated=True, response_model=GetConnectionResponse,
+            response_model_exclude_none=True)  # fmt: skip
+async def get(response: Response, connectionId: str, db: Session, caller: Caller,  # noqa: N803
+              state: State) -> Any:  # fmt: skip
+    """One connection with its properties. Use GET /api/v1/data-connections/{id}?parseConnection=true."""
+    _deprecated(response, f"/api/v1/data-connections/{connectionId}?parseConnection=true")
+    view = await ConnectionService(db, caller, state.envelope).get(connectionId)
+    return presenter.dcaas_get(view)

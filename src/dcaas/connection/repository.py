@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dcaas.connection.models import Connection
+from dcaas.kit.paging import Cursor, Sort
+from dcaas.kit.scim import FieldKind, FilterField
+
+FILTER_FIELDS: dict[str, FilterField] = {
+    "qName": FilterField(Connection.name),
+    "qType": FilterField(Connection.q_type),
+    "datasourceID": FilterField(Connection.data_source_id),
+    "created": FilterField(Connection.created, FieldKind.DATETIME),
+    "updated": FilterField(Connection.updated, FieldKind.DATETIME),
+}
+SORT_FIELDS = ("qName", "created", "updated", "_id")
+_SORT_COLUMNS = {
+    "qName": Connection.name,
+    "created": Connection.created,
+    "updated": Connection.updated,
+    "_id": Connection.id,
+}
+
+
+def sort_key(sort: Sort, *, case_insensitive: bool) -> ColumnElement[object]:
+    column: ColumnElement[object] = _SORT_COLUMNS[sort.field]  # type: ignore[assignment]
+    if sort.field == "qName" and case_insensitive:
+        column = func.lower(Connection.name)
+    return column
+
+
+class ConnectionRepository:
+    """Connections of one tenant: every query starts from ``tenant_id``."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def _scope(self) -> ColumnElement[bool]:
+        return Connection.tenant_id == self.tenant_id
+
+    async def get(self, connection_id: str) -> Connection | None:
+        return await self.session.scalar(
+            select(Connection).where(self._scope(), Connection.id == connection_id)
+        )
+
+    async def by_name(self, name: str, space_ids: Sequence[str]) -> Sequence[Connection]:
+        stmt = (
+            select(Connection)
+            .where(self._scope(), Connection.name == name, Connection.space_id.in_(space_ids))
+            .order_by(Connection.created, Connection.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def name_taken(self, space_id: str, name: str, *, exclude_id: str | None = None) -> bool:
+        stmt = select(Connection.id).where(
+            self._scope(), Connection.space_id == space_id, Connection.name == name
+        )
+        if exclude_id is not None:
+            stmt = stmt.where(Connection.id != exclude_id)
+        return (await self.session.scalar(stmt.limit(1))) is not None
+
+    async def exists_anywhere(self, connection_id: str) -> bool:
+        """Ids are global keys: a client-chosen qID must not collide with any tenant's."""
+        stmt = select(Connection.id).where(Connection.id == connection_id).limit(1)
+        return (await self.session.scalar(stmt)) is not None
+
+    async def count(self, conditions: list[ColumnElement[bool]]) -> int:
+        stmt = select(func.count()).select_from(Connection).where(self._scope(), *conditions)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def page(
+        self,
+        conditions: list[ColumnElement[bool]],
+        *,
+        sort: Sort,
+        cursor: Cursor | None,
+        limit: int,
+        case_insensitive: bool,
+    ) -> Sequence[Connection]:
+        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, in page order."""
+        key = sort_key(sort, case_insensitive=case_insensitive)
+        backwards = cursor is not None and cursor.direction == "prev"
+        descending = sort.descending != backwards
+        where = [self._scope(), *conditions]
+        if cursor is not None:
+            after = key < cursor.value if descending else key > cursor.value
+            tie = Connection.id < cursor.id if descending else Connection.id > cursor.id
+            where.append(or_(after, and_(key == cursor.value, tie)))
+        order = [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
+        stmt = select(Connection).where(*where).order_by(*order).limit(limit + 1)
+        rows = list((await self.session.scalars(stmt)).all())
+        return rows
+
+    async def add(self, connection: Connection) -> Connection:
+        self.session.add(connection)
+        await self.session.flush()
+        return connection
+
+    async def remove(self, connection: Connection) -> None:
+        await self.session.delete(connection)
+        await self.session.flush()

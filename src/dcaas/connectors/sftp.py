@@ -1,0 +1,56 @@
+"""SFTP (Qlik's ``File_FileTransferConnector``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dcaas.connectors.spec import ConnectorProperties, DataSource, FileItem, file_list, secret
+
+
+class SftpProperties(ConnectorProperties):
+    """Properties of an SFTP connection; the host key is pinned by key or fingerprint."""
+
+    host: str = Field(
+        min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.\-:\[\]]+$", description="Host name"
+    )
+    sftpPort: int = Field(default=22, ge=1, le=65535, description="Port")  # noqa: N815
+    username: str | None = secret(description="User name")
+    password: str | None = secret(description="Password (or use privateKey)")
+    privateKey: list[FileItem] | None = file_list(  # noqa: N815
+        description="Private key (PEM or OpenSSH), as [{name, value}]", is_secret=True
+    )
+    privateKeyPassphrase: str | None = secret(description="Passphrase of the private key")  # noqa: N815
+    publicKeyAlgorithm: Literal["RSA", "ECDSA", "ED25519", "DSA"] | None = Field(  # noqa: N815
+        default=None, description="Algorithm of the server's host key"
+    )
+    publicKey: str | None = Field(  # noqa: N815
+        default=None, max_length=16_384, description="The server's public host key (OpenSSH form)"
+    )
+    publicKeyFingerprint: str | None = Field(  # noqa: N815
+        default=None,
+        pattern=r"^(SHA256:[A-Za-z0-9+/]{43}=?|MD5:([0-9a-fA-F]{2}:){15}[0-9a-fA-F]{2})$",
+        description="Host key fingerprint as OpenSSH prints it (SHA256:... or MD5:aa:bb:...)",
+    )
+
+    required_credentials: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("username",),
+        ("password", "privateKey"),
+    )
+
+
+SFTP = DataSource(
+    id="File_FileTransferConnector",
+    name="SFTP",
+    provider="QvWebStorageProviderConnectorPackage.exe",
+    provider_name="Qlik Web Storage Provider Connectors",
+    properties=SftpProperties,
+    version="4.46.0",
+    capabilities=("test-connection", "browse", "preview", "file"),
+    username_property="username",
+    password_property="password",
+    qri_prefix="qri:file:sftp://",
+    qri_connection_template="{host}:{sftpPort}",
+    qri_properties=("host", "sftpPort"),
+)

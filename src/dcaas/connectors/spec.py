@@ -1,0 +1,295 @@
+"""How a data source declares its properties, and what follows from the declaration.
+
+A data source is a pydantic model of its ``connectionProperties``. A field declared with
+:func:`secret` is a credential: it is stored only in the encrypted credential record, never
+in ``qConnectStatement``, never returned, and redacted from logs. A list of
+``{name, value, encrypt}`` items (:class:`EncryptableItem`) holds per-item secrets: items
+with ``encrypt: true`` are treated like secret fields.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dcaas.errors import BadRequest, Code, ValidationFailed
+
+SECRET_MARK = "x-secret"
+MASK = "******"
+
+
+def secret(default: Any = None, *, description: str, **extra: Any) -> Any:
+    """A credential property: encrypted at rest, write-only in the API."""
+    return Field(
+        default=default,
+        description=description,
+        json_schema_extra={SECRET_MARK: True, "writeOnly": True, **extra},
+    )
+
+
+def file_list(*, description: str, is_secret: bool = False) -> Any:
+    """A ``[{name, value}]`` file property (key files, certificates)."""
+    extra: dict[str, Any] = {"format": "file"}
+    if is_secret:
+        extra |= {SECRET_MARK: True, "writeOnly": True}
+    return Field(default=None, description=description, json_schema_extra=extra)
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class FileItem(_Item):
+    """One file: its name and its content (base64 or raw text)."""
+
+    name: str = Field(min_length=1, max_length=255)
+    value: str = Field(min_length=1, max_length=1_000_000)
+
+
+class NameValue(_Item):
+    """A key/value pair such as a query parameter."""
+
+    name: str = Field(min_length=1, max_length=1024)
+    value: str = Field(default="", max_length=65_536)
+
+
+class EncryptableItem(NameValue):
+    """A key/value pair whose value is a secret when ``encrypt`` is true (e.g. a header)."""
+
+    encrypt: bool = False
+
+
+class ConnectorProperties(BaseModel):
+    """Base of every data source's ``connectionProperties``.
+
+    Values may arrive as strings or JSON types; pydantic's lax mode coerces them
+    (``"true"`` -> ``True``, ``"22"`` -> ``22``), and list properties may arrive as
+    JSON-encoded strings, as Qlik's own examples send them.
+    """
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    # Cross-connector control properties (Qlik's): not connection settings, never stored
+    # in the connect statement.
+    separateCredentials: bool = Field(  # noqa: N815 - Qlik's property names
+        default=False, description="Each user brings their own credentials"
+    )
+    credentialsName: str | None = Field(  # noqa: N815
+        default=None, max_length=256, description="Name of the credential record to create"
+    )
+    selectedCredentials: str | None = Field(  # noqa: N815
+        default=None, description="Id of an existing credential record to use"
+    )
+
+    CONTROL: ClassVar[frozenset[str]] = frozenset(
+        {"separateCredentials", "credentialsName", "selectedCredentials"}
+    )
+    # Groups of credential properties: from each group at least one must be given,
+    # unless the connection uses an existing credential (selectedCredentials).
+    required_credentials: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_lists(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if info is None or not isinstance(value, str):
+                continue
+            if "list" in str(info.annotation) and value.strip().startswith("["):
+                try:
+                    out[name] = json.loads(value)
+                except json.JSONDecodeError:
+                    continue  # left as is; validation names the property
+        return out
+
+    @model_validator(mode="after")
+    def _check_credentials(self) -> ConnectorProperties:
+        if self.selectedCredentials or self.separateCredentials:
+            return self
+        for group in self.required_credentials:
+            if not any(getattr(self, name) for name in group):
+                names = " or ".join(group)
+                raise ValueError(f"{names} is required")
+        return self
+
+    @classmethod
+    def secret_fields(cls) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(SECRET_MARK)
+        )
+
+    @classmethod
+    def encryptable_fields(cls) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if "EncryptableItem" in str(info.annotation)
+        )
+
+
+@dataclass(frozen=True)
+class SplitProperties:
+    """Validated properties split by the spec into what may be shown and what may not."""
+
+    public: dict[str, Any]
+    secrets: dict[str, Any]
+    control: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A data source in the catalog."""
+
+    id: str
+    name: str
+    provider: str
+    provider_name: str
+    properties: type[ConnectorProperties]
+    version: str = "1.0.0"
+    capabilities: tuple[str, ...] = ()
+    qri_prefix: str = ""
+    qri_connection_template: str = ""
+    qri_properties: tuple[str, ...] = field(default_factory=tuple)
+    # Where Qlik's generic qUsername / qPassword land among this source's properties.
+    username_property: str | None = None
+    password_property: str | None = None
+
+    # -- validation ---------------------------------------------------------------------
+    def validate(self, raw: Any, *, prefix: str = "connectionProperties") -> SplitProperties:
+        """Validate and coerce properties; split them into public, secret and control parts."""
+        if not isinstance(raw, dict):
+            raise ValidationFailed(f"{prefix} must be an object", field=prefix)
+        self._refuse_unknown(raw, prefix)
+        try:
+            model = self.properties.model_validate(raw)
+        except ValidationError as exc:
+            raise _validation_failed(exc, prefix, self.id) from None
+        return self.split(model)
+
+    def _refuse_unknown(self, raw: dict[str, Any], prefix: str) -> None:
+        unknown = sorted(k for k in raw if k not in self.properties.model_fields)
+        if unknown:
+            raise ValidationFailed(
+                f"unknown connection properties for data source '{self.id}': "
+                + ", ".join(unknown)
+                + f". See GET /api/v1/data-sources/{self.id}/api-specs for its properties.",
+                field=f"{prefix}.{unknown[0]}",
+                code=Code.UNKNOWN_FIELD,
+                extra={"fields": [f"{prefix}.{k}" for k in unknown]},
+            )
+
+    def split(self, model: ConnectorProperties) -> SplitProperties:
+        data = model.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+        secret_names = self.properties.secret_fields()
+        public: dict[str, Any] = {}
+        secrets: dict[str, Any] = {}
+        control: dict[str, Any] = {}
+        for name, value in data.items():
+            if name in ConnectorProperties.CONTROL:
+                control[name] = value
+            elif name in secret_names:
+                secrets[name] = value
+            elif name in self.properties.encryptable_fields():
+                public[name] = [_without_value(i) if i.get("encrypt") else i for i in value]
+                hidden = {i["name"]: i["value"] for i in value if i.get("encrypt")}
+                if hidden:
+                    secrets[name] = hidden
+            else:
+                public[name] = value
+        return SplitProperties(public=public, secrets=secrets, control=control)
+
+    def join(self, public: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
+        """The full properties (for a connector or a PATCH): public values plus secrets."""
+        full = dict(public)
+        for name, value in secrets.items():
+            if name in self.properties.encryptable_fields() and isinstance(value, dict):
+                full[name] = [
+                    {**item, "value": value.get(item["name"], item.get("value", ""))}
+                    if item.get("encrypt")
+                    else item
+                    for item in public.get(name, [])
+                ]
+            else:
+                full[name] = value
+        return full
+
+    # -- the api-spec ---------------------------------------------------------------------
+    def api_spec(self) -> dict[str, Any]:
+        """The ``connectionProperties`` JSON Schema, with ``required`` and secret markers."""
+        schema = self.properties.model_json_schema(mode="validation")
+        schema = _inline_refs(schema, schema.pop("$defs", {}))
+        _strip_titles(schema)
+        required = set(schema.get("required", []))
+        groups = self.properties.required_credentials
+        required |= {g[0] for g in groups if len(g) == 1}
+        schema["required"] = sorted(required)
+        alternatives = [g for g in groups if len(g) > 1]
+        if alternatives:
+            schema["allOf"] = [{"anyOf": [{"required": [n]} for n in g]} for g in alternatives]
+        schema["additionalProperties"] = False
+        schema["description"] = (
+            "Properties marked x-secret are credentials: stored encrypted, never returned. "
+            "Credentials are not required when selectedCredentials names an existing credential."
+        )
+        return schema
+
+
+def _without_value(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "value"}
+
+
+def _validation_failed(exc: ValidationError, prefix: str, source_id: str) -> ValidationFailed:
+    first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    path = f"{prefix}.{loc}" if loc else prefix
+    message = first["msg"].removeprefix("Value error, ")
+    return ValidationFailed(
+        f"{path}: {message} (data source '{source_id}')",
+        field=path,
+        code=Code.INVALID_PROPERTIES,
+    )
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+            rest = {k: _inline_refs(v, defs) for k, v in node.items() if k != "$ref"}
+            return {**target, **rest}
+        return {k: _inline_refs(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
+def _strip_titles(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("title", None)
+        for key, value in node.items():
+            if key != "properties":
+                _strip_titles(value)
+            elif isinstance(value, dict):
+                for prop in value.values():
+                    _strip_titles(prop)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_titles(value)
+
+
+def reject_masked(value: Any, field_name: str) -> None:
+    """A masked placeholder sent back as a new secret value is a client error, not a secret."""
+    if value == MASK:
+        raise BadRequest(
+            f"{field_name} holds the mask placeholder; send the real value or leave it out",
+            code=Code.INVALID_PROPERTIES,
+            meta={"field": field_name},
+        )

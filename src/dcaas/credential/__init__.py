@@ -1,0 +1,1 @@
+"""Credentials: the secret part of a connection, sealed with envelope encryption."""

@@ -1,0 +1,198 @@
+"""Credential records: created with connections, read and managed through /data-credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dcaas.auth.principal import Principal
+from dcaas.connectors import DataSource, get_data_source
+from dcaas.credential.models import Credential
+from dcaas.credential.repository import CredentialRepository
+from dcaas.credential.vault import open_credential, seal_into
+from dcaas.errors import BadRequest, Code, Conflict, NotFound
+from dcaas.kit.crypto import Envelope
+from dcaas.kit.ids import new_uuid
+from dcaas.kit.jsonpatch import PatchOp, apply
+from dcaas.kit.paging import Cursor, Page, Sort
+from dcaas.kit.scim import FieldKind, FilterField, filter_clause
+from dcaas.kit.time import utcnow
+
+FILTER_FIELDS: dict[str, FilterField] = {
+    "qName": FilterField(Credential.name),
+    "qType": FilterField(Credential.q_type),
+    "datasourceID": FilterField(Credential.data_source_id),
+    "created": FilterField(Credential.created, FieldKind.DATETIME),
+    "updated": FilterField(Credential.updated, FieldKind.DATETIME),
+}
+
+
+@dataclass(frozen=True)
+class CredentialView:
+    credential: Credential
+    connection_count: int
+
+
+def credential_payload(source: DataSource | None, username: str | None, password: str | None,
+                       secrets: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """Qlik's generic qUsername / qPassword, mapped onto the data source's own properties."""
+    payload = dict(secrets)
+    if username is not None:
+        payload["qUsername"] = username
+        if source and source.username_property:
+            payload[source.username_property] = username
+    if password is not None:
+        payload["qPassword"] = password
+        if source and source.password_property:
+            payload[source.password_property] = password
+    return payload
+
+
+class CredentialService:
+    def __init__(self, session: AsyncSession, principal: Principal, envelope: Envelope) -> None:
+        self.session = session
+        self.principal = principal
+        self.envelope = envelope
+        owner = None if principal.is_admin else principal.user_id
+        self.repo = CredentialRepository(session, principal.tenant_id, owner)
+
+    async def create(
+        self,
+        *,
+        data_source_id: str,
+        q_type: str,
+        payload: dict[str, Any],
+        name: str | None,
+        separated: bool,
+    ) -> Credential:
+        credential = Credential(
+            id=new_uuid(),
+            tenant_id=self.principal.tenant_id,
+            owner_id=self.principal.user_id,
+            data_source_id=data_source_id,
+            q_type=q_type,
+            separated=separated,
+        )
+        credential.name = name or credential.id
+        seal_into(self.envelope, credential, payload)
+        try:
+            async with self.session.begin_nested():
+                return await self.repo.add(credential)
+        except IntegrityError:
+            raise Conflict(
+                f"a credential named {credential.name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT
+            ) from None
+
+    def open(self, credential: Credential) -> dict[str, Any]:
+        return open_credential(self.envelope, credential)
+
+    def reseal(self, credential: Credential, payload: dict[str, Any]) -> None:
+        seal_into(self.envelope, credential, payload)
+        credential.updated = utcnow()
+
+    async def find(self, ref: str, *, by_name: bool) -> Credential:
+        credential = await (self.repo.by_name(ref) if by_name else self.repo.get(ref))
+        if credential is None:
+            raise NotFound(f"credential {ref} not found", code=Code.CREDENTIAL_NOT_FOUND)
+        return credential
+
+    async def usable(self, credential_id: str) -> Credential:
+        """An existing credential a new connection may point at (the caller's own)."""
+        credential = await self.repo.get(credential_id)
+        if credential is None:
+            raise NotFound(
+                f"credential {credential_id} not found",
+                code=Code.CREDENTIAL_NOT_FOUND,
+                meta={"field": "qCredentialsID"},
+            )
+        return credential
+
+    async def view(self, credential: Credential) -> CredentialView:
+        counts = await self.repo.connection_counts([credential.id])
+        return CredentialView(credential, counts.get(credential.id, 0))
+
+    async def get(self, ref: str, *, by_name: bool) -> CredentialView:
+        return await self.view(await self.find(ref, by_name=by_name))
+
+    async def list(
+        self, *, filter_text: str | None, sort: Sort, cursor: Cursor | None, limit: int
+    ) -> Page[CredentialView]:
+        from dcaas.kit.listing import keyset_page  # noqa: PLC0415
+
+        condition: ColumnElement[bool] | None = (
+            filter_clause(filter_text, FILTER_FIELDS) if filter_text else None
+        )
+        page = await keyset_page(self.repo, condition, sort=sort, cursor=cursor, limit=limit)
+        counts = await self.repo.connection_counts([c.id for c in page.items])
+        return Page(
+            [CredentialView(c, counts.get(c.id, 0)) for c in page.items],
+            page.next,
+            page.prev,
+            page.count,
+        )
+
+    async def patch(self, ref: str, *, by_name: bool, raw_ops: Any) -> None:
+        credential = await self.find(ref, by_name=by_name)
+        ops = PatchOp.parse_list(raw_ops)
+        payload = self.open(credential)
+        doc = {
+            "qName": credential.name,
+            "qUsername": payload.get("qUsername"),
+            "qPassword": payload.get("qPassword"),
+        }
+        for op in ops:
+            if op.tokens[0].lower() not in {"qname", "qusername", "qpassword"}:
+                raise BadRequest(
+                    f"{op.path} cannot be patched; patchable: /qName, /qUsername, /qPassword",
+                    code=Code.INVALID_PATCH,
+                    meta={"field": op.path},
+                )
+        new = apply(doc, ops)
+        await self._replace(credential, payload, new.get("qName"), new.get("qUsername"),
+                            new.get("qPassword"))  # fmt: skip
+
+    async def put(self, ref: str, *, by_name: bool, body: Any) -> None:
+        credential = await self.find(ref, by_name=by_name)
+        if body.qID and body.qID != credential.id:
+            raise BadRequest("qID does not match the credential", meta={"field": "qID"})
+        await self._replace(credential, self.open(credential), body.qName, body.qUsername,
+                            body.qPassword)  # fmt: skip
+
+    async def _replace(self, credential: Credential, payload: dict[str, Any], name: Any,
+                       username: Any, password: Any) -> None:  # fmt: skip
+        if not isinstance(name, str) or not name.strip() or len(name) > 256:  # noqa: PLR2004
+            raise BadRequest("qName must be a non-empty string of at most 256 characters",
+                             meta={"field": "qName"})  # fmt: skip
+        for field, value in (("qUsername", username), ("qPassword", password)):
+            if value is not None and not isinstance(value, str):
+                raise BadRequest(f"{field} must be a string", meta={"field": field})
+        if name != credential.name and await self.repo.by_name(name) is not None:
+            raise Conflict(f"a credential named {name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT)
+        source = get_data_source(credential.data_source_id)
+        new_payload = credential_payload(source, username, password, payload)
+        credential.name = name
+        self.reseal(credential, new_payload)
+        await self.session.flush()
+
+    async def delete(self, ref: str, *, by_name: bool) -> None:
+        credential = await self.find(ref, by_name=by_name)
+        counts = await self.repo.connection_counts([credential.id])
+        if counts.get(credential.id):
+            raise Conflict(
+                f"credential {credential.id} is used by {counts[credential.id]} connection(s); "
+                "delete them or give them other credentials first",
+                code=Code.CREDENTIAL_IN_USE,
+            )
+        await self.repo.remove(credential)
+
+    async def orphans(
+        self, *, q_type: str | None, data_source_id: str | None, separated: int | None
+    ) -> list[Credential]:
+        sep = None if separated is None else bool(separated)
+        return list(
+            await self.repo.orphans(q_type=q_type, data_source_id=data_source_id, separated=sep)
+        )

@@ -1,0 +1,35 @@
+"""Sealing and opening credential payloads: the only place plaintext secrets exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dcaas.credential.models import Credential
+from dcaas.errors import Code, InternalError
+from dcaas.kit.crypto import DecryptionError, Envelope, Sealed
+
+
+def _aad(tenant_id: str, record_id: str, kind: str) -> bytes:
+    return f"dcaas:{kind}:{tenant_id}:{record_id}".encode()
+
+
+def seal_into(envelope: Envelope, credential: Credential, payload: dict[str, Any]) -> None:
+    sealed = envelope.seal_json(payload, aad=_aad(credential.tenant_id, credential.id, "credential"))
+    credential.ciphertext = sealed.ciphertext
+    credential.wrapped_key = sealed.wrapped_key
+    credential.key_id = sealed.key_id
+
+
+def open_credential(envelope: Envelope, credential: Credential) -> dict[str, Any]:
+    sealed = Sealed(credential.ciphertext, credential.wrapped_key, credential.key_id)
+    try:
+        payload = envelope.open_json(sealed, aad=_aad(credential.tenant_id, credential.id, "credential"))
+    except DecryptionError as exc:
+        raise InternalError(
+            "credential decryption failed", code=Code.CREDENTIAL_DECRYPTION_FAILED
+        ) from exc
+    return dict(payload)
+
+
+def seal_secret(envelope: Envelope, tenant_id: str, connection_id: str, value: str) -> Sealed:
+    return envelope.seal_json(value, aad=_aad(tenant_id, connection_id, "connection-secret"))

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dcaas.connectors import DataSource
+from dcaas.kit.schemas import StrictModel
+
+
+class QriTemplate(BaseModel):
+    template: str
+    properties: list[str]
+    prefix: str | None = None
+
+
+class QriDefinition(BaseModel):
+    qriPrefix: str
+    connectionPart: QriTemplate
+    pathPart: QriTemplate
+
+
+class DataSourceNew(BaseModel):
+    dataSourceId: str
+    name: str
+    dataSourceName: str
+    provider: str
+    providerName: str
+    capabilities: list[str]
+    dataSourceType: str = "connector"
+    dataSourcePropertyName: str = "sourceType"
+    disabled: bool
+    qriDefinition: QriDefinition | None = None
+
+    @classmethod
+    def of(cls, source: DataSource, *, disabled: bool) -> DataSourceNew:
+        qri = None
+        if source.qri_prefix:
+            qri = QriDefinition(
+                qriPrefix=source.qri_prefix,
+                connectionPart=QriTemplate(template=source.qri_connection_template,
+                                           properties=list(source.qri_properties)),  # fmt: skip
+                pathPart=QriTemplate(prefix="#", template="{filePath}", properties=["filePath"]),
+            )
+        return cls(
+            dataSourceId=source.id, name=source.name, dataSourceName=source.name,
+            provider=source.provider, providerName=source.provider_name,
+            capabilities=list(source.capabilities), disabled=disabled, qriDefinition=qri,
+        )  # fmt: skip
+
+
+class DataSourcesResponse(BaseModel):
+    dataSources: list[DataSourceNew]
+    lastUpdated: str
+
+
+class ApiSpecResponse(BaseModel):
+    """Both generations of Qlik's shape: ``connectorVersion`` and ``x-qlik-connector-version``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    connectorProvider: str
+    connectorVersion: str
+    x_qlik_connector_version: str = Field(alias="x-qlik-connector-version")
+    connectionProperties: dict[str, Any]
+
+    @classmethod
+    def of(cls, source: DataSource) -> ApiSpecResponse:
+        return cls(
+            connectorProvider=source.provider,
+            connectorVersion=source.version,
+            x_qlik_connector_version=source.version,
+            connectionProperties=source.api_spec(),
+        )
+
+
+class DataSourceSettings(BaseModel):
+    disabled: bool
+
+
+class DataSourceSettingsRequest(StrictModel):
+    disabled: bool

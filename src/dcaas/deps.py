@@ -1,0 +1,84 @@
+"""Request-scoped dependencies: the unit of work, the caller, the JSON body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from dcaas.auth.principal import Principal
+from dcaas.auth.service import authenticate
+from dcaas.auth.tokens import JwtVerifier
+from dcaas.config import Settings
+from dcaas.errors import BadRequest, Code, UnsupportedMediaType
+from dcaas.kit.crypto import Envelope
+from dcaas.kit.db import transaction
+from dcaas.kit.validation import validation_failed
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    envelope: Envelope
+    verifier: JwtVerifier
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.dcaas
+    return state
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with transaction(app_state(request).sessions) as s:
+        yield s
+
+
+Session = Annotated[AsyncSession, Depends(session)]
+
+
+async def principal(request: Request, db: Session) -> Principal:
+    state = app_state(request)
+    caller = await authenticate(db, state.verifier, request.headers.get("authorization"))
+    request.state.principal = caller
+    return caller
+
+
+Caller = Annotated[Principal, Depends(principal)]
+State = Annotated[AppState, Depends(app_state)]
+
+
+async def json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type", "application/json")
+    if "json" not in content_type.lower():
+        raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
+    raw = await request.body()
+    if not raw.strip():
+        raise BadRequest("the request body is empty; send a JSON document", code=Code.INVALID_JSON,
+                         meta={"field": "body"})  # fmt: skip
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}", code=Code.INVALID_JSON,
+                         meta={"field": "body"}) from None  # fmt: skip
+
+
+Body = Annotated[Any, Depends(json_body)]
+
+
+def parse(model: type[M], data: Any) -> M:
+    """Validate a body against a model, turning pydantic's errors into our envelope."""
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", meta={"field": "body"})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(exc.errors(include_url=False, include_input=False)) from None

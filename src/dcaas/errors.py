@@ -1,0 +1,208 @@
+"""Every error dcaas answers with, and the one place they become the envelope.
+
+Exception tree::
+
+    DcaasError                      (status, code, title; detail and meta per instance)
+    ├── BadRequest          400     DCAAS-1xxx request shape, query, filter, cursor, patch
+    │   └── ValidationFailed        DCAAS-1001 with meta.field / meta.pointer
+    ├── PayloadTooLarge     413
+    ├── Unauthorized        401     DCAAS-5xxx
+    ├── Forbidden           403
+    ├── NotFound            404
+    ├── Conflict            409
+    ├── PreconditionFailed  412
+    ├── TooManyRequests     429     HTTP-429
+    ├── ServiceUnavailable  503
+    └── InternalError       500
+
+Codes are stable: clients and the SDK match on them. Add, never renumber.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Code(StrEnum):
+    """The catalog of stable error codes."""
+
+    # 1xxx: the request itself
+    VALIDATION = "DCAAS-1001"
+    UNKNOWN_FIELD = "DCAAS-1002"
+    BODY_TOO_LARGE = "DCAAS-1003"
+    INVALID_QUERY = "DCAAS-1004"
+    INVALID_FILTER = "DCAAS-1005"
+    INVALID_CURSOR = "DCAAS-1006"
+    INVALID_PATCH = "DCAAS-1007"
+    INVALID_TAGS = "DCAAS-1008"
+    INVALID_PROPERTIES = "DCAAS-1009"
+    INVALID_JSON = "DCAAS-1010"
+    UNSUPPORTED_MEDIA_TYPE = "DCAAS-1011"
+    INVALID_ID = "DCAAS-1012"
+    INVALID_CONNECT_STATEMENT = "DCAAS-1013"
+    CREDENTIALS_REQUIRED = "DCAAS-1014"
+    # 2xxx: data sources
+    DATASOURCE_DISABLED = "DCAAS-2001"
+    DATASOURCE_NOT_FOUND = "DCAAS-2002"
+    # 3xxx: data connections
+    CONNECTION_NOT_FOUND = "DCAAS-3001"
+    CONNECTION_NAME_CONFLICT = "DCAAS-3002"
+    CONNECTION_ID_CONFLICT = "DCAAS-3003"
+    # 4xxx: credentials
+    CREDENTIAL_NOT_FOUND = "DCAAS-4001"
+    CREDENTIAL_NAME_CONFLICT = "DCAAS-4002"
+    CREDENTIAL_DECRYPTION_FAILED = "DCAAS-4003"
+    CREDENTIAL_IN_USE = "DCAAS-4004"
+    # 5xxx: identity and access
+    UNAUTHENTICATED = "DCAAS-5001"
+    TOKEN_INVALID = "DCAAS-5002"
+    TOKEN_EXPIRED = "DCAAS-5003"
+    TOKEN_REVOKED = "DCAAS-5004"
+    FORBIDDEN = "DCAAS-5005"
+    SPACE_NOT_FOUND = "DCAAS-5006"
+    USER_NOT_FOUND = "DCAAS-5007"
+    API_KEY_NOT_FOUND = "DCAAS-5008"
+    SPACE_NAME_CONFLICT = "DCAAS-5009"
+    ASSIGNMENT_NOT_FOUND = "DCAAS-5010"
+    ADMIN_REQUIRED = "DCAAS-5011"
+    SPACE_NOT_EMPTY = "DCAAS-5012"
+    ASSIGNMENT_CONFLICT = "DCAAS-5013"
+    PRECONDITION_FAILED = "DCAAS-1015"
+    # 9xxx: the service
+    INTERNAL = "DCAAS-9001"
+    UNAVAILABLE = "DCAAS-9002"
+    # generic HTTP-level answers (routing, rate limits)
+    HTTP_NOT_FOUND = "HTTP-404"
+    HTTP_METHOD_NOT_ALLOWED = "HTTP-405"
+    HTTP_TOO_MANY_REQUESTS = "HTTP-429"
+
+
+class DcaasError(Exception):
+    """Base of every error answered to a client; rendered by :func:`envelope`."""
+
+    status: ClassVar[int] = 500
+    default_code: ClassVar[Code] = Code.INTERNAL
+    default_title: ClassVar[str] = "Internal error."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: Code | None = None,
+        title: str | None = None,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.code = code or self.default_code
+        self.title = title or self.default_title
+        self.detail = detail or self.title
+        self.meta = meta or {}
+        self.headers = headers or {}
+        super().__init__(f"{self.code}: {self.detail}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": str(self.code),
+            "title": self.title,
+            "detail": self.detail,
+            "status": self.status,
+            "meta": self.meta,
+        }
+
+
+class BadRequest(DcaasError):
+    status = 400
+    default_code = Code.VALIDATION
+    default_title = "Bad or invalid request."
+
+
+class ValidationFailed(BadRequest):
+    """A field failed validation; ``meta.field`` names it and ``meta.pointer`` locates it."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str,
+        code: Code = Code.VALIDATION,
+        title: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        pointer = "/" + field.replace(".", "/") if field else ""
+        meta: dict[str, Any] = {"field": field, "pointer": pointer, **(extra or {})}
+        super().__init__(detail, code=code, title=title, meta=meta)
+
+
+class PayloadTooLarge(DcaasError):
+    status = 413
+    default_code = Code.BODY_TOO_LARGE
+    default_title = "Request body too large."
+
+
+class UnsupportedMediaType(DcaasError):
+    status = 415
+    default_code = Code.UNSUPPORTED_MEDIA_TYPE
+    default_title = "Unsupported media type."
+
+
+class Unauthorized(DcaasError):
+    status = 401
+    default_code = Code.UNAUTHENTICATED
+    default_title = "Unauthorized."
+
+    def __init__(self, detail: str | None = None, *, code: Code | None = None) -> None:
+        super().__init__(detail, code=code, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(DcaasError):
+    status = 403
+    default_code = Code.FORBIDDEN
+    default_title = "Access forbidden."
+
+
+class NotFound(DcaasError):
+    status = 404
+    default_code = Code.HTTP_NOT_FOUND
+    default_title = "Not found."
+
+
+class MethodNotAllowed(DcaasError):
+    status = 405
+    default_code = Code.HTTP_METHOD_NOT_ALLOWED
+    default_title = "Method not allowed."
+
+
+class Conflict(DcaasError):
+    status = 409
+    default_code = Code.CONNECTION_NAME_CONFLICT
+    default_title = "Conflict."
+
+
+class PreconditionFailed(DcaasError):
+    status = 412
+    default_code = Code.VALIDATION
+    default_title = "Precondition failed."
+
+
+class TooManyRequests(DcaasError):
+    status = 429
+    default_code = Code.HTTP_TOO_MANY_REQUESTS
+    default_title = "API rate limit reached."
+
+
+class ServiceUnavailable(DcaasError):
+    status = 503
+    default_code = Code.UNAVAILABLE
+    default_title = "Service unavailable."
+
+
+class InternalError(DcaasError):
+    status = 500
+    default_code = Code.INTERNAL
+    default_title = "Internal error."
+
+
+def envelope(*errors: DcaasError) -> dict[str, Any]:
+    """The one renderer: ``{"errors": [{code, title, detail, status, meta}]}``."""
+    return {"errors": [e.to_dict() for e in errors]}

@@ -1,0 +1,1 @@
+"""Domain-free building blocks: database, crypto, paging, filtering, time."""

@@ -1,0 +1,59 @@
+"""Small HTTP helpers shared by endpoints: base URLs, page links, OpenAPI bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+
+from dcaas.kit.paging import Cursor
+from dcaas.kit.schemas import Href, TopLevelLinks
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": None, "description": text}
+    for status, text in {
+        400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+        409: "Conflict", 413: "Body too large", 415: "Unsupported media type",
+    }.items()
+}  # fmt: skip
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.dcaas.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def page_links(request: Request, nxt: Cursor | None, prev: Cursor | None) -> TopLevelLinks:
+    url = base_url(request) + request.url.path
+
+    def href(cursor: Cursor | None) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+        if cursor is not None:
+            params.append(("page", cursor.encode()))
+        from urllib.parse import urlencode  # noqa: PLC0415
+
+        query = urlencode(params)
+        return f"{url}?{query}" if query else url
+
+    return TopLevelLinks(
+        self=Href(href=href(None) if "page" not in request.query_params else str(_self(request))),
+        next=Href(href=href(nxt)) if nxt else None,
+        prev=Href(href=href(prev)) if prev else None,
+    )
+
+
+def _self(request: Request) -> str:
+    query = request.url.query
+    path = base_url(request) + request.url.path
+    return f"{path}?{query}" if query else path
+
+
+def json_body_doc(*models: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a JSON body that the endpoint parses itself."""
+    refs = [{"$ref": f"#/components/schemas/{m.__name__}"} for m in models]
+    schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        "x-body-models": [m.__name__ for m in models],
+    }

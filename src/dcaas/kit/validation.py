@@ -1,0 +1,38 @@
+"""Pydantic and FastAPI validation errors, mapped to the envelope without leaking internals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dcaas.errors import Code, ValidationFailed
+
+_LOCATION_ROOTS = {"body", "query", "path", "header"}
+
+
+def validation_failed(errors: Sequence[Any]) -> ValidationFailed:
+    """The first error, naming its field; unknown members get their own code."""
+    unknown = [e for e in errors if e.get("type") == "extra_forbidden"]
+    if unknown:
+        fields = [_field(e["loc"]) for e in unknown]
+        return ValidationFailed(
+            "unknown field(s): " + ", ".join(fields),
+            field=fields[0],
+            code=Code.UNKNOWN_FIELD,
+            extra={"fields": fields},
+        )
+    first = errors[0]
+    field = _field(first.get("loc", ()))
+    code = Code.INVALID_TAGS if field.split(".")[0] == "tags" else Code.VALIDATION
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    where = "query parameter" if first.get("loc", ("",))[0] == "query" else "field"
+    if first.get("loc", ("",))[0] in ("query", "path", "header"):
+        code = Code.INVALID_QUERY
+    return ValidationFailed(f"{where} {field}: {message}", field=field, code=code)
+
+
+def _field(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOCATION_ROOTS:
+        parts = parts[1:]
+    return ".".join(parts) or "body"

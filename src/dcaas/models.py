@@ -1,0 +1,21 @@
+"""Every table, imported in one place for Alembic and for ``create_all`` in tests."""
+
+from dcaas.api_key.models import ApiKey
+from dcaas.connection.models import Connection
+from dcaas.credential.models import Credential
+from dcaas.datasource.models import DataSourceSetting
+from dcaas.kit.db import Base
+from dcaas.space.models import Space, SpaceMember
+from dcaas.tenant.models import Tenant, User
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Connection",
+    "Credential",
+    "DataSourceSetting",
+    "Space",
+    "SpaceMember",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Spaces: a personal space per user, and shared spaces with member roles."""

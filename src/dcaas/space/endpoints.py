@@ -1,0 +1,100 @@
+"""/api/v1/spaces and their assignments, in Qlik's shapes (a subset)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from dcaas.deps import Body, Caller, Session, parse
+from dcaas.errors import Code, NotFound
+from dcaas.kit.http import json_body_doc
+from dcaas.kit.time import iso
+from dcaas.space.models import Space, SpaceMember
+from dcaas.space.schemas import (
+    AssignmentCreate,
+    AssignmentOut,
+    Assignments,
+    SpaceCreate,
+    SpaceOut,
+    Spaces,
+    SpaceUpdate,
+)
+from dcaas.space.service import SpaceService
+from dcaas.tenant.repository import UserRepository
+
+router = APIRouter(prefix="/api/v1/spaces", tags=["spaces"])
+
+
+def _space(s: Space) -> SpaceOut:
+    return SpaceOut(id=s.id, type=s.type, name=s.name, description=s.description,
+                    ownerId=s.owner_id, tenantId=s.tenant_id, createdAt=iso(s.created),
+                    updatedAt=iso(s.updated))  # fmt: skip
+
+
+def _assignment(m: SpaceMember) -> AssignmentOut:
+    return AssignmentOut(id=m.id, assigneeId=m.user_id, roles=list(m.roles), spaceId=m.space_id,
+                         tenantId=m.tenant_id, createdAt=iso(m.created))  # fmt: skip
+
+
+@router.get("", response_model=Spaces)
+async def list_spaces(db: Session, caller: Caller,
+                      limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Any:  # fmt: skip
+    """The caller's personal space and the shared spaces they belong to (all, for admins)."""
+    return Spaces(data=[_space(s) for s in await SpaceService(db, caller).list(limit)])
+
+
+@router.post("", status_code=201, response_model=SpaceOut, openapi_extra=json_body_doc(SpaceCreate))
+async def create_space(data: Body, db: Session, caller: Caller) -> Any:
+    """Create a shared space; the caller owns it."""
+    body = parse(SpaceCreate, data)
+    space = await SpaceService(db, caller).create(name=body.name, type_=body.type,
+                                                  description=body.description)  # fmt: skip
+    return _space(space)
+
+
+@router.get("/{spaceId}", response_model=SpaceOut)
+async def get_space(spaceId: str, db: Session, caller: Caller) -> Any:  # noqa: N803
+    """One space the caller may see."""
+    return _space(await SpaceService(db, caller).get(spaceId))
+
+
+@router.patch("/{spaceId}", response_model=SpaceOut, openapi_extra=json_body_doc(SpaceUpdate))
+async def update_space(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:  # noqa: N803
+    """Rename a shared space or change its description."""
+    body = parse(SpaceUpdate, data)
+    space = await SpaceService(db, caller).update(spaceId, name=body.name, description=body.description)
+    return _space(space)
+
+
+@router.delete("/{spaceId}", status_code=204, response_class=Response)
+async def delete_space(spaceId: str, db: Session, caller: Caller) -> Response:  # noqa: N803
+    """Delete an empty shared space."""
+    await SpaceService(db, caller).delete(spaceId)
+    return Response(status_code=204)
+
+
+@router.get("/{spaceId}/assignments", response_model=Assignments)
+async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:  # noqa: N803
+    """Members of a space and their roles."""
+    return Assignments(data=[_assignment(m) for m in await SpaceService(db, caller).assignments(spaceId)])
+
+
+@router.post("/{spaceId}/assignments", status_code=201, response_model=AssignmentOut,
+             openapi_extra=json_body_doc(AssignmentCreate))  # fmt: skip
+async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:  # noqa: N803
+    """Give a user roles in a shared space (producer, facilitator: manage; consumer: use)."""
+    body = parse(AssignmentCreate, data)
+    user = await UserRepository(db, caller.tenant_id).get(body.assigneeId)
+    if user is None:
+        raise NotFound(f"user {body.assigneeId} not found", code=Code.USER_NOT_FOUND,
+                       meta={"field": "assigneeId"})  # fmt: skip
+    member = await SpaceService(db, caller).assign(spaceId, user=user, roles=[str(r) for r in body.roles])
+    return _assignment(member)
+
+
+@router.delete("/{spaceId}/assignments/{assignmentId}", status_code=204, response_class=Response)
+async def unassign(spaceId: str, assignmentId: str, db: Session, caller: Caller) -> Response:  # noqa: N803
+    """Remove a user's roles from a space."""
+    await SpaceService(db, caller).unassign(spaceId, assignmentId)
+    return Response(status_code=204)

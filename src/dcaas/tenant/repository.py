@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dcaas.tenant.models import Tenant, User
+
+
+class TenantRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        return await self.session.get(Tenant, tenant_id)
+
+    async def by_name(self, name: str) -> Tenant | None:
+        return await self.session.scalar(select(Tenant).where(Tenant.name == name))
+
+    async def count(self) -> int:
+        return len((await self.session.scalars(select(Tenant.id).limit(1))).all())
+
+    async def add(self, tenant: Tenant) -> Tenant:
+        self.session.add(tenant)
+        await self.session.flush()
+        return tenant
+
+
+class UserRepository:
+    """Users of one tenant."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    async def get(self, user_id: str) -> User | None:
+        return await self.session.scalar(
+            select(User).where(User.tenant_id == self.tenant_id, User.id == user_id)
+        )
+
+    async def by_subject(self, subject: str) -> User | None:
+        return await self.session.scalar(
+            select(User).where(User.tenant_id == self.tenant_id, User.subject == subject)
+        )
+
+    async def add(self, user: User) -> User:
+        self.session.add(user)
+        await self.session.flush()
+        return user

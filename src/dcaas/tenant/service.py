@@ -1,0 +1,52 @@
+"""Provisioning: tenants and users appear on first use (bootstrap, CLI, a trusted JWT)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dcaas.space.service import ensure_personal_space
+from dcaas.tenant.models import Tenant, User
+from dcaas.tenant.repository import TenantRepository, UserRepository
+
+
+async def ensure_tenant(session: AsyncSession, *, tenant_id: str | None, name: str) -> Tenant:
+    """The tenant with this id (or, without an id, this name), created when missing."""
+    repo = TenantRepository(session)
+    found = await (repo.get(tenant_id) if tenant_id else repo.by_name(name))
+    if found is not None:
+        return found
+    tenant = Tenant(name=name) if tenant_id is None else Tenant(id=tenant_id, name=name)
+    try:
+        async with session.begin_nested():
+            return await repo.add(tenant)
+    except IntegrityError:
+        # Another request provisioned it first: use theirs.
+        again = await (repo.get(tenant_id) if tenant_id else repo.by_name(name))
+        if again is None:
+            raise
+        return again
+
+
+async def ensure_user(
+    session: AsyncSession, tenant: Tenant, *, subject: str, is_admin: bool | None = None
+) -> User:
+    """The user with this subject, created with a personal space when missing.
+
+    ``is_admin`` None leaves an existing user's role as it is.
+    """
+    repo = UserRepository(session, tenant.id)
+    user = await repo.by_subject(subject)
+    if user is None:
+        try:
+            async with session.begin_nested():
+                user = await repo.add(User(tenant_id=tenant.id, subject=subject, is_admin=bool(is_admin)))
+                await ensure_personal_space(session, user)
+        except IntegrityError:
+            user = await repo.by_subject(subject)
+            if user is None:
+                raise
+    elif is_admin is not None and user.is_admin != is_admin:
+        user.is_admin = is_admin
+        await session.flush()
+    return user
