@@ -16,6 +16,8 @@ async def ensure_tenant(session: AsyncSession, *, tenant_id: str | None, name: s
     found = await (repo.get(tenant_id) if tenant_id else repo.by_name(name))
     if found is not None:
         return found
+    if tenant_id is not None and await repo.by_name(name) is not None:
+        name = f"{name} [{tenant_id}]"  # names are unique; another tenant (other id) holds this one
     tenant = Tenant(name=name) if tenant_id is None else Tenant(id=tenant_id, name=name)
     try:
         async with session.begin_nested():
