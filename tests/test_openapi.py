@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.internal.conjecture import utils as conjecture_utils
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -28,6 +29,25 @@ from dcaas.kit.migrate import upgrade
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
 _TOKEN: dict[str, str] = {}
 schemathesis.experimental.OPEN_API_3_1.enable()  # FastAPI serves OpenAPI 3.1
+
+
+def _many_more(self: conjecture_utils.many) -> bool:
+    """The pre-6.1xx ``many.more()`` protocol, on top of the new ``with many(...): for _ in it`` one."""
+    if self._depth is None:
+        self.__enter__()
+        self._compat_iter = iter(self)  # type: ignore[attr-defined]
+    try:
+        next(self._compat_iter)  # type: ignore[attr-defined]
+    except StopIteration:
+        self.__exit__(None)
+        return False
+    return True
+
+
+# hypothesis-jsonschema 0.23.1 (schemathesis 3.x) still calls many.more(), which newer hypothesis
+# releases removed; without this every object-schema draw fails with AttributeError.
+if not hasattr(conjecture_utils.many, "more"):
+    conjecture_utils.many.more = _many_more  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
