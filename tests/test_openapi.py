@@ -7,8 +7,7 @@ must not be a 5xx and must match the document's status codes, content types and 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import schemathesis
@@ -26,13 +25,22 @@ from dcaas.bootstrap import create_key
 from dcaas.config import Settings
 from dcaas.kit.migrate import upgrade
 
-CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+)
 _TOKEN: dict[str, str] = {}
 schemathesis.experimental.OPEN_API_3_1.enable()  # FastAPI serves OpenAPI 3.1
 
 
 def _many_more(self: conjecture_utils.many) -> bool:
-    """The pre-6.1xx ``many.more()`` protocol, on top of the new ``with many(...): for _ in it`` one."""
+    """The old ``many.more()`` protocol on top of ``with many(...) as it: for _ in it``."""
     if self._depth is None:
         self.__enter__()
         self._compat_iter = iter(self)  # type: ignore[attr-defined]
@@ -53,8 +61,11 @@ if not hasattr(conjecture_utils.many, "more"):
 @pytest.fixture(scope="module")
 def app_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
     data_dir: Path = tmp_path_factory.mktemp("openapi")
-    cfg = Settings(data_dir=data_dir, env="development",
-                   jwt_hs256_secret="test-secret-test-secret-test-secret-0")  # type: ignore[arg-type]  # fmt: skip
+    cfg = Settings(
+        data_dir=data_dir,
+        env="development",
+        jwt_hs256_secret="test-secret-test-secret-test-secret-0",
+    )  # type: ignore[arg-type]
     upgrade(cfg.async_database_url)
     app = create_app(cfg)
     state = app.state.dcaas
@@ -73,8 +84,11 @@ schema = schemathesis.from_pytest_fixture("app_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])  # fmt: skip
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_api_conforms_to_its_openapi(case: schemathesis.Case) -> None:
     """Every operation answers without 5xx and within its documented status, type and schema."""
     case.call_and_validate(headers={"Authorization": f"Bearer {_TOKEN['value']}"}, checks=CHECKS)

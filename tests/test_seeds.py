@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import Api
 
 SECRET_S3 = "s3-secret-Zq8v1"
@@ -96,7 +95,7 @@ async def test_string_encoded_tags_and_properties_are_accepted(api: Api) -> None
 async def test_connect_statement_round_trips_through_parse_connection(api: Api) -> None:
     """qConnectStatement follows Qlik's CUSTOM CONNECT form and parseConnection inverts it."""
     body = {"datasourceID": "rest", "qName": "stmt",
-            "connectionProperties": {"url": "https://e.com/a;b=\"c\"", "timeout": "45",
+            "connectionProperties": {"url": 'https://e.com/a;b="c"', "timeout": "45",
                                      "queryParameters": [{"name": "q", "value": "x;y"}]}}  # fmt: skip
     res = await api.client.post("/api/v1/data-connections", json=body, headers=api.h(api.alice))
     assert res.status_code == 201, res.text
@@ -109,7 +108,8 @@ async def test_connect_statement_round_trips_through_parse_connection(api: Api) 
                                params={"parseConnection": "true"}, headers=api.h(api.alice))  # fmt: skip
     assert got.json()["qLogOn"] == 0
     assert got.json()["connectionProperties"] == {
-        "url": 'https://e.com/a;b="c"', "timeout": 45,
+        "url": 'https://e.com/a;b="c"',
+        "timeout": 45,
         "queryParameters": [{"name": "q", "value": "x;y"}],
     }
 
@@ -123,6 +123,8 @@ async def test_statement_create_accepts_qlogon_string_and_returns_integer(api: A
     assert res.status_code == 201, res.text
     assert res.json()["qLogOn"] == "1"
     assert res.json()["qCredentialsID"]
-    got = await api.client.get(f"/api/v1/data-connections/{res.json()['qID']}", headers=api.h(api.alice))
+    got = await api.client.get(
+        f"/api/v1/data-connections/{res.json()['qID']}", headers=api.h(api.alice)
+    )
     assert got.json()["qLogOn"] == 1
     assert "pw-Qq9" not in got.text

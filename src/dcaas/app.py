@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dcaas import __version__
+from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import Settings
@@ -26,7 +27,15 @@ from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
 from dcaas.datasource.endpoints import router as data_sources
 from dcaas.deps import AppState
-from dcaas.errors import Code, DcaasError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, envelope
+from dcaas.errors import (
+    Code,
+    DcaasError,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    envelope,
+)
 from dcaas.kit.crypto import Envelope, LocalKeyProvider
 from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.jsonpatch import PatchOp
@@ -34,11 +43,12 @@ from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
-from dcaas.api_key import schemas as api_key_schemas
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 
 def error_response(error: DcaasError) -> JSONResponse:
@@ -139,20 +149,40 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                           description="Qlik-compatible data-connections API")  # fmt: skip
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for model in _BODY_MODELS:
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=False)
+            schema = model.model_json_schema(
+                ref_template="#/components/schemas/{model}", by_alias=False
+            )
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
         schemas["PatchRequest"] = TypeAdapter(list[PatchOp]).json_schema(
             ref_template="#/components/schemas/{model}")  # fmt: skip
         schemas["PatchRequest"]["minItems"] = 1
         schemas.update(schemas["PatchRequest"].pop("$defs", {}))
-        schemas["ErrorEnvelope"] = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas["ErrorEnvelope"] = ErrorEnvelope.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
         schemas.update(schemas["ErrorEnvelope"].pop("$defs", {}))
         _document_errors(doc)
+        _document_data_name(doc)
         app.openapi_schema = doc
         return doc
 
     return build
+
+
+def _document_data_name(doc: dict[str, Any]) -> None:
+    """GET /data-connections?dataName=x renames ``data`` to ``x``: document both shapes."""
+    ok = doc["paths"]["/api/v1/data-connections"]["get"]["responses"]["200"]
+    content = ok["content"]["application/json"]
+    ref = "#/components/schemas/"
+    renamed = {
+        "type": "object",
+        "required": ["meta", "links"],
+        "description": "Connections with `data` renamed to the dataName parameter's value",
+        "properties": {"meta": {"$ref": ref + "Meta"}, "links": {"$ref": ref + "TopLevelLinks"}},
+        "additionalProperties": {"type": "array", "items": {"$ref": ref + "ConnectionGet"}},
+    }
+    content["schema"] = {"anyOf": [content["schema"], renamed]}
 
 
 def _document_errors(doc: dict[str, Any]) -> None:

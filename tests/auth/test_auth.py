@@ -1,14 +1,16 @@
-"""Authentication: API keys (missing, malformed, unknown, revoked, expired) and JWT bearer tokens."""
+"""Authentication: API keys (missing, malformed, unknown, revoked, expired) and JWTs."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import jwt
+
+if TYPE_CHECKING:
+    import httpx
 
 SECRET = "test-secret-test-secret-test-secret-0"
 URL = "/api/v1/data-connections"
@@ -80,7 +82,9 @@ async def test_known_key_works(api) -> None:
 
 async def test_revoked_key(api) -> None:
     """A key revoked through DELETE /api/v1/api-keys/{id} stops working at once (DCAAS-5004)."""
-    r = await api.client.post("/api/v1/api-keys", json={"description": "tmp"}, headers=api.h(api.alice))
+    r = await api.client.post(
+        "/api/v1/api-keys", json={"description": "tmp"}, headers=api.h(api.alice)
+    )
     assert r.status_code == 201, r.text
     created = r.json()
     assert (await api.client.get(URL, headers=bearer(created["token"]))).status_code == 200
@@ -92,8 +96,11 @@ async def test_revoked_key(api) -> None:
 async def test_expired_key(api) -> None:
     """A key past its expiry is 401 DCAAS-5003."""
     expiry = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
-    r = await api.client.post("/api/v1/api-keys", json={"description": "short", "expiry": expiry},
-                              headers=api.h(api.alice))  # fmt: skip
+    r = await api.client.post(
+        "/api/v1/api-keys",
+        json={"description": "short", "expiry": expiry},
+        headers=api.h(api.alice),
+    )
     assert r.status_code == 201, r.text
     key = r.json()["token"]
     assert (await api.client.get(URL, headers=bearer(key))).status_code == 200
@@ -114,7 +121,11 @@ async def test_valid_jwt_provisions_user(api) -> None:
     r = await api.client.get(URL, headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["meta"]["count"] == 0
-    body = {"qName": "jwt-conn", "datasourceID": "rest", "connectionProperties": {"url": "https://x.example/a"}}
+    body = {
+        "qName": "jwt-conn",
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://x.example/a"},
+    }
     r = await api.client.post(URL, json=body, headers=headers)
     assert r.status_code == 201, r.text
     assert r.json()["tenant"] == "acme"
@@ -123,8 +134,12 @@ async def test_valid_jwt_provisions_user(api) -> None:
 
 
 async def test_jwt_user_isolated_from_other_users(api) -> None:
-    """A JWT user of acme cannot see alice's personal connection."""
-    body = {"qName": "alice-only", "datasourceID": "rest", "connectionProperties": {"url": "https://x.example/a"}}
+    """A JWT-provisioned user cannot see alice's personal connection."""
+    body = {
+        "qName": "alice-only",
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://x.example/a"},
+    }
     r = await api.client.post(URL, json=body, headers=api.h(api.alice))
     assert r.status_code == 201, r.text
     r = await api.client.get(f"{URL}/{r.json()['id']}", headers=bearer(token(sub="dave")))
@@ -139,8 +154,11 @@ async def test_expired_jwt(api) -> None:
 
 async def test_wrongly_signed_jwt(api) -> None:
     """A JWT signed with another secret is 401 DCAAS-5002."""
-    bad = jwt.encode({"tenantId": "acme", "sub": "x", "exp": int(time.time()) + 600},
-                     "another-secret-another-secret-00", algorithm="HS256")  # fmt: skip
+    bad = jwt.encode(
+        {"tenantId": "acme", "sub": "x", "exp": int(time.time()) + 600},
+        "another-secret-another-secret-00",
+        algorithm="HS256",
+    )
     assert_401(await api.client.get(URL, headers=bearer(bad)), "DCAAS-5002")
 
 
@@ -158,7 +176,9 @@ async def test_jwt_missing_exp(api) -> None:
 
 async def test_jwt_alg_none(api) -> None:
     """An unsigned JWT (alg none) is 401 DCAAS-5002."""
-    unsigned = jwt.encode({"tenantId": "acme", "sub": "x", "exp": int(time.time()) + 600}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"tenantId": "acme", "sub": "x", "exp": int(time.time()) + 600}, None, algorithm="none"
+    )
     assert_401(await api.client.get(URL, headers=bearer(unsigned)), "DCAAS-5002")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from tests.conftest import Api
 from tests.test_seeds import ALL_SECRETS, SEEDS
 
@@ -94,4 +93,7 @@ async def test_patch_keeps_stored_secret_when_untouched(api: Api) -> None:
     state = api.app.state.dcaas  # type: ignore[attr-defined]
     async with state.sessions() as session:
         cred = await session.get(Credential, got.json()["qCredentialsID"])
-        assert open_credential(state.envelope, cred)["secretKey"] == SEEDS["File_AmazonS3ConnectorV2"]["secretKey"]
+        assert (
+            open_credential(state.envelope, cred)["secretKey"]
+            == SEEDS["File_AmazonS3ConnectorV2"]["secretKey"]
+        )

@@ -19,7 +19,13 @@ router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
 
 def _fields(k: ApiKey) -> dict[str, Any]:
     now = utcnow()
-    status = "revoked" if k.revoked_at else "expired" if k.expires_at and k.expires_at <= now else "active"
+    status = (
+        "revoked"
+        if k.revoked_at
+        else "expired"
+        if k.expires_at and k.expires_at <= now
+        else "active"
+    )
     return {"id": k.id, "description": k.description, "sub": k.user_id, "tenantId": k.tenant_id,
             "status": status, "created": iso(k.created),
             "expiry": iso(k.expires_at) if k.expires_at else None}  # fmt: skip
@@ -29,7 +35,9 @@ def _fields(k: ApiKey) -> dict[str, Any]:
 async def list_keys(db: Session, caller: Caller,
                     limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Any:  # fmt: skip
     """API keys (never their secret part)."""
-    return ApiKeys(data=[ApiKeyOut(**_fields(k)) for k in await ApiKeyService(db, caller).list(limit)])
+    return ApiKeys(
+        data=[ApiKeyOut(**_fields(k)) for k in await ApiKeyService(db, caller).list(limit)]
+    )
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated, response_model_exclude_none=True,
@@ -38,13 +46,17 @@ async def create_key(data: Body, db: Session, caller: Caller) -> Any:
     """A new API key for the caller; the token is in this answer only."""
     body = parse(ApiKeyCreate, data)
     if body.expiry is not None and (body.expiry.tzinfo is None or body.expiry <= utcnow()):
-        raise ValidationFailed("expiry must be a future RFC 3339 date-time with an offset", field="expiry")
-    issued = await ApiKeyService(db, caller).create(description=body.description, expires_at=body.expiry)
+        raise ValidationFailed(
+            "expiry must be a future RFC 3339 date-time with an offset", field="expiry"
+        )
+    issued = await ApiKeyService(db, caller).create(
+        description=body.description, expires_at=body.expiry
+    )
     return ApiKeyCreated(**_fields(issued.key), token=issued.token)
 
 
 @router.delete("/{keyId}", status_code=204, response_class=Response)
-async def revoke_key(keyId: str, db: Session, caller: Caller) -> Response:  # noqa: N803
+async def revoke_key(keyId: str, db: Session, caller: Caller) -> Response:
     """Revoke a key; it stops working at once."""
     await ApiKeyService(db, caller).revoke(keyId)
     return Response(status_code=204)

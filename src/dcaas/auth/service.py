@@ -17,7 +17,9 @@ def bearer_token(header: str | None) -> str:
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token:
-        raise Unauthorized("the Authorization header must be 'Bearer <token>'", code=Code.TOKEN_INVALID)
+        raise Unauthorized(
+            "the Authorization header must be 'Bearer <token>'", code=Code.TOKEN_INVALID
+        )
     return token
 
 

@@ -107,5 +107,3 @@ def _load_pem(value: str | None) -> str | None:
     if "-----BEGIN" in value:
         return value
     return Path(value).read_text()
-
-

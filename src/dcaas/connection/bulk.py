@@ -28,7 +28,9 @@ async def _update_one(service: ConnectionService, item: BulkUpdateItem) -> None:
     principal = service.principal
     if item.ownerId and item.ownerId != connection.owner_id:
         if not principal.is_admin:
-            raise Forbidden("changing the owner needs the tenant admin role", code=Code.ADMIN_REQUIRED)
+            raise Forbidden(
+                "changing the owner needs the tenant admin role", code=Code.ADMIN_REQUIRED
+            )
         owner = await UserRepository(service.session, principal.tenant_id).get(item.ownerId)
         if owner is None:
             raise NotFound(f"user {item.ownerId} not found", code=Code.USER_NOT_FOUND)

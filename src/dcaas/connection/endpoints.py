@@ -8,6 +8,8 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dcaas.connection import presenter
+from dcaas.connection.bulk import bulk_update
+from dcaas.connection.repository import SORT_FIELDS
 from dcaas.connection.schemas import (
     ActionDeleteRequest,
     ActionDuplicateRequest,
@@ -21,13 +23,11 @@ from dcaas.connection.schemas import (
     ConnectionUpdate,
     DcaasConnectionCreate,
 )
-from dcaas.connection.bulk import bulk_update
 from dcaas.connection.service import ConnectionService, ListQuery
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
 from dcaas.kit.http import base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
-from dcaas.connection.repository import SORT_FIELDS
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
@@ -51,24 +51,29 @@ async def list_connections(
     page: str | None = None,
     sort: str | None = None,
     filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002 - Qlik's name
-    spaceId: str | None = None,  # noqa: N803
+    spaceId: str | None = None,
     personal: bool = False,
-    ownedByMe: bool = False,  # noqa: N803
-    userId: str | None = None,  # noqa: N803
-    includeDisabled: bool = False,  # noqa: N803
+    ownedByMe: bool = False,
+    userId: str | None = None,
+    includeDisabled: bool = False,
     caseinsensitive: bool = False,
-    dataName: str | None = None,  # noqa: N803
+    dataName: str | None = None,
     extended: bool = False,
     owner: str | None = None,
-    noDatafiles: bool = False,  # noqa: N803
+    noDatafiles: bool = False,
     locale: str | None = None,
-    includeQris: bool = False,  # noqa: N803
+    includeQris: bool = False,
 ) -> Any:  # fmt: skip
     """List the data connections the caller may see, one page at a time."""
-    if dataName is not None and not dataName.strip():
-        raise BadRequest("dataName must not be empty", code=Code.INVALID_QUERY, meta={"field": "dataName"})
+    if dataName is not None and (not dataName.strip() or dataName in ("meta", "links")):
+        raise BadRequest("dataName must not be empty, meta or links", code=Code.INVALID_QUERY,
+                         meta={"field": "dataName"})  # fmt: skip
     order = Sort.parse(sort, SORT_FIELDS, "+qName")
-    cursor = Cursor.decode(page, order, datetime_field=order.field in ("created", "updated")) if page else None
+    cursor = (
+        Cursor.decode(page, order, datetime_field=order.field in ("created", "updated"))
+        if page
+        else None
+    )
     query = ListQuery(limit=limit, sort=order, cursor=cursor, filter=filter, space_id=spaceId,
                       personal=personal, owned_by_me=ownedByMe, user_id=userId,
                       include_disabled=includeDisabled, case_insensitive=caseinsensitive)  # fmt: skip
@@ -103,7 +108,11 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
     body = parse(ActionDeleteRequest, data)
     results = await _service(db, caller, state).bulk_delete([c.id for c in body.connections])
     return BulkResponse.model_validate(
-        {"data": [{"id": i, "status": s, "error": e.to_dict() if e else None} for i, s, e in results]}
+        {
+            "data": [
+                {"id": i, "status": s, "error": e.to_dict() if e else None} for i, s, e in results
+            ]
+        }
     )
 
 
@@ -114,7 +123,11 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
     body = parse(ActionUpdateRequest, data)
     results = await bulk_update(_service(db, caller, state), body.connections)
     return BulkResponse.model_validate(
-        {"data": [{"id": i, "status": s, "error": e.to_dict() if e else None} for i, s, e in results]}
+        {
+            "data": [
+                {"id": i, "status": s, "error": e.to_dict() if e else None} for i, s, e in results
+            ]
+        }
     )
 
 
@@ -124,21 +137,25 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
     body = parse(ActionDuplicateRequest, data)
     view = await _service(db, caller, state).duplicate(
-        body.id, name=body.name, space_id=body.spaceId, username=body.qUsername, password=body.qPassword
+        body.id,
+        name=body.name,
+        space_id=body.spaceId,
+        username=body.qUsername,
+        password=body.qPassword,
     )
     return presenter.connection_created(view, base_url(request))
 
 
 @router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True)
 async def get_connection(
-    request: Request, qID: str, db: Session, caller: Caller, state: State,  # noqa: N803
+    request: Request, qID: str, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
-    spaceId: str | None = None,  # noqa: N803
-    parseConnection: bool = False,  # noqa: N803
+    spaceId: str | None = None,
+    parseConnection: bool = False,
     extended: bool = False,
-    credentialId: str | None = None,  # noqa: N803
-    byCredentialName: bool = False,  # noqa: N803
-    noCache: bool = False,  # noqa: N803
+    credentialId: str | None = None,
+    byCredentialName: bool = False,
+    noCache: bool = False,
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
     view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
@@ -149,7 +166,7 @@ async def get_connection(
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}})  # fmt: skip
 async def patch_connection(
-    qID: str, data: Body, db: Session, caller: Caller, state: State,  # noqa: N803
+    qID: str, data: Body, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     qlik_auth_code: Annotated[str | None, Header(alias="qlik-auth-code")] = None,
 ) -> Response:  # fmt: skip
@@ -161,9 +178,9 @@ async def patch_connection(
 @router.put("/{qID}", status_code=204, response_class=Response,
             openapi_extra=json_body_doc(ConnectionUpdate))  # fmt: skip
 async def put_connection(
-    qID: str, data: Body, db: Session, caller: Caller, state: State,  # noqa: N803
+    qID: str, data: Body, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
-    spaceId: str | None = None,  # noqa: N803
+    spaceId: str | None = None,
 ) -> Response:  # fmt: skip
     """Replace a connection (connect-statement form)."""
     body = parse(ConnectionUpdate, data)
@@ -173,9 +190,9 @@ async def put_connection(
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
 async def delete_connection(
-    qID: str, db: Session, caller: Caller, state: State,  # noqa: N803
+    qID: str, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
-    spaceId: str | None = None,  # noqa: N803
+    spaceId: str | None = None,
 ) -> Response:  # fmt: skip
     """Delete a connection; a separated credential survives it."""
     await _service(db, caller, state).delete(qID, by_name=type is not None, space_id=spaceId)

@@ -6,11 +6,17 @@ Every answer carries ``Deprecation`` and a ``Link`` to its successor (RFC 9745, 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
 from dcaas.connection import presenter
-from dcaas.connection.schemas import AuthUrlResponse, CreateConnectionRes, DcaasConnectionCreate, GetConnectionResponse
+from dcaas.connection.schemas import (
+    AuthUrlResponse,
+    CreateConnectionRes,
+    DcaasConnectionCreate,
+    GetConnectionResponse,
+)
 from dcaas.connection.service import ConnectionService
 from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService
@@ -41,19 +47,20 @@ async def create(response: Response, data: Body, db: Session, caller: Caller, st
             response_model_by_alias=True)  # fmt: skip
 async def api_specs(
     response: Response, db: Session, caller: Caller,
-    dataSourceId: Annotated[str, Query(min_length=1)],  # noqa: N803
+    dataSourceId: Annotated[str, Query(min_length=1)],
 ) -> Any:  # fmt: skip
     """A data source's properties. Use GET /api/v1/data-sources/{id}/api-specs."""
-    _deprecated(response, f"/api/v1/data-sources/{dataSourceId}/api-specs")
+    _deprecated(response, f"/api/v1/data-sources/{quote(dataSourceId, safe='')}/api-specs")
     source = await DataSourceService(db, caller).enabled(dataSourceId)
     return ApiSpecResponse.of(source)
 
 
 @router.get("/{connectionId}", deprecated=True, response_model=GetConnectionResponse,
             response_model_exclude_none=True)  # fmt: skip
-async def get(response: Response, connectionId: str, db: Session, caller: Caller,  # noqa: N803
+async def get(response: Response, connectionId: str, db: Session, caller: Caller,
               state: State) -> Any:  # fmt: skip
     """One connection with its properties. Use GET /api/v1/data-connections/{id}?parseConnection=true."""
-    _deprecated(response, f"/api/v1/data-connections/{connectionId}?parseConnection=true")
+    successor = f"/api/v1/data-connections/{quote(connectionId, safe='')}?parseConnection=true"
+    _deprecated(response, successor)
     view = await ConnectionService(db, caller, state.envelope).get(connectionId)
     return presenter.dcaas_get(view)

@@ -52,7 +52,9 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
     secret_names = source.properties.secret_fields() if source else frozenset()
     secrets = {k: v for k, v in stored.items() if k in secret_names or k in (
         source.properties.encryptable_fields() if source else ())}  # fmt: skip
-    properties = source.join(connection.properties, secrets) if source else dict(connection.properties)
+    properties = (
+        source.join(connection.properties, secrets) if source else dict(connection.properties)
+    )
     doc: dict[str, Any] = {
         "qName": connection.name,
         "qConnectStatement": connection.connect_statement,

@@ -90,7 +90,9 @@ class ConnectionRepository:
             after = key < cursor.value if descending else key > cursor.value
             tie = Connection.id < cursor.id if descending else Connection.id > cursor.id
             where.append(or_(after, and_(key == cursor.value, tie)))
-        order = [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
+        order = (
+            [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
+        )
         stmt = select(Connection).where(*where).order_by(*order).limit(limit + 1)
         rows = list((await self.session.scalars(stmt)).all())
         return rows

@@ -10,7 +10,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
 
-from dcaas.kit.schemas import MAX_NAME, Link, Meta, StrictModel, Tags, TopLevelLinks, decode_json_string
+from dcaas.kit.schemas import (
+    MAX_NAME,
+    Link,
+    Meta,
+    StrictModel,
+    Tags,
+    TopLevelLinks,
+    decode_json_string,
+)
 
 LogOn = Literal["0", "1", "LOG_ON_SERVICE_USER", "LOG_ON_CURRENT_USER"]
 _Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]

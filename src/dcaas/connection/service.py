@@ -24,7 +24,15 @@ from dcaas.credential.models import Credential
 from dcaas.credential.service import CredentialService, credential_payload
 from dcaas.credential.vault import seal_secret
 from dcaas.datasource.service import DataSourceService
-from dcaas.errors import BadRequest, Code, Conflict, DcaasError, Forbidden, NotFound, ValidationFailed
+from dcaas.errors import (
+    BadRequest,
+    Code,
+    Conflict,
+    DcaasError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.ids import is_uuid, new_uuid
 from dcaas.kit.listing import assemble
@@ -212,7 +220,9 @@ class ConnectionService:
         if await self.repo.name_taken(connection.space_id, connection.name, exclude_id=exclude_id):
             raise _conflict(connection.name)
 
-    async def _insert(self, connection: Connection, credential: Credential | None) -> ConnectionView:
+    async def _insert(
+        self, connection: Connection, credential: Credential | None
+    ) -> ConnectionView:
         try:
             async with self.session.begin_nested():
                 await self.repo.add(connection)
@@ -239,7 +249,9 @@ class ConnectionService:
             self._spaces[space_id] = await self.access.repo.get(space_id)
         return self._spaces[space_id]
 
-    async def _view(self, connection: Connection, *, credential_name: str | None = None) -> ConnectionView:
+    async def _view(
+        self, connection: Connection, *, credential_name: str | None = None
+    ) -> ConnectionView:
         space = await self._space(connection.space_id)
         privileges = await self.access.privileges(space) if space else []
         if connection.owner_id == self.principal.user_id and "change_owner" not in privileges:
@@ -253,7 +265,9 @@ class ConnectionService:
                 return connection
         raise NotFound(f"data connection {ref} not found", code=Code.CONNECTION_NOT_FOUND)
 
-    async def find(self, ref: str, *, by_name: bool = False, space_id: str | None = None) -> Connection:
+    async def find(
+        self, ref: str, *, by_name: bool = False, space_id: str | None = None
+    ) -> Connection:
         if by_name:
             spaces = [space_id] if space_id else await self.access.visible_space_ids()
             for candidate in await self.repo.by_name(ref, spaces):
@@ -267,10 +281,14 @@ class ConnectionService:
                              meta={"field": "qID"})  # fmt: skip
         return await self._visible(await self.repo.get(ref), ref)
 
-    async def get(self, ref: str, *, by_name: bool = False, space_id: str | None = None) -> ConnectionView:
+    async def get(
+        self, ref: str, *, by_name: bool = False, space_id: str | None = None
+    ) -> ConnectionView:
         return await self._view(await self.find(ref, by_name=by_name, space_id=space_id))
 
-    async def _manageable(self, ref: str, *, by_name: bool = False, space_id: str | None = None) -> Connection:
+    async def _manageable(
+        self, ref: str, *, by_name: bool = False, space_id: str | None = None
+    ) -> Connection:
         connection = await self.find(ref, by_name=by_name, space_id=space_id)
         space = await self._space(connection.space_id)
         if space is None or not await self.access.can_manage(space):
@@ -328,9 +346,13 @@ class ConnectionService:
                   space_id: str | None = None) -> None:  # fmt: skip
         connection = await self._manageable(ref, by_name=by_name, space_id=space_id)
         if body.qID != connection.id or body.qEngineObjectID != connection.id:
-            raise ValidationFailed("qID and qEngineObjectID must be the connection's id", field="qID")
+            raise ValidationFailed(
+                "qID and qEngineObjectID must be the connection's id", field="qID"
+            )
         if body.datasourceID and body.datasourceID != connection.data_source_id:
-            raise ValidationFailed("the data source of a connection cannot change", field="datasourceID")
+            raise ValidationFailed(
+                "the data source of a connection cannot change", field="datasourceID"
+            )
         source = get_data_source(connection.data_source_id)
         text, public, secrets = self._split_statement(body.qConnectStatement, source)
         if body.space and body.space != connection.space_id:

@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import unquote
 
 _UNSAFE = re.compile(r'[%;"=\x00-\x1f\x7f]')
-_FORM = re.compile(r'^\s*CUSTOM\s+CONNECT\s+TO\s+"(?P<body>.*)"\s*;?\s*$', re.IGNORECASE | re.DOTALL)
+_FORM = re.compile(
+    r'^\s*CUSTOM\s+CONNECT\s+TO\s+"(?P<body>.*)"\s*;?\s*$', re.IGNORECASE | re.DOTALL
+)
 PROVIDER = "provider"
 SOURCE_TYPE = "sourceType"
 

@@ -12,10 +12,10 @@ from dcaas.connectors.spec import ConnectorProperties, DataSource, FileItem, fil
 class GcsProperties(ConnectorProperties):
     """Properties of a GCS connection: a service-account key file and a bucket."""
 
-    serviceAccountKeyFile: list[FileItem] | None = file_list(  # noqa: N815
+    serviceAccountKeyFile: list[FileItem] | None = file_list(
         description="Service-account key file (JSON), as [{name, value}]", is_secret=True
     )
-    bucketName: str = Field(  # noqa: N815
+    bucketName: str = Field(
         min_length=3, max_length=222, pattern=r"^[a-z0-9][a-z0-9._\-]*[a-z0-9]$",
         description="Bucket name",
     )  # fmt: skip

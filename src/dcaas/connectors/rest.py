@@ -27,39 +27,39 @@ class RestProperties(ConnectorProperties):
         description="URL of the endpoint (http or https)",
     )
     method: Literal["GET", "POST"] = Field(default="GET", description="HTTP method")
-    requestBody: str | None = Field(  # noqa: N815 - Qlik's property names
+    requestBody: str | None = Field(
         default=None, max_length=1_000_000, description="Request body for POST"
     )
     timeout: int = Field(default=30, ge=1, le=3600, description="Timeout in seconds")
-    queryParameters: list[NameValue] = Field(  # noqa: N815
+    queryParameters: list[NameValue] = Field(
         default_factory=list, max_length=256, description="Query parameters added to the URL"
     )
-    queryHeaders: list[EncryptableItem] = Field(  # noqa: N815
+    queryHeaders: list[EncryptableItem] = Field(
         default_factory=list,
         max_length=256,
         description="HTTP headers; a header with encrypt: true is stored as a credential",
     )
-    allowWithConnection: bool = Field(  # noqa: N815
+    allowWithConnection: bool = Field(
         default=False, description="Allow WITH CONNECTION overrides from load scripts"
     )
-    authSchema: Literal["anonymous", "basic", "bearer"] = Field(  # noqa: N815
+    authSchema: Literal["anonymous", "basic", "bearer"] = Field(
         default="anonymous", description="Authentication scheme"
     )
     username: str | None = secret(description="User name for basic authentication")
     password: str | None = secret(description="Password for basic authentication")
-    bearerToken: str | None = secret(description="Token for bearer authentication")  # noqa: N815
-    serverCertificateValidation: Literal["Default", "None", "Custom"] = Field(  # noqa: N815
+    bearerToken: str | None = secret(description="Token for bearer authentication")
+    serverCertificateValidation: Literal["Default", "None", "Custom"] = Field(
         default="Default",
         description="Default: system roots; Custom: rootCertificates; None: no validation",
     )
-    rootCertificates: list[FileItem] | None = file_list(  # noqa: N815
+    rootCertificates: list[FileItem] | None = file_list(
         description="PEM root certificates used when serverCertificateValidation is Custom"
     )
-    enableMutualSSL: bool = Field(default=False, description="Present a client certificate")  # noqa: N815
-    mutualPfxCertificateFiles: list[FileItem] | None = file_list(  # noqa: N815
+    enableMutualSSL: bool = Field(default=False, description="Present a client certificate")
+    mutualPfxCertificateFiles: list[FileItem] | None = file_list(
         description="Client certificate (PFX) for mutual TLS", is_secret=True
     )
-    mutualPfxCertificateKey: str | None = secret(  # noqa: N815
+    mutualPfxCertificateKey: str | None = secret(
         description="Password of the client certificate"
     )
     PaginationType: Literal["None", "Offset", "NextUrl", "NextToken"] = Field(

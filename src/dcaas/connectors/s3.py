@@ -21,24 +21,24 @@ AwsRegion = Literal[
 class S3Properties(ConnectorProperties):
     """Properties of an S3 connection; ``endpointUrl`` points at an S3-compatible store."""
 
-    accessKey: str | None = secret(description="AWS access key id")  # noqa: N815
-    secretKey: str | None = secret(description="AWS secret access key")  # noqa: N815
+    accessKey: str | None = secret(description="AWS access key id")
+    secretKey: str | None = secret(description="AWS secret access key")
     region: AwsRegion = Field(default="us-east-1", description="AWS region (case-sensitive)")
-    bucketName: str = Field(  # noqa: N815
+    bucketName: str = Field(
         min_length=3,
         max_length=63,
         pattern=r"^[a-z0-9][a-z0-9.\-]*[a-z0-9]$",
         description="Bucket name",
     )
-    endpointUrl: str | None = Field(  # noqa: N815
+    endpointUrl: str | None = Field(
         default=None,
         pattern=r"^https?://\S+$",
         description="Endpoint of an S3-compatible store (MinIO, Ceph, R2); empty for AWS",
     )
-    forcePathStyle: bool = Field(  # noqa: N815
+    forcePathStyle: bool = Field(
         default=False, description="Address the bucket in the path, as most compatible stores need"
     )
-    storeSseHeader: bool = Field(  # noqa: N815
+    storeSseHeader: bool = Field(
         default=False, description="Send the server-side encryption header when writing"
     )
 

@@ -15,20 +15,20 @@ class SftpProperties(ConnectorProperties):
     host: str = Field(
         min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.\-:\[\]]+$", description="Host name"
     )
-    sftpPort: int = Field(default=22, ge=1, le=65535, description="Port")  # noqa: N815
+    sftpPort: int = Field(default=22, ge=1, le=65535, description="Port")
     username: str | None = secret(description="User name")
     password: str | None = secret(description="Password (or use privateKey)")
-    privateKey: list[FileItem] | None = file_list(  # noqa: N815
+    privateKey: list[FileItem] | None = file_list(
         description="Private key (PEM or OpenSSH), as [{name, value}]", is_secret=True
     )
-    privateKeyPassphrase: str | None = secret(description="Passphrase of the private key")  # noqa: N815
-    publicKeyAlgorithm: Literal["RSA", "ECDSA", "ED25519", "DSA"] | None = Field(  # noqa: N815
+    privateKeyPassphrase: str | None = secret(description="Passphrase of the private key")
+    publicKeyAlgorithm: Literal["RSA", "ECDSA", "ED25519", "DSA"] | None = Field(
         default=None, description="Algorithm of the server's host key"
     )
-    publicKey: str | None = Field(  # noqa: N815
+    publicKey: str | None = Field(
         default=None, max_length=16_384, description="The server's public host key (OpenSSH form)"
     )
-    publicKeyFingerprint: str | None = Field(  # noqa: N815
+    publicKeyFingerprint: str | None = Field(
         default=None,
         pattern=r"^(SHA256:[A-Za-z0-9+/]{43}=?|MD5:([0-9a-fA-F]{2}:){15}[0-9a-fA-F]{2})$",
         description="Host key fingerprint as OpenSSH prints it (SHA256:... or MD5:aa:bb:...)",

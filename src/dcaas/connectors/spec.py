@@ -74,13 +74,13 @@ class ConnectorProperties(BaseModel):
 
     # Cross-connector control properties (Qlik's): not connection settings, never stored
     # in the connect statement.
-    separateCredentials: bool = Field(  # noqa: N815 - Qlik's property names
+    separateCredentials: bool = Field(
         default=False, description="Each user brings their own credentials"
     )
-    credentialsName: str | None = Field(  # noqa: N815
+    credentialsName: str | None = Field(
         default=None, max_length=256, description="Name of the credential record to create"
     )
-    selectedCredentials: str | None = Field(  # noqa: N815
+    selectedCredentials: str | None = Field(
         default=None, description="Id of an existing credential record to use"
     )
 

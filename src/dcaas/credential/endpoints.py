@@ -77,8 +77,8 @@ async def filter_orphan(data: Body, db: Session, caller: Caller, state: State) -
 
 
 @router.get("/{qID}", response_model=CredentialOut)
-async def get_credential(request: Request, qID: str, db: Session, caller: Caller, state: State,  # noqa: N803
-                         byCredentialName: bool = False) -> Any:  # noqa: N803  # fmt: skip
+async def get_credential(request: Request, qID: str, db: Session, caller: Caller, state: State,
+                         byCredentialName: bool = False) -> Any:  # fmt: skip
     """One credential's metadata; its secret values are never returned."""
     view = await CredentialService(db, caller, state.envelope).get(qID, by_name=byCredentialName)
     return _out(view, base_url(request))
@@ -87,26 +87,30 @@ async def get_credential(request: Request, qID: str, db: Session, caller: Caller
 @router.patch("/{qID}", status_code=204, response_class=Response,
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}})  # fmt: skip
-async def patch_credential(qID: str, data: Body, db: Session, caller: Caller, state: State,  # noqa: N803
-                           byCredentialName: bool = False) -> Response:  # noqa: N803  # fmt: skip
+async def patch_credential(qID: str, data: Body, db: Session, caller: Caller, state: State,
+                           byCredentialName: bool = False) -> Response:  # fmt: skip
     """Change a credential's name, user name or password with JSON Patch."""
-    await CredentialService(db, caller, state.envelope).patch(qID, by_name=byCredentialName, raw_ops=data)
+    await CredentialService(db, caller, state.envelope).patch(
+        qID, by_name=byCredentialName, raw_ops=data
+    )
     return Response(status_code=204)
 
 
 @router.put("/{qID}", status_code=204, response_class=Response,
             openapi_extra=json_body_doc(CredentialCreate))  # fmt: skip
-async def put_credential(qID: str, data: Body, db: Session, caller: Caller, state: State,  # noqa: N803
-                         byCredentialName: bool = False) -> Response:  # noqa: N803  # fmt: skip
+async def put_credential(qID: str, data: Body, db: Session, caller: Caller, state: State,
+                         byCredentialName: bool = False) -> Response:  # fmt: skip
     """Replace a credential's name, user name and password."""
     body = parse(CredentialCreate, data)
-    await CredentialService(db, caller, state.envelope).put(qID, by_name=byCredentialName, body=body)
+    await CredentialService(db, caller, state.envelope).put(
+        qID, by_name=byCredentialName, body=body
+    )
     return Response(status_code=204)
 
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
-async def delete_credential(qID: str, db: Session, caller: Caller, state: State,  # noqa: N803
-                            byCredentialName: bool = False) -> Response:  # noqa: N803  # fmt: skip
+async def delete_credential(qID: str, db: Session, caller: Caller, state: State,
+                            byCredentialName: bool = False) -> Response:  # fmt: skip
     """Delete a credential that no connection uses."""
     await CredentialService(db, caller, state.envelope).delete(qID, by_name=byCredentialName)
     return Response(status_code=204)

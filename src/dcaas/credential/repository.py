@@ -52,7 +52,11 @@ class CredentialRepository:
         return {cid: n for cid, n in rows.tuples() if cid is not None}
 
     async def page(
-        self, condition: ColumnElement[bool] | None, *, order: list[ColumnElement[object]], limit: int
+        self,
+        condition: ColumnElement[bool] | None,
+        *,
+        order: list[ColumnElement[object]],
+        limit: int,
     ) -> Sequence[Credential]:
         stmt = self._scoped()
         if condition is not None:

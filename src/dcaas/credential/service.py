@@ -171,7 +171,9 @@ class CredentialService:
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"{field} must be a string", meta={"field": field})
         if name != credential.name and await self.repo.by_name(name) is not None:
-            raise Conflict(f"a credential named {name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT)
+            raise Conflict(
+                f"a credential named {name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT
+            )
         source = get_data_source(credential.data_source_id)
         new_payload = credential_payload(source, username, password, payload)
         credential.name = name

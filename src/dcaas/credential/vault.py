@@ -14,7 +14,9 @@ def _aad(tenant_id: str, record_id: str, kind: str) -> bytes:
 
 
 def seal_into(envelope: Envelope, credential: Credential, payload: dict[str, Any]) -> None:
-    sealed = envelope.seal_json(payload, aad=_aad(credential.tenant_id, credential.id, "credential"))
+    sealed = envelope.seal_json(
+        payload, aad=_aad(credential.tenant_id, credential.id, "credential")
+    )
     credential.ciphertext = sealed.ciphertext
     credential.wrapped_key = sealed.wrapped_key
     credential.key_id = sealed.key_id
@@ -23,7 +25,9 @@ def seal_into(envelope: Envelope, credential: Credential, payload: dict[str, Any
 def open_credential(envelope: Envelope, credential: Credential) -> dict[str, Any]:
     sealed = Sealed(credential.ciphertext, credential.wrapped_key, credential.key_id)
     try:
-        payload = envelope.open_json(sealed, aad=_aad(credential.tenant_id, credential.id, "credential"))
+        payload = envelope.open_json(
+            sealed, aad=_aad(credential.tenant_id, credential.id, "credential")
+        )
     except DecryptionError as exc:
         raise InternalError(
             "credential decryption failed", code=Code.CREDENTIAL_DECRYPTION_FAILED

@@ -24,8 +24,8 @@ _CATALOG_UPDATED = "2026-11-22T00:00:00.000Z"  # the catalog is code: it changes
 @router.get("", response_model=DataSourcesResponse, response_model_exclude_none=True)
 async def list_data_sources(
     db: Session, caller: Caller,
-    dataSourceId: str | None = None,  # noqa: N803
-    includeDisabled: bool = False,  # noqa: N803
+    dataSourceId: str | None = None,
+    includeDisabled: bool = False,
     detail: bool = False,
     includeui: bool = False,
 ) -> Any:  # fmt: skip
@@ -39,24 +39,26 @@ async def list_data_sources(
     )
 
 
-@router.get("/{dataSourceId}/api-specs", response_model=ApiSpecResponse, response_model_by_alias=True)
-async def api_specs(dataSourceId: str, db: Session, caller: Caller) -> Any:  # noqa: N803
+@router.get(
+    "/{dataSourceId}/api-specs", response_model=ApiSpecResponse, response_model_by_alias=True
+)
+async def api_specs(dataSourceId: str, db: Session, caller: Caller) -> Any:
     """The JSON Schema of a data source's connectionProperties, with required and secret markers."""
     return ApiSpecResponse.of(await DataSourceService(db, caller).enabled(dataSourceId))
 
 
 @router.get("/{dataSourceId}/settings", response_model=DataSourceSettings)
-async def get_settings(dataSourceId: str, db: Session, caller: Caller) -> Any:  # noqa: N803
+async def get_settings(dataSourceId: str, db: Session, caller: Caller) -> Any:
     """Whether the data source is disabled for this tenant."""
     return DataSourceSettings(disabled=await DataSourceService(db, caller).settings(dataSourceId))
 
 
 @router.put("/{dataSourceId}/settings", response_model=DataSourceSettings,
             openapi_extra=json_body_doc(DataSourceSettingsRequest))  # fmt: skip
-async def put_settings(dataSourceId: str, data: Body, db: Session, caller: Caller) -> Any:  # noqa: N803
+async def put_settings(dataSourceId: str, data: Body, db: Session, caller: Caller) -> Any:
     """Enable or disable a data source for this tenant (tenant admins)."""
     body = parse(DataSourceSettingsRequest, data)
-    disabled = await DataSourceService(db, caller).set_disabled(dataSourceId, disabled=body.disabled)
+    disabled = await DataSourceService(db, caller).set_disabled(
+        dataSourceId, disabled=body.disabled
+    )
     return DataSourceSettings(disabled=disabled)
-
-

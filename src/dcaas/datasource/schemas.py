@@ -38,8 +38,9 @@ class DataSourceNew(BaseModel):
         if source.qri_prefix:
             qri = QriDefinition(
                 qriPrefix=source.qri_prefix,
-                connectionPart=QriTemplate(template=source.qri_connection_template,
-                                           properties=list(source.qri_properties)),  # fmt: skip
+                connectionPart=QriTemplate(
+                    template=source.qri_connection_template, properties=list(source.qri_properties)
+                ),  # fmt: skip
                 pathPart=QriTemplate(prefix="#", template="{filePath}", properties=["filePath"]),
             )
         return cls(

@@ -62,7 +62,9 @@ class DataSourceService:
 
     async def settings(self, data_source_id: str) -> bool:
         if get_data_source(data_source_id) is None:
-            raise NotFound(f"data source {data_source_id!r} not found", code=Code.DATASOURCE_NOT_FOUND)
+            raise NotFound(
+                f"data source {data_source_id!r} not found", code=Code.DATASOURCE_NOT_FOUND
+            )
         setting = await self.repo.get(data_source_id)
         return bool(setting and setting.disabled)
 
@@ -71,7 +73,9 @@ class DataSourceService:
             raise Forbidden("changing data-source settings needs the tenant admin role",
                             code=Code.ADMIN_REQUIRED)  # fmt: skip
         if get_data_source(data_source_id) is None:
-            raise NotFound(f"data source {data_source_id!r} not found", code=Code.DATASOURCE_NOT_FOUND)
+            raise NotFound(
+                f"data source {data_source_id!r} not found", code=Code.DATASOURCE_NOT_FOUND
+            )
         await self.repo.save(
             DataSourceSetting(
                 tenant_id=self.principal.tenant_id,

@@ -29,8 +29,7 @@ class Sort:
         # A bare '+' in a query string arrives as a space; treat it as ascending.
         if name not in allowed:
             raise BadRequest(
-                f"cannot sort by {name!r}; use one of "
-                + ", ".join(f"+{a}, -{a}" for a in allowed),
+                f"cannot sort by {name!r}; use one of " + ", ".join(f"+{a}, -{a}" for a in allowed),
                 code=Code.INVALID_QUERY,
                 meta={"field": "sort"},
             )
@@ -76,7 +75,7 @@ def _invalid(detail: str) -> BadRequest:
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):  # noqa: UP046 - Python 3.11 has no PEP 695
+class Page(Generic[T]):
     items: list[T]
     next: Cursor | None
     prev: Cursor | None

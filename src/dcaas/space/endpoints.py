@@ -54,47 +54,53 @@ async def create_space(data: Body, db: Session, caller: Caller) -> Any:
 
 
 @router.get("/{spaceId}", response_model=SpaceOut)
-async def get_space(spaceId: str, db: Session, caller: Caller) -> Any:  # noqa: N803
+async def get_space(spaceId: str, db: Session, caller: Caller) -> Any:
     """One space the caller may see."""
     return _space(await SpaceService(db, caller).get(spaceId))
 
 
 @router.patch("/{spaceId}", response_model=SpaceOut, openapi_extra=json_body_doc(SpaceUpdate))
-async def update_space(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:  # noqa: N803
+async def update_space(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
     """Rename a shared space or change its description."""
     body = parse(SpaceUpdate, data)
-    space = await SpaceService(db, caller).update(spaceId, name=body.name, description=body.description)
+    space = await SpaceService(db, caller).update(
+        spaceId, name=body.name, description=body.description
+    )
     return _space(space)
 
 
 @router.delete("/{spaceId}", status_code=204, response_class=Response)
-async def delete_space(spaceId: str, db: Session, caller: Caller) -> Response:  # noqa: N803
+async def delete_space(spaceId: str, db: Session, caller: Caller) -> Response:
     """Delete an empty shared space."""
     await SpaceService(db, caller).delete(spaceId)
     return Response(status_code=204)
 
 
 @router.get("/{spaceId}/assignments", response_model=Assignments)
-async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:  # noqa: N803
+async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:
     """Members of a space and their roles."""
-    return Assignments(data=[_assignment(m) for m in await SpaceService(db, caller).assignments(spaceId)])
+    return Assignments(
+        data=[_assignment(m) for m in await SpaceService(db, caller).assignments(spaceId)]
+    )
 
 
 @router.post("/{spaceId}/assignments", status_code=201, response_model=AssignmentOut,
              openapi_extra=json_body_doc(AssignmentCreate))  # fmt: skip
-async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:  # noqa: N803
+async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
     """Give a user roles in a shared space (producer, facilitator: manage; consumer: use)."""
     body = parse(AssignmentCreate, data)
     user = await UserRepository(db, caller.tenant_id).get(body.assigneeId)
     if user is None:
         raise NotFound(f"user {body.assigneeId} not found", code=Code.USER_NOT_FOUND,
                        meta={"field": "assigneeId"})  # fmt: skip
-    member = await SpaceService(db, caller).assign(spaceId, user=user, roles=[str(r) for r in body.roles])
+    member = await SpaceService(db, caller).assign(
+        spaceId, user=user, roles=[str(r) for r in body.roles]
+    )
     return _assignment(member)
 
 
 @router.delete("/{spaceId}/assignments/{assignmentId}", status_code=204, response_class=Response)
-async def unassign(spaceId: str, assignmentId: str, db: Session, caller: Caller) -> Response:  # noqa: N803
+async def unassign(spaceId: str, assignmentId: str, db: Session, caller: Caller) -> Response:
     """Remove a user's roles from a space."""
     await SpaceService(db, caller).unassign(spaceId, assignmentId)
     return Response(status_code=204)

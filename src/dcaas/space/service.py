@@ -123,7 +123,9 @@ class SpaceService:
             async with self.repo.session.begin_nested():
                 return await self.repo.add(space)
         except IntegrityError:
-            raise Conflict(f"a space named {name!r} exists", code=Code.SPACE_NAME_CONFLICT) from None
+            raise Conflict(
+                f"a space named {name!r} exists", code=Code.SPACE_NAME_CONFLICT
+            ) from None
 
     async def list(self, limit: int) -> list[Space]:
         return list(

@@ -42,7 +42,9 @@ async def ensure_user(
     if user is None:
         try:
             async with session.begin_nested():
-                user = await repo.add(User(tenant_id=tenant.id, subject=subject, is_admin=bool(is_admin)))
+                user = await repo.add(
+                    User(tenant_id=tenant.id, subject=subject, is_admin=bool(is_admin))
+                )
                 await ensure_personal_space(session, user)
         except IntegrityError:
             user = await repo.by_subject(subject)
