@@ -141,7 +141,6 @@ class ConnectionService:
         if body.qCredentialsID:
             credential = await self.credentials.usable(body.qCredentialsID)
             connection.credential_id = credential.id
-            credential = None  # already stored
         else:
             payload = credential_payload(source, body.qUsername, body.qPassword, secrets)
             if payload:
@@ -204,8 +203,7 @@ class ConnectionService:
                     "give either selectedCredentials or credential properties, not both",
                     field="connectionProperties.selectedCredentials",
                 )
-            await self.credentials.usable(selected)
-            return _Existing(selected)  # type: ignore[return-value]
+            return await self.credentials.usable(selected)
         if not secrets:
             return None
         return await self.credentials.create(
@@ -229,7 +227,7 @@ class ConnectionService:
         except IntegrityError:
             # Lost a race with a concurrent create of the same name: the constraint decides.
             raise _conflict(connection.name) from None
-        name = credential.name if isinstance(credential, Credential) else None
+        name = credential.name if credential is not None else None
         return await self._view(connection, credential_name=name)
 
     def _seal_connection_secret(self, connection: Connection, value: str | None) -> None:
@@ -254,8 +252,6 @@ class ConnectionService:
     ) -> ConnectionView:
         space = await self._space(connection.space_id)
         privileges = await self.access.privileges(space) if space else []
-        if connection.owner_id == self.principal.user_id and "change_owner" not in privileges:
-            privileges = [*privileges]
         return ConnectionView(connection, privileges, credential_name)
 
     async def _visible(self, connection: Connection | None, ref: str) -> Connection:
@@ -460,10 +456,3 @@ class ConnectionService:
             )  # fmt: skip
             copy.credential_id = credential.id
         return await self._insert(copy, credential)
-
-
-class _Existing:
-    """A credential chosen by id: nothing to insert, only its id to reference."""
-
-    def __init__(self, credential_id: str) -> None:
-        self.id = credential_id
