@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -107,3 +108,17 @@ def shared_specs() -> Iterator[Path]:
     if not path.exists():
         pytest.skip("../shared/specs/qlik is not beside the checkout")
     yield path
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """Check the error envelope, its status and (when given) its code; return the first error."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"errors"}
+    assert body["errors"]
+    error = body["errors"][0]
+    assert set(error) == {"code", "title", "detail", "status", "meta"}
+    assert error["status"] == status
+    if code is not None:
+        assert error["code"] == code
+    return error

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import httpx
+from tests.conftest import assert_error
 
 URL = "/api/v1/data-connections"
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """Check the error envelope, its status and (when given) its code; return the first error."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"errors"}
-    assert body["errors"]
-    error = body["errors"][0]
-    assert set(error) == {"code", "title", "detail", "status", "meta"}
-    assert error["status"] == status
-    if code is not None:
-        assert error["code"] == code
-    return error
 
 
 def rest_body(name: str, space: str | None = None) -> dict[str, Any]:

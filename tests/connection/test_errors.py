@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-if TYPE_CHECKING:
-    import httpx
+from tests.conftest import assert_error
 
 URL = "/api/v1/data-connections"
 LEGACY = "/api/v1/dcaas/actions/data-connections"
 SEED_SPACE = "6226583d53a69876774d4f96"
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """Check the error envelope, its status and (when given) its code; return the first error."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"errors"}
-    assert body["errors"]
-    error = body["errors"][0]
-    assert set(error) == {"code", "title", "detail", "status", "meta"}
-    assert error["status"] == status
-    assert isinstance(error["meta"], dict)
-    if code is not None:
-        assert error["code"] == code
-    return error
 
 
 def seed_body(**overrides: Any) -> dict[str, Any]:
