@@ -28,6 +28,7 @@ from dcaas.datasource import schemas as datasource_schemas
 from dcaas.datasource.endpoints import router as data_sources
 from dcaas.deps import AppState
 from dcaas.errors import (
+    BadRequest,
     Code,
     DcaasError,
     InternalError,
@@ -56,7 +57,8 @@ def error_response(error: DcaasError) -> JSONResponse:
 
 
 class BodyLimit:
-    """Refuses bodies over the limit before they are read into memory (413 in the envelope)."""
+    """Refuses bodies over the limit before they are read into memory (413 in the envelope),
+    and URLs holding NUL, which PostgreSQL cannot take as text."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -65,6 +67,10 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            nul = BadRequest("the URL contains a NUL character (%00)", code=Code.INVALID_QUERY)
+            await error_response(nul)(scope, receive, send)
             return
         too_large = PayloadTooLarge(f"the request body exceeds {self.max_bytes} bytes")
         declared = dict(scope.get("headers", [])).get(b"content-length")
@@ -189,8 +195,6 @@ def _document_errors(doc: dict[str, Any]) -> None:
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
     for path in doc["paths"].values():
         for op in path.values():
-            op.get("requestBody", {}).pop("x-body-models", None)
-            op.pop("x-body-models", None)
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
             for status in ("400", "401", "403", "404", "409", "413", "415", "429", "500", "503"):

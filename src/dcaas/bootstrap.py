@@ -16,7 +16,7 @@ DEFAULT_ADMIN = "admin"
 async def bootstrap(sessions: async_sessionmaker[AsyncSession]) -> IssuedKey | None:
     """The admin's key when the store was empty (shown once), otherwise None."""
     async with transaction(sessions) as session:
-        if await TenantRepository(session).count():
+        if await TenantRepository(session).any():
             return None
         tenant = await ensure_tenant(session, tenant_id=None, name=DEFAULT_TENANT)
         admin = await ensure_user(session, tenant, subject=DEFAULT_ADMIN, is_admin=True)

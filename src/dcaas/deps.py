@@ -65,10 +65,25 @@ async def json_body(request: Request) -> Any:
         raise BadRequest("the request body is empty; send a JSON document", code=Code.INVALID_JSON,
                          meta={"field": "body"})  # fmt: skip
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", code=Code.INVALID_JSON,
                          meta={"field": "body"}) from None  # fmt: skip
+    if _has_nul(data):
+        # PostgreSQL cannot store U+0000 in text; refuse it for every store alike.
+        raise BadRequest("the body contains a NUL character (U+0000)", code=Code.INVALID_JSON,
+                         meta={"field": "body"})  # fmt: skip
+    return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 Body = Annotated[Any, Depends(json_body)]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dcaas.api_key.models import ApiKey
 from dcaas.api_key.repository import ApiKeyRepository, by_lookup
 from dcaas.auth.principal import Principal
-from dcaas.errors import Code, Forbidden, NotFound, Unauthorized
+from dcaas.errors import Code, NotFound, Unauthorized
 from dcaas.kit.time import utcnow
 from dcaas.tenant.models import User
 from dcaas.tenant.repository import UserRepository
@@ -107,7 +107,3 @@ class ApiKeyService:
         if key.revoked_at is None:
             key.revoked_at = utcnow()
             await self.session.flush()
-
-    def require_admin(self) -> None:
-        if not self.principal.is_admin:
-            raise Forbidden("this action needs the tenant admin role", code=Code.ADMIN_REQUIRED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from jwt import PyJWK, PyJWKSet
@@ -82,12 +82,17 @@ class JwtVerifier:
             raise Unauthorized(f"invalid bearer token: {exc}", code=Code.TOKEN_INVALID) from exc
         tenant = claims.get(s.jwt_tenant_claim)
         subject = claims.get(s.jwt_user_claim)
-        if not isinstance(tenant, str) or not tenant or not isinstance(subject, str) or not subject:
+        if not _usable(tenant, 64) or not _usable(subject, 256):
             raise Unauthorized(
-                f"the token lacks the {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim",
+                f"the token lacks a usable {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim",
                 code=Code.TOKEN_INVALID,
             )
         return Claims(tenant=tenant, subject=subject, is_admin=_is_admin(claims, s.jwt_admin_claim))
+
+
+def _usable(value: object, max_length: int) -> TypeGuard[str]:
+    """A claim we can store as an id: a non-empty string without NUL, within the column."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
 
 
 def _is_admin(claims: dict[str, Any], claim: str) -> bool:

@@ -23,6 +23,8 @@ from dcaas.kit.schemas import (
 LogOn = Literal["0", "1", "LOG_ON_SERVICE_USER", "LOG_ON_CURRENT_USER"]
 _Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 _Id = Annotated[str, Field(min_length=1, max_length=64)]
+# Data-source ids and provider names: the store keeps at most 128 characters.
+_Kind = Annotated[str, Field(min_length=1, max_length=128)]
 _Secret = Annotated[str, Field(max_length=65_536)]
 
 
@@ -37,7 +39,7 @@ class DcaasConnectionCreate(StrictModel):
     """Create from data-source properties (the former dcaas API)."""
 
     qName: _Name = Field(validation_alias=AliasChoices("qName", "connectionName"))
-    datasourceID: _Name = Field(validation_alias=AliasChoices("datasourceID", "dataSourceId"))
+    datasourceID: _Kind = Field(validation_alias=AliasChoices("datasourceID", "dataSourceId"))
     connectionProperties: Annotated[dict[str, Any], BeforeValidator(decode_json_string)]
     space: str | None = Field(default=None, validation_alias=AliasChoices("space", "spaceId"))
     tags: Tags = Field(default_factory=list)
@@ -49,8 +51,8 @@ class ConnectionCreate(StrictModel):
 
     qName: _Name = Field(validation_alias=AliasChoices("qName", "connectionName"))
     qConnectStatement: str = Field(min_length=1, max_length=65_536)
-    qType: _Name
-    datasourceID: _Name = Field(validation_alias=AliasChoices("datasourceID", "dataSourceId"))
+    qType: _Kind
+    datasourceID: _Kind = Field(validation_alias=AliasChoices("datasourceID", "dataSourceId"))
     qID: str | None = None
     qEngineObjectID: str | None = None
     space: str | None = Field(default=None, validation_alias=AliasChoices("space", "spaceId"))
@@ -73,7 +75,7 @@ class ConnectionUpdate(StrictModel):
     qID: str
     qName: _Name = Field(validation_alias=AliasChoices("qName", "connectionName"))
     qConnectStatement: str = Field(min_length=1, max_length=65_536)
-    qType: _Name
+    qType: _Kind
     qEngineObjectID: str
     space: str | None = Field(default=None, validation_alias=AliasChoices("space", "spaceId"))
     qLogOn: LogOnIn | None = None

@@ -366,7 +366,7 @@ class ConnectionService:
         if body.qCredentialsID is not None:
             connection.credential_id = (await self.credentials.usable(body.qCredentialsID)).id
         elif body.qUsername is not None or body.qPassword is not None or secrets:
-            await self.replace_secrets(connection, source, credential_payload(
+            await self.replace_secrets(connection, credential_payload(
                 source, body.qUsername, body.qPassword, secrets))  # fmt: skip
         if body.qSeparateCredentials is not None:
             connection.separate_credentials = body.qSeparateCredentials
@@ -375,8 +375,7 @@ class ConnectionService:
         await self._check_name(connection, exclude_id=connection.id)
         await self._save(connection)
 
-    async def replace_secrets(self, connection: Connection, source: DataSource | None,
-                              payload: dict[str, Any]) -> None:  # fmt: skip
+    async def replace_secrets(self, connection: Connection, payload: dict[str, Any]) -> None:
         """Merge new secret values into the connection's credential (or create one)."""
         if connection.credential_id:
             credential = await self.credentials.repo.get_any_owner(connection.credential_id)
@@ -393,7 +392,6 @@ class ConnectionService:
                 separated=connection.separate_credentials,
             )
             connection.credential_id = credential.id
-        del source
 
     async def _save(self, connection: Connection) -> None:
         connection.updated = utcnow()

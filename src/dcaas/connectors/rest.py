@@ -59,9 +59,7 @@ class RestProperties(ConnectorProperties):
     mutualPfxCertificateFiles: list[FileItem] | None = file_list(
         description="Client certificate (PFX) for mutual TLS", is_secret=True
     )
-    mutualPfxCertificateKey: str | None = secret(
-        description="Password of the client certificate"
-    )
+    mutualPfxCertificateKey: str | None = secret(description="Password of the client certificate")
     PaginationType: Literal["None", "Offset", "NextUrl", "NextToken"] = Field(
         default="None", description="Pagination mechanism of the endpoint"
     )

@@ -15,10 +15,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from dcaas.errors import BadRequest, Code, ValidationFailed
+from dcaas.errors import Code, ValidationFailed
 
 SECRET_MARK = "x-secret"
-MASK = "******"
 
 
 def secret(default: Any = None, *, description: str, **extra: Any) -> Any:
@@ -283,13 +282,3 @@ def _strip_titles(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _strip_titles(value)
-
-
-def reject_masked(value: Any, field_name: str) -> None:
-    """A masked placeholder sent back as a new secret value is a client error, not a secret."""
-    if value == MASK:
-        raise BadRequest(
-            f"{field_name} holds the mask placeholder; send the real value or leave it out",
-            code=Code.INVALID_PROPERTIES,
-            meta={"field": field_name},
-        )

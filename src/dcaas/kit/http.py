@@ -10,14 +10,6 @@ from pydantic import BaseModel
 from dcaas.kit.paging import Cursor
 from dcaas.kit.schemas import Href, TopLevelLinks
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": None, "description": text}
-    for status, text in {
-        400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-        409: "Conflict", 413: "Body too large", 415: "Unsupported media type",
-    }.items()
-}  # fmt: skip
-
 
 def base_url(request: Request) -> str:
     configured = request.app.state.dcaas.settings.public_url
@@ -55,5 +47,4 @@ def json_body_doc(*models: type[BaseModel]) -> dict[str, Any]:
     schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
     return {
         "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
-        "x-body-models": [m.__name__ for m in models],
     }

@@ -43,8 +43,10 @@ class PatchOp(BaseModel):
             op, path = lowered.get("op"), lowered.get("path")
             if op not in ("add", "replace", "remove"):
                 raise _bad(i, "op must be add, replace or remove")
-            if not isinstance(path, str) or not path.startswith("/"):
-                raise _bad(i, "path must be a JSON Pointer such as /qName")
+            if not isinstance(path, str) or not path.startswith("/") or len(path) > 1024:  # noqa: PLR2004
+                raise _bad(
+                    i, "path must be a JSON Pointer such as /qName (at most 1024 characters)"
+                )
             if op != "remove" and "value" not in lowered:
                 raise _bad(i, f"{op} needs a value")
             ops.append(cls(op=op, path=path, value=lowered.get("value")))

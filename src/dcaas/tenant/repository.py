@@ -16,8 +16,8 @@ class TenantRepository:
     async def by_name(self, name: str) -> Tenant | None:
         return await self.session.scalar(select(Tenant).where(Tenant.name == name))
 
-    async def count(self) -> int:
-        return len((await self.session.scalars(select(Tenant.id).limit(1))).all())
+    async def any(self) -> bool:
+        return (await self.session.scalar(select(Tenant.id).limit(1))) is not None
 
     async def add(self, tenant: Tenant) -> Tenant:
         self.session.add(tenant)
