@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     jwt_user_claim: str = "sub"
     jwt_admin_claim: str = "roles"
     max_body_bytes: int = 1_048_576
+    outbound_allow: str = Field(
+        default="",
+        description="Comma-separated networks connectors may reach although they are loopback, "
+        "private, link-local or metadata addresses (refused by default), e.g. 127.0.0.1/32",
+    )
+    connector_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to connect")
+    connector_total_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds for a whole connector call (test, browse, preview)"
+    )
+    preview_max_bytes: int = Field(
+        default=1_048_576, gt=0, description="Most bytes a preview reads from a source"
+    )
     log_level: str = "INFO"
     sql_echo: bool = False
 

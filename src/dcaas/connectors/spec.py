@@ -9,13 +9,17 @@ with ``encrypt: true`` are treated like secret fields.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dcaas.errors import Code, ValidationFailed
+
+if TYPE_CHECKING:
+    from dcaas.connectors.base import Connector
 
 SECRET_MARK = "x-secret"
 
@@ -160,6 +164,16 @@ class DataSource:
     # Where Qlik's generic qUsername / qPassword land among this source's properties.
     username_property: str | None = None
     password_property: str | None = None
+    # The runtime: "module:Class" implementing dcaas.connectors.base.Connector, imported
+    # on first use so that the catalog loads without the connector libraries.
+    connector: str | None = None
+
+    def connector_class(self) -> type[Connector] | None:
+        if self.connector is None:
+            return None
+        module_name, _, attr = self.connector.partition(":")
+        cls: type[Connector] = getattr(importlib.import_module(module_name), attr)
+        return cls
 
     # -- validation ---------------------------------------------------------------------
     def validate(self, raw: Any, *, prefix: str = "connectionProperties") -> SplitProperties:

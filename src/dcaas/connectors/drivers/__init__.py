@@ -1,0 +1,1 @@
+"""Runtimes of the built-in data sources: one module per kind of source."""
