@@ -22,5 +22,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 
+# Benchmarks print their figures (needs wrk, and the local PostgreSQL for the PG parts).
+bench: $(STAMP)
+	$(BIN)/python bench/api_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

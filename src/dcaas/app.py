@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dcaas import __version__
 from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
+from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import Settings
 from dcaas.connection import schemas as connection_schemas
@@ -134,6 +135,7 @@ def build_state(settings: Settings) -> AppState:
         sessions=session_factory(engine),
         envelope=Envelope(provider),
         verifier=JwtVerifier(settings),
+        auth_cache=PrincipalCache(settings.auth_cache_seconds),
     )
 
 

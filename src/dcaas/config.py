@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     jwt_user_claim: str = "sub"
     jwt_admin_claim: str = "roles"
     max_body_bytes: int = 1_048_576
+    auth_cache_seconds: float = Field(
+        default=5.0, ge=0, description="Seconds an authenticated key or token is remembered "
+        "in-process; a key revoked on another replica stops working within this time",
+    )
     outbound_allow: str = Field(
         default="",
         description="Comma-separated networks connectors may reach although they are loopback, "

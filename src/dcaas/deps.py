@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
 from dcaas.auth.service import authenticate
 from dcaas.auth.tokens import JwtVerifier
@@ -30,6 +31,7 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     envelope: Envelope
     verifier: JwtVerifier
+    auth_cache: PrincipalCache = field(default_factory=lambda: PrincipalCache(0))
 
 
 def app_state(request: Request) -> AppState:
@@ -47,7 +49,9 @@ Session = Annotated[AsyncSession, Depends(session)]
 
 async def principal(request: Request, db: Session) -> Principal:
     state = app_state(request)
-    caller = await authenticate(db, state.verifier, request.headers.get("authorization"))
+    caller = await authenticate(
+        db, state.verifier, request.headers.get("authorization"), state.auth_cache
+    )
     request.state.principal = caller
     return caller
 

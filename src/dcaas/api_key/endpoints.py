@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from dcaas.api_key.models import ApiKey
 from dcaas.api_key.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeys
 from dcaas.api_key.service import ApiKeyService
-from dcaas.deps import Body, Caller, Session, parse
+from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import ValidationFailed
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso, utcnow
@@ -56,7 +56,7 @@ async def create_key(data: Body, db: Session, caller: Caller) -> Any:
 
 
 @router.delete("/{keyId}", status_code=204, response_class=Response)
-async def revoke_key(keyId: str, db: Session, caller: Caller) -> Response:
-    """Revoke a key; it stops working at once."""
-    await ApiKeyService(db, caller).revoke(keyId)
+async def revoke_key(keyId: str, db: Session, caller: Caller, state: State) -> Response:
+    """Revoke a key: at once on this server, within DCAAS_AUTH_CACHE_SECONDS on other replicas."""
+    await ApiKeyService(db, caller).revoke(keyId, state.auth_cache)
     return Response(status_code=204)

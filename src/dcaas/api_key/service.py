@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.api_key.models import ApiKey
 from dcaas.api_key.repository import ApiKeyRepository, by_lookup
+from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
 from dcaas.errors import Code, NotFound, Unauthorized
 from dcaas.kit.time import utcnow
@@ -53,7 +54,7 @@ async def issue(
     return IssuedKey(key=key, token=f"{PREFIX}{lookup}_{secret}")
 
 
-async def authenticate(session: AsyncSession, token: str) -> Principal:
+async def authenticate(session: AsyncSession, token: str) -> tuple[Principal, ApiKey]:
     body = token.removeprefix(PREFIX)
     lookup, sep, secret = body.partition("_")
     if not sep or not lookup or not secret:
@@ -69,13 +70,14 @@ async def authenticate(session: AsyncSession, token: str) -> Principal:
     user = await UserRepository(session, key.tenant_id).get(key.user_id)
     if user is None:
         raise Unauthorized("the key's user no longer exists", code=Code.TOKEN_INVALID)
-    return Principal(
+    principal = Principal(
         tenant_id=key.tenant_id,
         user_id=user.id,
         subject=user.subject,
         is_admin=user.is_admin,
         via="api_key",
     )
+    return principal, key
 
 
 class ApiKeyService:
@@ -102,8 +104,10 @@ class ApiKeyService:
             raise NotFound(f"API key {key_id} not found", code=Code.API_KEY_NOT_FOUND)
         return key
 
-    async def revoke(self, key_id: str) -> None:
+    async def revoke(self, key_id: str, cache: PrincipalCache | None = None) -> None:
         key = await self.get(key_id)
+        if cache is not None:
+            cache.evict_key(key.id)
         if key.revoked_at is None:
             key.revoked_at = utcnow()
             await self.session.flush()

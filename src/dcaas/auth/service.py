@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.api_key import service as api_keys
+from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.errors import Code, Unauthorized
@@ -24,19 +25,31 @@ def bearer_token(header: str | None) -> str:
 
 
 async def authenticate(
-    session: AsyncSession, verifier: JwtVerifier, header: str | None
+    session: AsyncSession,
+    verifier: JwtVerifier,
+    header: str | None,
+    cache: PrincipalCache | None = None,
 ) -> Principal:
     token = bearer_token(header)
+    if cache is not None and (known := cache.get(token)) is not None:
+        return known
     if api_keys.looks_like_api_key(token):
-        return await api_keys.authenticate(session, token)
+        principal, key = await api_keys.authenticate(session, token)
+        if cache is not None:
+            expires = key.expires_at.timestamp() if key.expires_at else float("inf")
+            cache.put(token, principal, key_id=key.id, not_after=expires)
+        return principal
     claims = verifier.verify(token)
     # A trusted issuer vouches for the tenant and user: provision them on first sight.
     tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)
     user = await ensure_user(session, tenant, subject=claims.subject, is_admin=claims.is_admin)
-    return Principal(
+    principal = Principal(
         tenant_id=tenant.id,
         user_id=user.id,
         subject=user.subject,
         is_admin=user.is_admin,
         via="jwt",
     )
+    if cache is not None:
+        cache.put(token, principal, key_id=None, not_after=claims.expires)
+    return principal

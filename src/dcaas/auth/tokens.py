@@ -21,6 +21,7 @@ class Claims:
     tenant: str
     subject: str
     is_admin: bool
+    expires: float = 0.0  # the exp claim, seconds since the epoch
 
 
 class JwtVerifier:
@@ -87,7 +88,8 @@ class JwtVerifier:
                 f"the token lacks a usable {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim",
                 code=Code.TOKEN_INVALID,
             )
-        return Claims(tenant=tenant, subject=subject, is_admin=_is_admin(claims, s.jwt_admin_claim))
+        return Claims(tenant=tenant, subject=subject, is_admin=_is_admin(claims, s.jwt_admin_claim),
+                      expires=float(claims["exp"]))  # fmt: skip
 
 
 def _usable(value: object, max_length: int) -> TypeGuard[str]:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dcaas.connection.models import Connection
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.scim import FieldKind, FilterField
+from dcaas.space.models import Space
 
 FILTER_FIELDS: dict[str, FilterField] = {
     "qName": FilterField(Connection.name),
@@ -46,6 +47,16 @@ class ConnectionRepository:
         return await self.session.scalar(
             select(Connection).where(self._scope(), Connection.id == connection_id)
         )
+
+    async def get_with_space(self, connection_id: str) -> tuple[Connection, Space] | None:
+        """A connection and its space in one query (the space decides who may see it)."""
+        stmt = (
+            select(Connection, Space)
+            .join(Space, Space.id == Connection.space_id)
+            .where(self._scope(), Connection.id == connection_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return (row[0], row[1]) if row is not None else None
 
     async def by_name(self, name: str, space_ids: Sequence[str]) -> Sequence[Connection]:
         stmt = (

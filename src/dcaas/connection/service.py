@@ -275,7 +275,12 @@ class ConnectionService:
             raise BadRequest(f"{ref!r} is not a connection id (a UUID); to address a connection "
                              "by name add type=connectionname", code=Code.INVALID_ID,
                              meta={"field": "qID"})  # fmt: skip
-        return await self._visible(await self.repo.get(ref), ref)
+        found = await self.repo.get_with_space(ref)
+        if found is None:
+            return await self._visible(None, ref)
+        connection, space = found
+        self._spaces[space.id] = space
+        return await self._visible(connection, ref)
 
     async def get(
         self, ref: str, *, by_name: bool = False, space_id: str | None = None
