@@ -26,7 +26,7 @@ from dcaas.connection.schemas import (
 from dcaas.connection.service import ConnectionService, ListQuery
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
-from dcaas.kit.http import base_url, json_body_doc, page_links
+from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
 from dcaas.kit.paging import Cursor, Sort
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
@@ -159,7 +159,7 @@ async def get_connection(
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
     view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
-    return presenter.connection_get(view, base_url(request), parse=parseConnection)
+    return model_response(presenter.connection_get(view, base_url(request), parse=parseConnection))
 
 
 @router.patch("/{qID}", status_code=204, response_class=Response,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.connection.models import Connection
@@ -24,6 +24,14 @@ _SORT_COLUMNS = {
     "updated": Connection.updated,
     "_id": Connection.id,
 }
+
+
+# Built once: constructing the expression costs more than running it on a primary key.
+_WITH_SPACE = (
+    select(Connection, Space)
+    .join(Space, Space.id == Connection.space_id)
+    .where(Connection.tenant_id == bindparam("tenant_id"), Connection.id == bindparam("connection_id"))
+)
 
 
 def sort_key(sort: Sort, *, case_insensitive: bool) -> ColumnElement[object]:
@@ -50,12 +58,8 @@ class ConnectionRepository:
 
     async def get_with_space(self, connection_id: str) -> tuple[Connection, Space] | None:
         """A connection and its space in one query (the space decides who may see it)."""
-        stmt = (
-            select(Connection, Space)
-            .join(Space, Space.id == Connection.space_id)
-            .where(self._scope(), Connection.id == connection_id)
-        )
-        row = (await self.session.execute(stmt)).first()
+        params = {"tenant_id": self.tenant_id, "connection_id": connection_id}
+        row = (await self.session.execute(_WITH_SPACE, params)).first()
         return (row[0], row[1]) if row is not None else None
 
     async def by_name(self, name: str, space_ids: Sequence[str]) -> Sequence[Connection]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from pydantic import BaseModel
 
 from dcaas.kit.paging import Cursor
@@ -48,3 +48,15 @@ def json_body_doc(*models: type[BaseModel]) -> dict[str, Any]:
     return {
         "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
     }
+
+
+def model_response(model: BaseModel, status_code: int = 200) -> Response:
+    """Serialise an already validated answer once (FastAPI would validate it again).
+
+    The route keeps its ``response_model`` for the OpenAPI document.
+    """
+    return Response(
+        model.model_dump_json(exclude_none=True, by_alias=True),
+        status_code=status_code,
+        media_type="application/json",
+    )
