@@ -1,8 +1,9 @@
 """Prometheus metrics: requests by route template, connector tests, rate-limit rejections.
 
 Labels are bounded: routes are the matched route's template (``/api/v1/data-connections/{qID}``),
-never the raw path; data sources come from the registry; statuses and failure classes are
-small fixed sets.
+never the raw path, and ``unmatched`` for requests answered before routing (unknown paths,
+413, rate-limit refusals); data sources come from the registry; statuses and failure
+classes are small fixed sets.
 
 With several worker processes (``dcaas serve --workers N``), set ``PROMETHEUS_MULTIPROC_DIR``
 to an empty directory writable by all workers: ``prometheus_client`` then keeps the values in

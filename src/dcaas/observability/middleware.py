@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.routing import Match, Router
 
 from dcaas.errors import InternalError, envelope
 from dcaas.observability.context import REQUEST_ID_HEADER, accept_request_id, request_context
@@ -35,9 +34,8 @@ class RequestObserver:
     without the request's context.
     """
 
-    def __init__(self, app: ASGIApp, router: Router) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.router = router
 
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,7 +64,7 @@ class RequestObserver:
                 self._observe(scope, status or 500, time.perf_counter() - started)
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        route = self._route_template(scope)
+        route = _route_template(scope)
         record_request(scope["method"], route, status, seconds)
         level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
         access_log.log(
@@ -76,15 +74,12 @@ class RequestObserver:
                    "status": status, "durationMs": round(seconds * 1000, 1)},
         )  # fmt: skip
 
-    def _route_template(self, scope: Scope) -> str:
-        """The matched route's path template; for requests answered before routing (413, 429)
-        the template their path would have matched."""
-        route = scope.get("route")
-        if route is None:
-            for candidate in self.router.routes:
-                match, _ = candidate.matches(scope)
-                if match is not Match.NONE:
-                    route = candidate
-                    break
-        path = getattr(route, "path", None)
-        return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template (routers carry their prefix, so it is the full one).
+
+    Requests answered before routing chose a route (unknown paths, and refusals by outer
+    layers: the body limit, a rate limiter) share one label; their status tells them apart.
+    """
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE

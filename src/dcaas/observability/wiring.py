@@ -32,7 +32,7 @@ def install(app: FastAPI, state: AppState) -> None:
                       include_in_schema=False)  # fmt: skip
     # Outside Starlette's error layer, which add_middleware cannot reach: see RequestObserver.
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: RequestObserver(build(), app.router)  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: RequestObserver(build())  # type: ignore[method-assign]
 
 
 def log_format(settings: Settings) -> Literal["json", "text"]:
