@@ -33,6 +33,7 @@ def test_every_flagged_property_is_a_secret_name() -> None:
         (("sent Authorization: Bearer tok-9x to %s", "host"), "tok-9x"),
         (("key %s", "dcaas_0123456789abcdef_SeCrEt-part"), "SeCrEt-part"),
         (("dsn %s", "postgresql://app:pw-9q@db:5432/dcaas"), "pw-9q"),
+        (("cache %s", "redis://:rp-1@cache:6379/0"), "rp-1"),
         (("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",), "eyJzdWIiOiJ4In0"),
         (("%r", b'{"clientSecret": "cs-77"}'), "cs-77"),
     ],
