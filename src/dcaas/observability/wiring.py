@@ -21,9 +21,11 @@ EXEMPT_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 def install(app: FastAPI, state: AppState) -> None:
     """Add ``/health/ready`` and ``/metrics``, the readiness checks, and the request observer."""
     settings = state.settings
+    # Checks registered before this call are kept (and win over these defaults by name).
     app.state.health_checks = {
         "database": database_check(state.engine),
         "keyProvider": key_provider_check(state.envelope.provider),
+        **getattr(app.state, "health_checks", {}),
     }
     app.add_api_route("/health/ready", ready_endpoint(settings.health_timeout),
                       methods=["GET"], include_in_schema=False)  # fmt: skip
