@@ -85,8 +85,10 @@ async def api(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[A
             if REQUIRE_POSTGRES:
                 pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
             pytest.skip(f"PostgreSQL unreachable: {exc}")
+    marker = request.node.get_closest_marker("settings")  # @pytest.mark.settings(sql_echo=True)
     settings = Settings(data_dir=tmp_path, database_url=db_url, env="development",
-                        jwt_hs256_secret="test-secret-test-secret-test-secret-0")  # type: ignore[arg-type]  # fmt: skip
+                        jwt_hs256_secret="test-secret-test-secret-test-secret-0",  # type: ignore[arg-type]
+                        **(marker.kwargs if marker else {}))  # fmt: skip
     await asyncio.to_thread(upgrade, settings.async_database_url)
     app = create_app(settings)
     state = app.state.dcaas

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dcaas import __version__
+from dcaas import __version__, observability
 from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
 from dcaas.auth.cache import PrincipalCache
@@ -231,4 +231,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    observability.install(app, state)
     return app

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+from typing import TYPE_CHECKING
 
 import typer
 
+from dcaas import observability
 from dcaas.config import Settings
 from dcaas.kit.migrate import upgrade
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(help="dcaas: Data Connections as a Service", no_args_is_help=True)
 apikey = typer.Typer(help="API keys", no_args_is_help=True)
@@ -37,9 +41,8 @@ def serve(
     from dcaas.bootstrap import bootstrap  # noqa: PLC0415
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    observability.configure_logging(settings.log_level, observability.log_format(settings))
+    observability.reset_multiprocess_dir()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.auto_migrate:
         upgrade(settings.async_database_url)
@@ -57,8 +60,19 @@ def serve(
                 "Try it:\n\n"
                 f"  curl -H 'Authorization: Bearer {issued.token}' {url}/api/v1/data-sources\n"
             )
-    uvicorn.run("dcaas.app:create_app", factory=True, host=bind_host, port=bind_port,
-                workers=workers, log_level=settings.log_level.lower())  # fmt: skip
+    # Our access line replaces uvicorn's; log_config=None leaves our logging configuration be.
+    uvicorn.run("dcaas.cli:served_app", factory=True, host=bind_host, port=bind_port,
+                workers=workers, log_level=settings.log_level.lower(),
+                access_log=False, log_config=None)  # fmt: skip
+
+
+def served_app() -> FastAPI:
+    """The app as ``dcaas serve`` runs it: logging configured in each worker process."""
+    from dcaas.app import create_app  # noqa: PLC0415
+
+    settings = Settings()
+    observability.configure_logging(settings.log_level, observability.log_format(settings))
+    return create_app(settings)
 
 
 @apikey.command("create")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,7 +56,14 @@ class Settings(BaseSettings):
         default=1_048_576, gt=0, description="Most bytes a preview reads from a source"
     )
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="json (the default) or text (the default in development)"
+    )
     sql_echo: bool = False
+    metrics_token: SecretStr | None = Field(
+        default=None, description="When set, GET /metrics needs Authorization: Bearer <token>"
+    )
+    health_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -52,6 +53,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if echo:
+        # SQLAlchemy adds its own stdout handler to a logger that has none; a NullHandler
+        # keeps echo on the application's handlers (JSON lines, redaction) only.
+        echo_log = logging.getLogger("sqlalchemy.engine.Engine")
+        if not echo_log.handlers:
+            echo_log.addHandler(logging.NullHandler())
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,44 @@
+"""Plugging observability into an app: routes, readiness checks and the outermost layer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from dcaas.observability.health import database_check, key_provider_check, ready_endpoint
+from dcaas.observability.metrics import metrics_endpoint
+from dcaas.observability.middleware import RequestObserver
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from dcaas.config import Settings
+    from dcaas.deps import AppState
+
+# Paths a rate limiter must leave alone: probes and scrapes.
+EXEMPT_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
+
+
+def install(app: FastAPI, state: AppState) -> None:
+    """Add ``/health/ready`` and ``/metrics``, the readiness checks, and the request observer."""
+    settings = state.settings
+    # Checks registered before this call are kept (and win over these defaults by name).
+    app.state.health_checks = {
+        "database": database_check(state.engine),
+        "keyProvider": key_provider_check(state.envelope.provider),
+        **getattr(app.state, "health_checks", {}),
+    }
+    app.add_api_route("/health/ready", ready_endpoint(settings.health_timeout),
+                      methods=["GET"], include_in_schema=False)  # fmt: skip
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.add_api_route("/metrics", metrics_endpoint(token), methods=["GET"],
+                      include_in_schema=False)  # fmt: skip
+    # Outside Starlette's error layer, which add_middleware cannot reach: see RequestObserver.
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: RequestObserver(build())  # type: ignore[method-assign]
+
+
+def log_format(settings: Settings) -> Literal["json", "text"]:
+    """The configured format; otherwise text in development and JSON everywhere else."""
+    if settings.log_format is not None:
+        return settings.log_format
+    return "text" if settings.env == "development" else "json"
