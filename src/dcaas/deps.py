@@ -34,13 +34,18 @@ class AppState:
     auth_cache: PrincipalCache = field(default_factory=lambda: PrincipalCache(0))
 
 
-def app_state(request: Request) -> AppState:
+def _state(request: Request) -> AppState:
     state: AppState = request.app.state.dcaas
     return state
 
 
+async def app_state(request: Request) -> AppState:
+    """The app's state (async: FastAPI would run a plain function in a worker thread)."""
+    return _state(request)
+
+
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with transaction(app_state(request).sessions) as s:
+    async with transaction(_state(request).sessions) as s:
         yield s
 
 
@@ -48,7 +53,7 @@ Session = Annotated[AsyncSession, Depends(session)]
 
 
 async def principal(request: Request, db: Session) -> Principal:
-    state = app_state(request)
+    state = _state(request)
     caller = await authenticate(
         db, state.verifier, request.headers.get("authorization"), state.auth_cache
     )
