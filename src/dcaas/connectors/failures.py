@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 F = FailureClass
 
@@ -65,7 +68,97 @@ _GENERIC: list[Rule] = [
 
 # -- per-connector sections: each connector module's authors add their rows here ----------
 _REST: list[Rule] = []
-_S3: list[Rule] = []
+
+
+def _named(module: str, *names: str) -> Callable[[BaseException], bool]:
+    """Match a library's exception by class name, so that this table imports no library."""
+
+    def match(exc: BaseException) -> bool:
+        return any(c.__module__ == module and c.__name__ in names for c in type(exc).__mro__)
+
+    return match
+
+
+def _all(*tests: Callable[[BaseException], bool]) -> Callable[[BaseException], bool]:
+    return lambda exc: all(test(exc) for test in tests)
+
+
+# botocore wraps what urllib3 raised (HTTPClientError(error=...)); the pinned connections of
+# dcaas.connectors.drivers.pinning raise the outbound policy's own errors inside it.
+def _wrapped(exc: BaseException) -> BaseException | None:
+    inner = getattr(exc, "kwargs", {}).get("error")
+    return inner if isinstance(inner, BaseException) else None
+
+
+def _s3_error(*codes: str) -> Callable[[BaseException], bool]:
+    def match(exc: BaseException) -> bool:
+        response = getattr(exc, "response", None) or {}
+        code = str(response.get("Error", {}).get("Code", ""))
+        status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        return code in codes or (not code and status in codes)
+
+    return _all(_named("botocore.exceptions", "ClientError"), match)
+
+
+def _s3_status(low: int, high: int) -> Callable[[BaseException], bool]:
+    def match(exc: BaseException) -> bool:
+        response = getattr(exc, "response", None) or {}
+        status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        return low <= status <= high
+
+    return _all(_named("botocore.exceptions", "ClientError"), match)
+
+
+_BOTO = "botocore.exceptions"
+_S3: list[Rule] = [
+    Rule(Exception, Code.SOURCE_OUTBOUND_REFUSED, F.CONFIGURATION, lambda e: str(_wrapped(e)),
+         when=lambda e: isinstance(_wrapped(e), OutboundRefused), http_status=400),
+    Rule(Exception, Code.SOURCE_HOST_NOT_FOUND, F.CONFIGURATION,
+         lambda e: f"{_wrapped(e)}; check the endpoint", http_status=400,
+         when=lambda e: isinstance(_wrapped(e), HostNotFound)),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the store refused the access key or the secret key; check accessKey and secretKey",
+         when=_s3_error("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
+                        "ExpiredToken", "InvalidClientTokenId"), http_status=400),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "no access key and secret key were given; add accessKey and secretKey",
+         when=_named(_BOTO, "NoCredentialsError", "PartialCredentialsError"),
+         http_status=400),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket is in another region; check region (and endpointUrl)",
+         when=_s3_error("PermanentRedirect", "AuthorizationHeaderMalformed", "301",
+                        "IllegalLocationConstraintException"), http_status=400),
+    Rule(Exception, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the key has no permission for this; grant it access to the bucket (s3:ListBucket, "
+         "s3:GetObject)", when=_s3_error("AccessDenied", "AllAccessDisabled", "403"),
+         http_status=403),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket does not exist; check bucketName", when=_s3_error("NoSuchBucket"),
+         http_status=400),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket or the object does not exist; check bucketName and the path",
+         when=_s3_error("NoSuchKey", "NotFound", "404"), http_status=404),
+    Rule(Exception, Code.SOURCE_RATE_LIMITED, F.TRANSIENT,
+         "the store asks to slow down; try again later",
+         when=_s3_error("SlowDown", "Throttling", "RequestLimitExceeded", "429")),
+    Rule(Exception, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the store failed to answer; try again later", when=_s3_status(500, 599)),
+    Rule(Exception, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the store refused the request; check endpointUrl and forcePathStyle",
+         when=_s3_status(400, 499), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
+         "the store did not answer in time; check endpointUrl and any firewall",
+         when=_named(_BOTO, "ConnectTimeoutError")),
+    Rule(Exception, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the store stopped answering; try again later", when=_named(_BOTO, "ReadTimeoutError")),
+    Rule(Exception, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the TLS handshake with the store failed; check endpointUrl and its certificate",
+         when=_named(_BOTO, "SSLError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the store failed; check endpointUrl and that the store is running",
+         when=_named(_BOTO, "EndpointConnectionError", "ConnectionClosedError",
+                     "HTTPClientError")),
+]
 _GCS: list[Rule] = []
 _SFTP: list[Rule] = []
 _SQL: list[Rule] = []

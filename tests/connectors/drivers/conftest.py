@@ -1,0 +1,67 @@
+"""Fixtures for the file connectors: moto S3, the GCS emulator with a token endpoint, SFTP."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from tests.connectors.drivers import servers
+
+from dcaas.connectors.base import ConnectorContext, Steps
+from dcaas.kit.outbound import OutboundPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+LOOPBACK = OutboundPolicy.parse("127.0.0.1/32")
+
+
+def context(*, outbound: OutboundPolicy = LOOPBACK, max_preview_bytes: int = 1 << 20,
+            connect_timeout: float = 2.0) -> ConnectorContext:  # fmt: skip
+    """What the probe service would pass, allowing loopback as DCAAS_OUTBOUND_ALLOW would."""
+    return ConnectorContext(outbound=outbound, connect_timeout=connect_timeout,
+                            total_timeout=20.0, max_preview_bytes=max_preview_bytes)  # fmt: skip
+
+
+def by_name(steps: Steps) -> dict[str, Any]:
+    """Step name -> (status, code)."""
+    return {r.name: (r.status, r.code) for r in steps.results}
+
+
+def csv_bytes(rows: int) -> bytes:
+    lines = ["id,name,amount"] + [f"{i},name {i},{i * 1.5}" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def parquet_bytes(rows: int, row_group_size: int = 1000) -> bytes:
+    table = pa.table({"id": list(range(rows)), "label": [f"label {i}" for i in range(rows)]})
+    out = io.BytesIO()
+    pq.write_table(table, out, row_group_size=row_group_size)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[servers.Moto]:
+    """One moto S3 server for the session (its IAM bootstrap can run only once)."""
+    server = servers.start_moto()
+    yield server
+    servers.stop(server.process)
+
+
+@pytest.fixture
+def s3_bucket(moto: servers.Moto) -> Iterator[str]:
+    """A fresh bucket in moto, emptied and removed afterwards."""
+    s3 = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
+                      aws_access_key_id=moto.access_key,
+                      aws_secret_access_key=moto.secret_key)  # fmt: skip
+    name = "dcaas-" + uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=name)
+    yield name
+    for obj in s3.list_objects_v2(Bucket=name, MaxKeys=1000).get("Contents", []):
+        s3.delete_object(Bucket=name, Key=obj["Key"])
+    s3.delete_bucket(Bucket=name)
