@@ -160,7 +160,36 @@ _S3: list[Rule] = [
                      "HTTPClientError")),
 ]
 _GCS: list[Rule] = []
-_SFTP: list[Rule] = []
+_SSH, _SFTP_MOD = "asyncssh.misc", "asyncssh.sftp"
+_SFTP: list[Rule] = [
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the user name, password or key; check them",
+         when=_named(_SSH, "PermissionDenied"), http_status=400),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the private key could not be read; check privateKey and privateKeyPassphrase",
+         when=_named("asyncssh.public_key", "KeyImportError"), http_status=400),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the private key could not be decrypted; check privateKeyPassphrase",
+         when=_named("asyncssh.pbe", "KeyEncryptionError"), http_status=400),
+    Rule(Exception, Code.SOURCE_HOST_KEY_MISMATCH, F.CONFIGURATION,
+         "the server's host key was not accepted; check publicKey and publicKeyFingerprint",
+         when=_named(_SSH, "HostKeyNotVerifiable"), http_status=400),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the path does not exist on the server; check the path",
+         when=_named(_SFTP_MOD, "SFTPNoSuchFile", "SFTPNoSuchPath"), http_status=404),
+    Rule(Exception, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the user may not read this path; check its permissions on the server",
+         when=_named(_SFTP_MOD, "SFTPPermissionDenied"), http_status=403),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the server closed the connection; check the host and port, and that SSH runs there",
+         when=_named(_SSH, "ConnectionLost")),
+    Rule(Exception, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the SSH session failed; check that the port speaks SSH and allows SFTP",
+         when=_named(_SSH, "DisconnectError", "ChannelOpenError"), http_status=400),
+    Rule(Exception, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the SFTP server failed the request; try again later",
+         when=_named(_SFTP_MOD, "SFTPError")),
+]
 _SQL: list[Rule] = []
 _OAUTH: list[Rule] = []
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import asyncssh
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,7 +18,8 @@ from dcaas.connectors.base import ConnectorContext, Steps
 from dcaas.kit.outbound import OutboundPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
 
 LOOPBACK = OutboundPolicy.parse("127.0.0.1/32")
 
@@ -65,3 +68,72 @@ def s3_bucket(moto: servers.Moto) -> Iterator[str]:
     for obj in s3.list_objects_v2(Bucket=name, MaxKeys=1000).get("Contents", []):
         s3.delete_object(Bucket=name, Key=obj["Key"])
     s3.delete_bucket(Bucket=name)
+
+
+# -- SFTP: asyncssh's server in this process, chrooted to a temporary directory -------------
+SFTP_USER = "reader"
+SFTP_PASSWORD = "Sftp-Password-Not-For-Logs-42"
+SFTP_PASSPHRASE = "Key-Passphrase-Not-For-Logs-42"
+
+
+@dataclass
+class SftpServer:
+    port: int
+    root: Path
+    host_key: asyncssh.SSHKey
+    client_key: asyncssh.SSHKey
+    auth_attempts: list[str] = field(default_factory=list)
+
+    def props(self, **over: Any) -> dict[str, Any]:
+        base = {"host": "127.0.0.1", "sftpPort": self.port, "username": SFTP_USER,
+                "password": SFTP_PASSWORD}  # fmt: skip
+        return base | over
+
+    def key_item(self, key: asyncssh.SSHKey | None = None, passphrase: str = SFTP_PASSPHRASE
+                 ) -> list[dict[str, str]]:  # fmt: skip
+        # Few KDF rounds: the tests run on two shared cores.
+        pem = (
+            (key or self.client_key)
+            .export_private_key("openssh", passphrase, rounds=4, ignore_few_rounds=True)
+            .decode()
+        )
+        return [{"name": "id_ed25519", "value": pem}]
+
+
+class _Server(asyncssh.SSHServer):
+    def __init__(self, state: SftpServer) -> None:
+        self._state = state
+
+    def begin_auth(self, username: str) -> bool:
+        self._state.auth_attempts.append(username)
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return username == SFTP_USER and password == SFTP_PASSWORD
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return username == SFTP_USER and key.public_data == self._state.client_key.public_data
+
+
+@pytest.fixture
+async def sftp_server(tmp_path: Path) -> AsyncIterator[SftpServer]:
+    """An SFTP server on a free loopback port, password and public-key auth, chrooted."""
+    root = tmp_path / "root"
+    root.mkdir()
+    state = SftpServer(0, root, asyncssh.generate_private_key("ssh-ed25519"),
+                       asyncssh.generate_private_key("ssh-ed25519"))  # fmt: skip
+    server = await asyncssh.listen(
+        "127.0.0.1", 0, server_host_keys=[state.host_key],
+        server_factory=lambda: _Server(state),
+        sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
+    )  # fmt: skip
+    state.port = server.sockets[0].getsockname()[1]
+    yield state
+    server.close()
+    await server.wait_closed()
