@@ -159,7 +159,42 @@ _S3: list[Rule] = [
          when=_named(_BOTO, "EndpointConnectionError", "ConnectionClosedError",
                      "HTTPClientError")),
 ]
-_GCS: list[Rule] = []
+_GAUTH, _GAPI, _REQ = "google.auth.exceptions", "google.api_core.exceptions", "requests.exceptions"
+_GCS: list[Rule] = [
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the token endpoint refused the service-account key; check that the key file is "
+         "current and not revoked", when=_named(_GAUTH, "RefreshError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the token endpoint (the key file's token_uri) could not be reached",
+         when=_named(_GAUTH, "TransportError")),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the store refused the access token; check the service-account key",
+         when=_named(_GAPI, "Unauthorized"), http_status=400),
+    Rule(Exception, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the service account has no permission for this; grant it read access to the bucket "
+         "(roles/storage.objectViewer)", when=_named(_GAPI, "Forbidden"), http_status=403),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket or the object does not exist; check bucketName and the path",
+         when=_named(_GAPI, "NotFound"), http_status=404),
+    Rule(Exception, Code.SOURCE_RATE_LIMITED, F.TRANSIENT,
+         "the store asks to slow down; try again later", when=_named(_GAPI, "TooManyRequests")),
+    Rule(Exception, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the store failed to answer; try again later", when=_named(_GAPI, "ServerError")),
+    Rule(Exception, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the store refused the request; check endpointUrl and bucketName",
+         when=_named(_GAPI, "ClientError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
+         "the store did not answer in time; check endpointUrl and any firewall",
+         when=_named(_REQ, "ConnectTimeout")),
+    Rule(Exception, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the store stopped answering; try again later", when=_named(_REQ, "ReadTimeout")),
+    Rule(Exception, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the TLS handshake with the store failed; check endpointUrl and its certificate",
+         when=_named(_REQ, "SSLError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the store failed; check endpointUrl and that the store is running",
+         when=_named(_REQ, "ConnectionError")),
+]
 _SSH, _SFTP_MOD = "asyncssh.misc", "asyncssh.sftp"
 _SFTP: list[Rule] = [
     Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,

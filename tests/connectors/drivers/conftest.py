@@ -12,6 +12,8 @@ import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
 from tests.connectors.drivers import servers
 
 from dcaas.connectors.base import ConnectorContext, Steps
@@ -137,3 +139,26 @@ async def sftp_server(tmp_path: Path) -> AsyncIterator[SftpServer]:
     yield state
     server.close()
     await server.wait_closed()
+
+
+# -- GCS ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def gcs() -> Iterator[servers.Gcs]:
+    """The GCS emulator plus a token endpoint checking assertions against the test key."""
+    server = servers.start_gcs()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gcs_bucket(gcs: servers.Gcs) -> str:
+    """A fresh bucket in the emulator."""
+    name = "dcaas-" + uuid.uuid4().hex[:12]
+    gcs_admin(gcs).create_bucket(name)
+    return name
+
+
+def gcs_admin(gcs: servers.Gcs) -> storage.Client:
+    """A client for setting up data (the emulator checks no credentials)."""
+    return storage.Client(project="dcaas-test", credentials=AnonymousCredentials(),
+                          client_options={"api_endpoint": gcs.endpoint})  # fmt: skip

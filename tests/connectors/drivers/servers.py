@@ -10,10 +10,19 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
+import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import boto3
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from gcp_storage_emulator.server import create_server
 
 _MOTO = """
 import os, sys, threading
@@ -108,3 +117,79 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# -- GCS: the emulator, and a token endpoint that checks the JWT assertion's signature -----
+class _TokenHandler(BaseHTTPRequestHandler):
+    public_pem: bytes = b""
+    issued: list[str]  # set on the subclass made per server
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        assertion = form.get("assertion", [""])[0]
+        # google-auth signs for Google's token audience whatever the key's token_uri says.
+        token_uri = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        audiences = [token_uri, "https://oauth2.googleapis.com/token"]
+        try:
+            claims = jwt.decode(assertion, self.public_pem, algorithms=["RS256"],
+                                audience=audiences)  # fmt: skip
+        except jwt.PyJWTError:
+            self._reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT"})
+            return
+        self.issued.append(claims["iss"])
+        self._reply(200, {"access_token": "ya29." + uuid.uuid4().hex, "expires_in": 3600,
+                          "token_type": "Bearer"})  # fmt: skip
+
+    def _reply(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Gcs:
+    endpoint: str
+    token_uri: str
+    key: rsa.RSAPrivateKey
+    issued: list[str]
+    stop: Any
+
+    def key_file(self, key: rsa.RSAPrivateKey | None = None) -> dict[str, str]:
+        pem = (key or self.key).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()  # fmt: skip
+        return {"type": "service_account", "project_id": "dcaas-test",
+                "private_key_id": "test-key", "private_key": pem,
+                "client_email": "reader@dcaas-test.iam.gserviceaccount.com",
+                "client_id": "1", "token_uri": self.token_uri}  # fmt: skip
+
+
+def start_gcs() -> Gcs:
+    """The GCS emulator and a token endpoint, in threads of this process."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    issued: list[str] = []
+    handler = type("Handler", (_TokenHandler,), {"public_pem": public, "issued": issued})
+    tokens = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=tokens.serve_forever, daemon=True).start()
+    emulator = create_server("127.0.0.1", 0, in_memory=True)
+    emulator.start()
+    port = emulator._api._httpd.server_address[1]
+
+    def stop() -> None:
+        tokens.shutdown()
+        tokens.server_close()
+        emulator.stop()
+
+    return Gcs(f"http://127.0.0.1:{port}",
+               f"http://127.0.0.1:{tokens.server_address[1]}/token", key, issued, stop)  # fmt: skip

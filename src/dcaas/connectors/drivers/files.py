@@ -53,8 +53,8 @@ class RangedReader:
         if length == 0:
             return b""
         data = await self.read_range(offset, length)
-        self.bytes_read += len(data)
-        return data
+        self.bytes_read += len(data)  # what the store sent, even if it ignored the range
+        return data[:length]
 
 
 async def preview(

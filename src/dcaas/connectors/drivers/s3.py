@@ -115,8 +115,7 @@ class S3Connector:
 
             async def read(offset: int, length: int) -> bytes:
                 rng = f"bytes={offset}-{offset + length - 1}"
-                got = await asyncio.to_thread(_read_range, client, bucket, key, rng)
-                return got[:length]  # a server ignoring Range must not widen the preview
+                return await asyncio.to_thread(_read_range, client, bucket, key, rng)
 
             reader = files.RangedReader(head["ContentLength"], read)
             cap = min(max_bytes, self._ctx.max_preview_bytes)

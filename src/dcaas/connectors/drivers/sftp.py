@@ -210,7 +210,7 @@ class SftpConnector:
                 async def read(offset: int, length: int) -> bytes:
                     data = await handle.read(length, offset)
                     assert isinstance(data, bytes)  # noqa: S101 - opened in binary mode
-                    return data[:length]
+                    return data
 
                 reader = files.RangedReader(attrs.size or 0, read)
                 cap = min(max_bytes, self._ctx.max_preview_bytes)
