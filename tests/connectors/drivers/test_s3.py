@@ -207,3 +207,11 @@ async def test_secrets_appear_in_no_detail_exception_or_log(moto, s3_bucket, cap
     assert caught.value.code == "DCAAS-6006"
     for secret in (wrong, moto.access_key, moto.secret_key):
         assert secret not in text
+
+
+async def test_missing_keys_fail_at_authenticate_not_with_server_credentials(moto, s3_bucket):
+    """Without keys (a per-user credential not chosen) authenticate fails; no fallback."""
+    steps = await run_test({"bucketName": s3_bucket, "endpointUrl": moto.endpoint,
+                            "forcePathStyle": True})  # fmt: skip
+    assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
+    assert "accessKey" in (steps.results[2].detail or "")

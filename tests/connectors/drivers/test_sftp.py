@@ -214,3 +214,11 @@ async def test_secrets_appear_in_no_detail_exception_or_log(sftp_server, caplog)
     for secret in (wrong, SFTP_PASSWORD, SFTP_PASSPHRASE, "Bad-Passphrase-Not-For-Logs",
                    item[0]["value"][40:80]):  # fmt: skip
         assert secret not in text
+
+
+async def test_missing_username_fails_before_logging_in(sftp_server):
+    """Without a user name the test fails with DCAAS-6006; no login as the server's user."""
+    steps = await run_test({"host": "127.0.0.1", "sftpPort": sftp_server.port,
+                            "password": SFTP_PASSWORD})  # fmt: skip
+    assert by_name(steps)["connect"] == ("failed", "DCAAS-6006")
+    assert sftp_server.auth_attempts == []

@@ -17,7 +17,7 @@ import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from dcaas.connectors.base import (
     Entry,
@@ -28,7 +28,10 @@ from dcaas.connectors.base import (
     Steps,
 )
 from dcaas.connectors.failures import classify
+from dcaas.connectors.spec import ConnectorProperties
 from dcaas.errors import Code
+
+P = TypeVar("P", bound=ConnectorProperties)
 
 ReadRange = Callable[[int, int], Awaitable[bytes]]
 """``read(offset, length)``: at most ``length`` bytes of the file from ``offset``."""
@@ -297,6 +300,13 @@ def file(key: str, size: int | None, modified: str | None, etag: str | None = No
         name=key.rsplit("/", 1)[-1], path=key, type="file", size=size, modified=modified,
         etag=etag.strip('"') if etag else None,
     )  # fmt: skip
+
+
+def parse_properties(model: type[P], properties: dict[str, Any]) -> P:
+    """The connector's typed properties. Missing credentials are not refused here (the
+    service checked the definition; a credential chosen per user may be absent): the
+    authenticate step reports them."""
+    return model.model_validate({**properties, "separateCredentials": True})
 
 
 # -- running steps and classifying ---------------------------------------------------------

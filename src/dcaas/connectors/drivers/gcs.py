@@ -72,7 +72,7 @@ class GcsConnector:
     flat: ClassVar[bool] = False
 
     def __init__(self, properties: dict[str, Any], context: ConnectorContext) -> None:
-        self._props = GcsProperties.model_validate(properties)
+        self._props = files.parse_properties(GcsProperties, properties)
         self._ctx = context
         self._endpoint = (self._props.endpointUrl or _GOOGLE).rstrip("/")
         self._pins = Pins(context.outbound, {})

@@ -43,7 +43,7 @@ class S3Connector:
     flat: ClassVar[bool] = False
 
     def __init__(self, properties: dict[str, Any], context: ConnectorContext) -> None:
-        self._props = S3Properties.model_validate(properties)
+        self._props = files.parse_properties(S3Properties, properties)
         self._ctx = context
         url = self._props.endpointUrl or f"https://s3.{self._props.region}.amazonaws.com"
         parts = urlsplit(url)

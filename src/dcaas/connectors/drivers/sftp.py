@@ -82,7 +82,7 @@ class SftpConnector:
     """Directories and files on an SFTP server; previews read at most ``max_bytes``."""
 
     def __init__(self, properties: dict[str, Any], context: ConnectorContext) -> None:
-        self._props = SftpProperties.model_validate(properties)
+        self._props = files.parse_properties(SftpProperties, properties)
         self._ctx = context
         self._addresses: list[str] | None = None
         self._check: _HostKeyCheck | None = None
@@ -114,6 +114,11 @@ class SftpConnector:
 
     async def _connect(self) -> None:
         """TCP, then the key exchange up to the host-key check; credentials are not sent yet."""
+        if not self._props.username:  # asyncssh would log in as the server's own user
+            raise SourceFailure(
+                Code.SOURCE_AUTH_FAILED, FailureClass.CREDENTIALS, "username is required",
+                http_status=400,
+            )  # fmt: skip
         if self._addresses is None:
             await self._resolve()
         assert self._addresses is not None  # noqa: S101 - resolved above
