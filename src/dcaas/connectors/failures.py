@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 F = FailureClass
 
@@ -65,9 +68,163 @@ _GENERIC: list[Rule] = [
 
 # -- per-connector sections: each connector module's authors add their rows here ----------
 _REST: list[Rule] = []
-_S3: list[Rule] = []
-_GCS: list[Rule] = []
-_SFTP: list[Rule] = []
+
+
+def _named(module: str, *names: str) -> Callable[[BaseException], bool]:
+    """Match a library's exception by class name, so that this table imports no library."""
+
+    def match(exc: BaseException) -> bool:
+        return any(c.__module__ == module and c.__name__ in names for c in type(exc).__mro__)
+
+    return match
+
+
+def _all(*tests: Callable[[BaseException], bool]) -> Callable[[BaseException], bool]:
+    return lambda exc: all(test(exc) for test in tests)
+
+
+# botocore wraps what urllib3 raised (HTTPClientError(error=...)); the pinned connections of
+# dcaas.connectors.drivers.pinning raise the outbound policy's own errors inside it.
+def _wrapped(exc: BaseException) -> BaseException | None:
+    inner = getattr(exc, "kwargs", {}).get("error")
+    return inner if isinstance(inner, BaseException) else None
+
+
+def _s3_error(*codes: str) -> Callable[[BaseException], bool]:
+    def match(exc: BaseException) -> bool:
+        response = getattr(exc, "response", None) or {}
+        code = str(response.get("Error", {}).get("Code", ""))
+        status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        return code in codes or (not code and status in codes)
+
+    return _all(_named("botocore.exceptions", "ClientError"), match)
+
+
+def _s3_status(low: int, high: int) -> Callable[[BaseException], bool]:
+    def match(exc: BaseException) -> bool:
+        response = getattr(exc, "response", None) or {}
+        status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        return low <= status <= high
+
+    return _all(_named("botocore.exceptions", "ClientError"), match)
+
+
+_BOTO = "botocore.exceptions"
+_S3: list[Rule] = [
+    Rule(Exception, Code.SOURCE_OUTBOUND_REFUSED, F.CONFIGURATION, lambda e: str(_wrapped(e)),
+         when=lambda e: isinstance(_wrapped(e), OutboundRefused), http_status=400),
+    Rule(Exception, Code.SOURCE_HOST_NOT_FOUND, F.CONFIGURATION,
+         lambda e: f"{_wrapped(e)}; check the endpoint", http_status=400,
+         when=lambda e: isinstance(_wrapped(e), HostNotFound)),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the store refused the access key or the secret key; check accessKey and secretKey",
+         when=_s3_error("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
+                        "ExpiredToken", "InvalidClientTokenId"), http_status=400),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "no access key and secret key were given; add accessKey and secretKey",
+         when=_named(_BOTO, "NoCredentialsError", "PartialCredentialsError"),
+         http_status=400),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket is in another region; check region (and endpointUrl)",
+         when=_s3_error("PermanentRedirect", "AuthorizationHeaderMalformed", "301",
+                        "IllegalLocationConstraintException"), http_status=400),
+    Rule(Exception, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the key has no permission for this; grant it access to the bucket (s3:ListBucket, "
+         "s3:GetObject)", when=_s3_error("AccessDenied", "AllAccessDisabled", "403"),
+         http_status=403),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket does not exist; check bucketName", when=_s3_error("NoSuchBucket"),
+         http_status=400),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket or the object does not exist; check bucketName and the path",
+         when=_s3_error("NoSuchKey", "NotFound", "404"), http_status=404),
+    Rule(Exception, Code.SOURCE_RATE_LIMITED, F.TRANSIENT,
+         "the store asks to slow down; try again later",
+         when=_s3_error("SlowDown", "Throttling", "RequestLimitExceeded", "429")),
+    Rule(Exception, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the store failed to answer; try again later", when=_s3_status(500, 599)),
+    Rule(Exception, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the store refused the request; check endpointUrl and forcePathStyle",
+         when=_s3_status(400, 499), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
+         "the store did not answer in time; check endpointUrl and any firewall",
+         when=_named(_BOTO, "ConnectTimeoutError")),
+    Rule(Exception, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the store stopped answering; try again later", when=_named(_BOTO, "ReadTimeoutError")),
+    Rule(Exception, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the TLS handshake with the store failed; check endpointUrl and its certificate",
+         when=_named(_BOTO, "SSLError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the store failed; check endpointUrl and that the store is running",
+         when=_named(_BOTO, "EndpointConnectionError", "ConnectionClosedError",
+                     "HTTPClientError")),
+]
+_GAUTH, _GAPI, _REQ = "google.auth.exceptions", "google.api_core.exceptions", "requests.exceptions"
+_GCS: list[Rule] = [
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the token endpoint refused the service-account key; check that the key file is "
+         "current and not revoked", when=_named(_GAUTH, "RefreshError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the token endpoint (the key file's token_uri) could not be reached",
+         when=_named(_GAUTH, "TransportError")),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the store refused the access token; check the service-account key",
+         when=_named(_GAPI, "Unauthorized"), http_status=400),
+    Rule(Exception, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the service account has no permission for this; grant it read access to the bucket "
+         "(roles/storage.objectViewer)", when=_named(_GAPI, "Forbidden"), http_status=403),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the bucket or the object does not exist; check bucketName and the path",
+         when=_named(_GAPI, "NotFound"), http_status=404),
+    Rule(Exception, Code.SOURCE_RATE_LIMITED, F.TRANSIENT,
+         "the store asks to slow down; try again later", when=_named(_GAPI, "TooManyRequests")),
+    Rule(Exception, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the store failed to answer; try again later", when=_named(_GAPI, "ServerError")),
+    Rule(Exception, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the store refused the request; check endpointUrl and bucketName",
+         when=_named(_GAPI, "ClientError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
+         "the store did not answer in time; check endpointUrl and any firewall",
+         when=_named(_REQ, "ConnectTimeout")),
+    Rule(Exception, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the store stopped answering; try again later", when=_named(_REQ, "ReadTimeout")),
+    Rule(Exception, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the TLS handshake with the store failed; check endpointUrl and its certificate",
+         when=_named(_REQ, "SSLError"), http_status=400),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the store failed; check endpointUrl and that the store is running",
+         when=_named(_REQ, "ConnectionError")),
+]
+_SSH, _SFTP_MOD = "asyncssh.misc", "asyncssh.sftp"
+_SFTP: list[Rule] = [
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the user name, password or key; check them",
+         when=_named(_SSH, "PermissionDenied"), http_status=400),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the private key could not be read; check privateKey and privateKeyPassphrase",
+         when=_named("asyncssh.public_key", "KeyImportError"), http_status=400),
+    Rule(Exception, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the private key could not be decrypted; check privateKeyPassphrase",
+         when=_named("asyncssh.pbe", "KeyEncryptionError"), http_status=400),
+    Rule(Exception, Code.SOURCE_HOST_KEY_MISMATCH, F.CONFIGURATION,
+         "the server's host key was not accepted; check publicKey and publicKeyFingerprint",
+         when=_named(_SSH, "HostKeyNotVerifiable"), http_status=400),
+    Rule(Exception, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the path does not exist on the server; check the path",
+         when=_named(_SFTP_MOD, "SFTPNoSuchFile", "SFTPNoSuchPath"), http_status=404),
+    Rule(Exception, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the user may not read this path; check its permissions on the server",
+         when=_named(_SFTP_MOD, "SFTPPermissionDenied"), http_status=403),
+    Rule(Exception, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the server closed the connection; check the host and port, and that SSH runs there",
+         when=_named(_SSH, "ConnectionLost")),
+    Rule(Exception, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the SSH session failed; check that the port speaks SSH and allows SFTP",
+         when=_named(_SSH, "DisconnectError", "ChannelOpenError"), http_status=400),
+    Rule(Exception, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the SFTP server failed the request; try again later",
+         when=_named(_SFTP_MOD, "SFTPError")),
+]
 _SQL: list[Rule] = []
 _OAUTH: list[Rule] = []
 

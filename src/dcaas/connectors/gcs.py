@@ -19,6 +19,11 @@ class GcsProperties(ConnectorProperties):
         min_length=3, max_length=222, pattern=r"^[a-z0-9][a-z0-9._\-]*[a-z0-9]$",
         description="Bucket name",
     )  # fmt: skip
+    endpointUrl: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="JSON API endpoint of a GCS-compatible store or emulator; empty for Google",
+    )
 
     required_credentials: ClassVar[tuple[tuple[str, ...], ...]] = (("serviceAccountKeyFile",),)
 
@@ -36,6 +41,7 @@ GCS_FILE = DataSource(
     qri_prefix="qri:file:gcs://",
     qri_connection_template="{bucketName}",
     qri_properties=("bucketName",),
+    connector="dcaas.connectors.drivers.gcs:GcsConnector",
 )
 
 GCS_METADATA = DataSource(
@@ -49,4 +55,5 @@ GCS_METADATA = DataSource(
     qri_prefix="qri:file:gcs://",
     qri_connection_template="{bucketName}",
     qri_properties=("bucketName",),
+    connector="dcaas.connectors.drivers.gcs:GcsMetadataConnector",
 )

@@ -63,6 +63,7 @@ S3_FILE = DataSource(
     qri_prefix="qri:file:s3://",
     qri_connection_template="{region}/{bucketName}",
     qri_properties=("region", "bucketName"),
+    connector="dcaas.connectors.drivers.s3:S3Connector",
 )
 
 S3_METADATA = DataSource(
@@ -78,4 +79,5 @@ S3_METADATA = DataSource(
     qri_prefix="qri:file:s3://",
     qri_connection_template="{region}/{bucketName}",
     qri_properties=("region", "bucketName"),
+    connector="dcaas.connectors.drivers.s3:S3MetadataConnector",
 )

@@ -53,4 +53,5 @@ SFTP = DataSource(
     qri_prefix="qri:file:sftp://",
     qri_connection_template="{host}:{sftpPort}",
     qri_properties=("host", "sftpPort"),
+    connector="dcaas.connectors.drivers.sftp:SftpConnector",
 )

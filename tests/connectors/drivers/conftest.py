@@ -1,0 +1,164 @@
+"""Fixtures for the file connectors: moto S3, the GCS emulator with a token endpoint, SFTP."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import asyncssh
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+from tests.connectors.drivers import servers
+
+from dcaas.connectors.base import ConnectorContext, Steps
+from dcaas.kit.outbound import OutboundPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
+
+LOOPBACK = OutboundPolicy.parse("127.0.0.1/32")
+
+
+def context(*, outbound: OutboundPolicy = LOOPBACK, max_preview_bytes: int = 1 << 20,
+            connect_timeout: float = 2.0) -> ConnectorContext:  # fmt: skip
+    """What the probe service would pass, allowing loopback as DCAAS_OUTBOUND_ALLOW would."""
+    return ConnectorContext(outbound=outbound, connect_timeout=connect_timeout,
+                            total_timeout=20.0, max_preview_bytes=max_preview_bytes)  # fmt: skip
+
+
+def by_name(steps: Steps) -> dict[str, Any]:
+    """Step name -> (status, code)."""
+    return {r.name: (r.status, r.code) for r in steps.results}
+
+
+def csv_bytes(rows: int) -> bytes:
+    lines = ["id,name,amount"] + [f"{i},name {i},{i * 1.5}" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def parquet_bytes(rows: int, row_group_size: int = 1000) -> bytes:
+    table = pa.table({"id": list(range(rows)), "label": [f"label {i}" for i in range(rows)]})
+    out = io.BytesIO()
+    pq.write_table(table, out, row_group_size=row_group_size)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[servers.Moto]:
+    """One moto S3 server for the session (its IAM bootstrap can run only once)."""
+    server = servers.start_moto()
+    yield server
+    servers.stop(server.process)
+
+
+@pytest.fixture
+def s3_bucket(moto: servers.Moto) -> Iterator[str]:
+    """A fresh bucket in moto, emptied and removed afterwards."""
+    s3 = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
+                      aws_access_key_id=moto.access_key,
+                      aws_secret_access_key=moto.secret_key)  # fmt: skip
+    name = "dcaas-" + uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=name)
+    yield name
+    for obj in s3.list_objects_v2(Bucket=name, MaxKeys=1000).get("Contents", []):
+        s3.delete_object(Bucket=name, Key=obj["Key"])
+    s3.delete_bucket(Bucket=name)
+
+
+# -- SFTP: asyncssh's server in this process, chrooted to a temporary directory -------------
+SFTP_USER = "reader"
+SFTP_PASSWORD = "Sftp-Password-Not-For-Logs-42"
+SFTP_PASSPHRASE = "Key-Passphrase-Not-For-Logs-42"
+
+
+@dataclass
+class SftpServer:
+    port: int
+    root: Path
+    host_key: asyncssh.SSHKey
+    client_key: asyncssh.SSHKey
+    auth_attempts: list[str] = field(default_factory=list)
+
+    def props(self, **over: Any) -> dict[str, Any]:
+        base = {"host": "127.0.0.1", "sftpPort": self.port, "username": SFTP_USER,
+                "password": SFTP_PASSWORD}  # fmt: skip
+        return base | over
+
+    def key_item(self, key: asyncssh.SSHKey | None = None, passphrase: str = SFTP_PASSPHRASE
+                 ) -> list[dict[str, str]]:  # fmt: skip
+        # Few KDF rounds: the tests run on two shared cores.
+        pem = (
+            (key or self.client_key)
+            .export_private_key("openssh", passphrase, rounds=4, ignore_few_rounds=True)
+            .decode()
+        )
+        return [{"name": "id_ed25519", "value": pem}]
+
+
+class _Server(asyncssh.SSHServer):
+    def __init__(self, state: SftpServer) -> None:
+        self._state = state
+
+    def begin_auth(self, username: str) -> bool:
+        self._state.auth_attempts.append(username)
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return username == SFTP_USER and password == SFTP_PASSWORD
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return username == SFTP_USER and key.public_data == self._state.client_key.public_data
+
+
+@pytest.fixture
+async def sftp_server(tmp_path: Path) -> AsyncIterator[SftpServer]:
+    """An SFTP server on a free loopback port, password and public-key auth, chrooted."""
+    root = tmp_path / "root"
+    root.mkdir()
+    state = SftpServer(0, root, asyncssh.generate_private_key("ssh-ed25519"),
+                       asyncssh.generate_private_key("ssh-ed25519"))  # fmt: skip
+    server = await asyncssh.listen(
+        "127.0.0.1", 0, server_host_keys=[state.host_key],
+        server_factory=lambda: _Server(state),
+        sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
+    )  # fmt: skip
+    state.port = server.sockets[0].getsockname()[1]
+    yield state
+    server.close()
+    await server.wait_closed()
+
+
+# -- GCS ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def gcs() -> Iterator[servers.Gcs]:
+    """The GCS emulator plus a token endpoint checking assertions against the test key."""
+    server = servers.start_gcs()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gcs_bucket(gcs: servers.Gcs) -> str:
+    """A fresh bucket in the emulator."""
+    name = "dcaas-" + uuid.uuid4().hex[:12]
+    gcs_admin(gcs).create_bucket(name)
+    return name
+
+
+def gcs_admin(gcs: servers.Gcs) -> storage.Client:
+    """A client for setting up data (the emulator checks no credentials)."""
+    return storage.Client(project="dcaas-test", credentials=AnonymousCredentials(),
+                          client_options={"api_endpoint": gcs.endpoint})  # fmt: skip
