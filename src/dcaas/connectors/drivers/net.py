@@ -25,15 +25,29 @@ class PinnedContext(ssl.SSLContext):
 
     pinned_host: str | None = None
 
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
-        if self.pinned_host is not None:
-            kwargs["server_hostname"] = self.pinned_host
-        return super().wrap_bio(*args, **kwargs)
+    def wrap_bio(
+        self,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLObject:
+        host = self.pinned_host if self.pinned_host is not None else server_hostname
+        return super().wrap_bio(incoming, outgoing, server_side, host, session)
 
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-        if self.pinned_host is not None:
-            kwargs["server_hostname"] = self.pinned_host
-        return super().wrap_socket(*args, **kwargs)
+    def wrap_socket(  # noqa: PLR0917 - the stdlib signature
+        self,
+        sock: Any,
+        server_side: bool = False,
+        do_handshake_on_connect: bool = True,
+        suppress_ragged_eofs: bool = True,
+        server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLSocket:
+        host = self.pinned_host if self.pinned_host is not None else server_hostname
+        return super().wrap_socket(sock, server_side, do_handshake_on_connect,
+                                   suppress_ragged_eofs, host, session)  # fmt: skip
 
 
 def _sni_name(host: str) -> str | None:
