@@ -172,8 +172,10 @@ class RestConnector:
     async def _fetch(self, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
         """Send the request; read at most ``max_bytes`` of the answer (and whether it was cut)."""
         p = self.props
+        # httpx replaces the URL's own query when params are given: keep both.
         params: list[tuple[str, str | int | float | bool | None]] = [
-            (q.name, q.value) for q in p.queryParameters
+            *httpx.URL(p.url).params.multi_items(),
+            *((q.name, q.value) for q in p.queryParameters),
         ]
         content = p.requestBody.encode() if p.method == "POST" and p.requestBody else None
         async with self._client().stream(p.method, p.url, params=params, content=content) as r:
