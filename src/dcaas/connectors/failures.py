@@ -17,7 +17,9 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
+import pymysql
 
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
@@ -144,7 +146,56 @@ _REST: list[Rule] = [
 _S3: list[Rule] = []
 _GCS: list[Rule] = []
 _SFTP: list[Rule] = []
-_SQL: list[Rule] = []
+def _mysql(*codes: int) -> Callable[[BaseException], bool]:
+    def check(exc: BaseException) -> bool:
+        return bool(exc.args) and exc.args[0] in codes
+
+    return check
+
+
+_SQL: list[Rule] = [
+    Rule((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError),
+         Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the user name or password (or no server rule lets this user in "
+         "from here); check the credentials", http_status=400),
+    Rule(asyncpg.InvalidCatalogNameError, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the database does not exist; check the database name", http_status=404),
+    Rule(asyncpg.InsufficientPrivilegeError, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the user may not read this; ask for the privilege or use another user",
+         http_status=403),
+    Rule((asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError), Code.SOURCE_NOT_FOUND,
+         F.CONFIGURATION, "the table or schema does not exist", http_status=404),
+    Rule((asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError),
+         Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the server cannot take a connection now; retry later"),
+    Rule(asyncpg.QueryCanceledError, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the database cancelled the query (statement timeout); retry later"),
+    Rule(ConnectionError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the server does not offer TLS, which the sslMode needs; enable TLS on the server "
+         "or change sslMode", when=lambda e: "SSL" in str(e), http_status=400),
+    Rule(asyncpg.PostgresError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         lambda e: f"the database reported an error (SQLSTATE {getattr(e, 'sqlstate', '?')})"),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the user name or password; check the credentials",
+         when=_mysql(1045, 1698), http_status=400),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the user may not use this database or table (or connect from here); ask for the "
+         "privilege or use another user", when=_mysql(1044, 1130, 1142, 1143),
+         http_status=403),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the database or table does not exist; check the name", when=_mysql(1049, 1146),
+         http_status=404),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the server failed or broke; check the host and port, and that "
+         "the service is running", when=_mysql(2003, 2006, 2013)),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the server cannot take a connection now; retry later", when=_mysql(1040, 1203)),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         lambda e: f"the database reported an error ({e.args[0] if e.args else '?'})"),
+    Rule(asyncio.IncompleteReadError, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the server closed the connection mid-handshake; check the port and the protocol",
+         http_status=400),
+]  # fmt: skip
 _OAUTH: list[Rule] = []
 
 # Specific rows first; the generic network rows (OSError is broad) last.

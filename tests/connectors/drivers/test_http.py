@@ -45,8 +45,11 @@ async def test_default_policy_refuses_loopback(http: rest_server.Server) -> None
     assert len(http.seen) == count
 
 
-@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/",
-                                    "http://[::1]:{port}/open/items", "http://10.0.0.1/"])  # fmt: skip
+REFUSED = ["http://169.254.169.254/latest/meta-data/", "http://[::1]:{port}/open/items",
+           "http://10.0.0.1/"]  # fmt: skip
+
+
+@pytest.mark.parametrize("target", REFUSED)
 async def test_redirect_hop_is_checked(http: rest_server.Server, target: str) -> None:
     """A redirect from an allowed server to a metadata, IPv6 loopback or private address is
     refused."""
