@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 URL = "/api/v1/data-connections"
-TOTAL_TIMEOUT = 1.5
+TOTAL_TIMEOUT = 3.0
 
 
 @pytest.fixture(autouse=True)
@@ -278,7 +278,7 @@ async def test_hung_source_times_out_without_stalling_others(api: Api) -> None:
     quick_start = time.monotonic()
     other = await api.client.get(URL, headers=api.h(api.alice))
     assert other.status_code == 200
-    assert time.monotonic() - quick_start < 0.5
+    assert time.monotonic() - quick_start < 1.0
     assert not probe.done()
     res = await probe
     server.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.conftest import Api
+
+if TYPE_CHECKING:
+    from tests.conftest import Api
 
 URL = "/api/v1/data-connections"
 INTERNAL = ["127.0.0.1", "169.254.169.254", "10.0.0.1", "[::1]", "localhost"]
