@@ -23,6 +23,7 @@ from dcaas.config import Settings
 from dcaas.connection import schemas as connection_schemas
 from dcaas.connection.endpoints import router as connections
 from dcaas.connection.legacy_endpoints import router as legacy
+from dcaas.connection.probe_endpoints import router as probes
 from dcaas.credential import schemas as credential_schemas
 from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
@@ -222,7 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.dcaas = state
     _install_error_handlers(app)
-    for router in (legacy, connections, data_sources, credentials, spaces, api_keys):
+    for router in (legacy, probes, connections, data_sources, credentials, spaces, api_keys):
         app.include_router(router)
 
     @app.get("/health/live", include_in_schema=False)

@@ -6,8 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dcaas.kit.outbound import OutboundPolicy
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
 
@@ -65,6 +67,12 @@ class Settings(BaseSettings):
     )
     health_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check")
 
+    @field_validator("outbound_allow")
+    @classmethod
+    def _check_outbound_allow(cls, value: str) -> str:
+        OutboundPolicy.parse(value)  # a bad network fails at startup, not on the first test
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         secret = self.jwt_hs256_secret
@@ -87,6 +95,11 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
         return url
+
+    @cached_property
+    def outbound(self) -> OutboundPolicy:
+        """Where connectors may connect (DCAAS_OUTBOUND_ALLOW on top of public addresses)."""
+        return OutboundPolicy.parse(self.outbound_allow)
 
     @property
     def is_sqlite(self) -> bool:

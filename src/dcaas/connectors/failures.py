@@ -17,6 +17,10 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import asyncpg
+import httpx
+import pymysql
+
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
@@ -66,8 +70,83 @@ _GENERIC: list[Rule] = [
          "the connection to the server failed; check the host and port"),  # fmt: skip
 ]
 
+def _caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
+    """Whether ``kind`` is anywhere in the exception's chain (libraries wrap the root cause)."""
+
+    def check(exc: BaseException) -> bool:
+        seen: BaseException | None = exc
+        for _ in range(10):
+            if seen is None:
+                return False
+            if isinstance(seen, kind):
+                return True
+            seen = seen.__cause__ or seen.__context__
+        return False
+
+    return check
+
+
+def _status(*codes: int) -> Callable[[BaseException], bool]:
+    def check(exc: BaseException) -> bool:
+        return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in codes
+
+    return check
+
+
+def _code(exc: BaseException) -> int:
+    return exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else 0
+
+
+def _status_detail(exc: BaseException) -> str:
+    return f"the server answered HTTP {_code(exc)}; check the URL, method and parameters"
+
+
 # -- per-connector sections: each connector module's authors add their rows here ----------
-_REST: list[Rule] = []
+_REST: list[Rule] = [
+    Rule(httpx.HTTPStatusError, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the credentials (HTTP 401); check the user name and password, "
+         "the token or the authorization header", when=_status(401), http_status=400),
+    Rule(httpx.HTTPStatusError, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the server denied access (HTTP 403); the credentials are valid but may not use "
+         "this endpoint", when=_status(403), http_status=400),
+    Rule(httpx.HTTPStatusError, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the endpoint was not found (HTTP 404 or 410); check the URL", when=_status(404, 410),
+         http_status=404),
+    Rule(httpx.HTTPStatusError, Code.SOURCE_RATE_LIMITED, F.TRANSIENT,
+         "the server is limiting requests (HTTP 429); retry later", when=_status(429)),
+    Rule(httpx.HTTPStatusError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         lambda e: f"the server failed (HTTP {_code(e)}); retry later, or ask the API's owner",
+         when=_status(*range(500, 600))),
+    Rule(httpx.HTTPStatusError, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION, _status_detail,
+         http_status=400),
+    Rule(httpx.TooManyRedirects, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the server redirected too many times; check the URL", http_status=400),
+    Rule(httpx.UnsupportedProtocol, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the URL (or a redirect) is not http or https", http_status=400),
+    Rule(httpx.ConnectTimeout, Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
+         "the server did not accept the connection in time; check the host, port and any "
+         "firewall"),
+    Rule(httpx.TimeoutException, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the server did not answer in time; retry, or raise the connection's timeout"),
+    Rule(httpx.ConnectError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the server's TLS certificate is not trusted; check the host name, or supply the "
+         "root certificate", when=_caused_by(ssl.SSLCertVerificationError), http_status=400),
+    Rule(httpx.ConnectError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the TLS handshake failed; check that the port speaks TLS and the TLS settings",
+         when=_caused_by(ssl.SSLError), http_status=400),
+    Rule(httpx.ConnectError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the server failed; check the host and port, and that the service "
+         "is running"),
+    Rule((httpx.RemoteProtocolError, httpx.DecodingError), Code.SOURCE_PROTOCOL_ERROR,
+         F.CONFIGURATION, "the server's answer is not valid HTTP; check the scheme and port",
+         http_status=400),
+    Rule(httpx.NetworkError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the server broke; retry, and check the host and port"),
+    Rule(ssl.SSLError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the root certificates could not be read; give PEM certificates",
+         when=lambda e: getattr(e, "library", None) in ("PEM", "X509"), http_status=400),
+]  # fmt: skip
+
 
 
 def _named(module: str, *names: str) -> Callable[[BaseException], bool]:
@@ -225,7 +304,56 @@ _SFTP: list[Rule] = [
          "the SFTP server failed the request; try again later",
          when=_named(_SFTP_MOD, "SFTPError")),
 ]
-_SQL: list[Rule] = []
+def _mysql(*codes: int) -> Callable[[BaseException], bool]:
+    def check(exc: BaseException) -> bool:
+        return bool(exc.args) and exc.args[0] in codes
+
+    return check
+
+
+_SQL: list[Rule] = [
+    Rule((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError),
+         Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the user name or password (or no server rule lets this user in "
+         "from here); check the credentials", http_status=400),
+    Rule(asyncpg.InvalidCatalogNameError, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the database does not exist; check the database name", http_status=404),
+    Rule(asyncpg.InsufficientPrivilegeError, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the user may not read this; ask for the privilege or use another user",
+         http_status=403),
+    Rule((asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError), Code.SOURCE_NOT_FOUND,
+         F.CONFIGURATION, "the table or schema does not exist", http_status=404),
+    Rule((asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError),
+         Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the server cannot take a connection now; retry later"),
+    Rule(asyncpg.QueryCanceledError, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the database cancelled the query (statement timeout); retry later"),
+    Rule(ConnectionError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
+         "the server does not offer TLS, which the sslMode needs; enable TLS on the server "
+         "or change sslMode", when=lambda e: "SSL" in str(e), http_status=400),
+    Rule(asyncpg.PostgresError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         lambda e: f"the database reported an error (SQLSTATE {getattr(e, 'sqlstate', '?')})"),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_AUTH_FAILED, F.CREDENTIALS,
+         "the server refused the user name or password; check the credentials",
+         when=_mysql(1045, 1698), http_status=400),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_ACCESS_DENIED, F.CREDENTIALS,
+         "the user may not use this database or table (or connect from here); ask for the "
+         "privilege or use another user", when=_mysql(1044, 1130, 1142, 1143),
+         http_status=403),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_NOT_FOUND, F.CONFIGURATION,
+         "the database or table does not exist; check the name", when=_mysql(1049, 1146),
+         http_status=404),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the server failed or broke; check the host and port, and that "
+         "the service is running", when=_mysql(2003, 2006, 2013)),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         "the server cannot take a connection now; retry later", when=_mysql(1040, 1203)),
+    Rule(pymysql.err.MySQLError, Code.SOURCE_SERVER_ERROR, F.TRANSIENT,
+         lambda e: f"the database reported an error ({e.args[0] if e.args else '?'})"),
+    Rule(asyncio.IncompleteReadError, Code.SOURCE_PROTOCOL_ERROR, F.CONFIGURATION,
+         "the server closed the connection mid-handshake; check the port and the protocol",
+         http_status=400),
+]  # fmt: skip
 _OAUTH: list[Rule] = []
 
 # Specific rows first; the generic network rows (OSError is broad) last.

@@ -90,4 +90,5 @@ REST = DataSource(
     qri_prefix="qri:rest://",
     qri_connection_template="{url}",
     qri_properties=("url",),
+    connector="dcaas.connectors.drivers.rest:RestConnector",
 )

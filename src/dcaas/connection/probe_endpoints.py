@@ -1,0 +1,110 @@
+"""Test, browse and preview data connections (issue 3): thin handlers over ProbeService."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from dcaas.connection.probe import ProbeResult, ProbeService
+from dcaas.connection.probe_schemas import (
+    BrowseItem,
+    BrowsePage,
+    PreviewResponse,
+    ProbeResponse,
+    ProbeStep,
+)
+from dcaas.connection.probe_targets import Targets
+from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
+from dcaas.connection.service import ConnectionService
+from dcaas.deps import Body, Caller, Session, State, json_body
+from dcaas.errors import BadRequest, Code
+from dcaas.kit.http import json_body_doc, page_links
+from dcaas.kit.paging import Cursor, Sort
+
+if TYPE_CHECKING:
+    from dcaas.connectors.base import Entry
+
+router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
+_BROWSE = Sort("browse", descending=False)
+_PATCH_BODY = {"requestBody": {"required": False, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}}  # fmt: skip
+Path = Annotated[str, Query(max_length=4096, description="Where to look; '' is the top")]
+
+
+def _targets(db: Session, caller: Caller, state: State) -> Targets:
+    return Targets(ConnectionService(db, caller, state.envelope), state, caller)
+
+
+def _answer(result: ProbeResult) -> ProbeResponse:
+    steps = [
+        ProbeStep(name=s.name, status=s.status, elapsedMs=s.elapsed_ms, code=s.code,
+                  failureClass=s.failure_class, detail=s.detail)
+        for s in result.steps
+    ]  # fmt: skip
+    return ProbeResponse(status="passed" if result.passed else "failed", steps=steps)
+
+
+@router.post("/actions/test", response_model=ProbeResponse, response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate))  # fmt: skip
+async def test_definition(data: Body, db: Session, caller: Caller, state: State) -> Any:
+    """Test an unsaved connection (the create body); nothing is stored."""
+    target = await _targets(db, caller, state).definition(data)
+    return _answer(await ProbeService(state, caller).test(target))
+
+
+@router.post("/{qID}/actions/test", response_model=ProbeResponse,
+             response_model_exclude_none=True, openapi_extra=_PATCH_BODY)  # fmt: skip
+async def test_connection(
+    request: Request, qID: str, db: Session, caller: Caller, state: State
+) -> Any:
+    """Test a saved connection, or (with a JSON Patch body) the change it describes."""
+    ops = await json_body(request) if (await request.body()).strip() else None
+    targets = _targets(db, caller, state)
+    target = await (targets.saved(qID) if ops in (None, []) else targets.proposed(qID, ops))
+    return _answer(await ProbeService(state, caller).test(target))
+
+
+@router.get("/{qID}/browse", response_model=BrowsePage, response_model_exclude_none=True)
+async def browse(
+    *, request: Request, qID: str, db: Session, caller: Caller, state: State,
+    path: Path = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    page: str | None = None,
+) -> Any:  # fmt: skip
+    """List one page of what is under ``path`` (schemas, tables, columns, folders, files)."""
+    token = _token(page, path) if page else None
+    target = await _targets(db, caller, state).saved(qID)
+    result = await ProbeService(state, caller).browse(target, path, limit, token)
+    nxt = Cursor(_BROWSE.token, result.next_token, path, "next") if result.next_token else None
+    return BrowsePage(data=[_item(e) for e in result.items],
+                      links=page_links(request, nxt, None))  # fmt: skip
+
+
+@router.get("/{qID}/preview", response_model=PreviewResponse, response_model_exclude_none=True)
+async def preview(
+    *, qID: str, db: Session, caller: Caller, state: State,
+    path: Path = "",
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most rows")] = 50,
+) -> Any:  # fmt: skip
+    """The first rows of a table or CSV/Parquet file, or the first bytes of another file."""
+    target = await _targets(db, caller, state).saved(qID)
+    p = await ProbeService(state, caller).preview(target, path, limit)
+    return PreviewResponse(path=p.path, kind=p.kind, columns=p.columns if p.kind == "rows"
+                           else None, rows=p.rows if p.kind == "rows" else None,
+                           content=p.content, encoding=p.encoding, bytesRead=p.bytes_read,
+                           truncated=p.truncated, contentType=p.content_type)  # fmt: skip
+
+
+def _token(page: str, path: str) -> str:
+    cursor = Cursor.decode(page, _BROWSE, datetime_field=False)
+    if cursor.id != path:
+        raise BadRequest("the page cursor was made for another path", code=Code.INVALID_CURSOR,
+                         meta={"field": "page"})  # fmt: skip
+    return str(cursor.value)
+
+
+def _item(entry: Entry) -> BrowseItem:
+    return BrowseItem(name=entry.name, path=entry.path, type=entry.type, size=entry.size,
+                      modified=entry.modified, etag=entry.etag,
+                      extra=entry.extra or None)  # fmt: skip
