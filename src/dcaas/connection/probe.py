@@ -41,6 +41,7 @@ from dcaas.errors import (
     TooManyRequests,
 )
 from dcaas.kit.db import transaction
+from dcaas.observability.metrics import record_connector_test
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -105,8 +106,11 @@ class ProbeService:
                                             str(failure.code), failure.failure_class,
                                             failure.detail))  # fmt: skip
         passed = steps.passed and bool(steps.results)
-        log.info("connection test of a %s source: %s", target.source.id,
-                 "passed" if passed else "failed")  # fmt: skip
+        status = "passed" if passed else "failed"
+        log.info("connection test of a %s source: %s", target.source.id, status)
+        failed = next((r for r in steps.results if r.status == "failed"), None)
+        record_connector_test(target.source.id, status,
+                              str(failed.failure_class) if failed and failed.failure_class else None)  # fmt: skip
         return ProbeResult(passed, steps.results)
 
     async def browse(self, target: Target, path: str, limit: int, token: str | None) -> EntryPage:

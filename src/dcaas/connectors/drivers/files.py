@@ -15,7 +15,7 @@ import posixpath
 import socket
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from dcaas.connectors.base import (
     StepFailed,
     Steps,
 )
+from dcaas.connectors.drivers.plan import run_plan
 from dcaas.connectors.failures import classify
 from dcaas.connectors.spec import ConnectorProperties
 from dcaas.errors import Code
@@ -315,13 +316,8 @@ StepCall = Callable[[], Awaitable[None]]
 
 async def run_steps(steps: Steps, plan: list[tuple[str, StepCall]]) -> None:
     """Run each named step in order; after a failure, record the rest as skipped."""
-    for index, (name, call) in enumerate(plan):
-        try:
-            async with steps.step(name):
-                await call()
-        except StepFailed:
-            steps.skip(*(later for later, _ in plan[index + 1 :]))
-            return
+    with suppress(StepFailed):
+        await run_plan(steps, plan)
 
 
 @asynccontextmanager
