@@ -17,6 +17,8 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
+
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
@@ -69,7 +71,16 @@ _S3: list[Rule] = []
 _GCS: list[Rule] = []
 _SFTP: list[Rule] = []
 _SQL: list[Rule] = []
-_OAUTH: list[Rule] = []
+_OAUTH: list[Rule] = [
+    Rule(httpx.ConnectTimeout, Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
+         "the API did not accept the connection in time; check the url and any firewall"),
+    Rule(httpx.TimeoutException, Code.SOURCE_TIMEOUT, F.TRANSIENT,
+         "the API did not answer in time; retry later"),
+    Rule(httpx.ConnectError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
+         "the connection to the API failed; check the url, and that the service is running"),
+    Rule(httpx.HTTPError, Code.SOURCE_PROTOCOL_ERROR, F.TRANSIENT,
+         "the API's answer could not be read; retry later"),
+]  # fmt: skip
 
 # Specific rows first; the generic network rows (OSError is broad) last.
 TABLE: list[Rule] = [*_REST, *_S3, *_GCS, *_SFTP, *_SQL, *_OAUTH, *_GENERIC]

@@ -7,6 +7,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
+from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
 from dcaas.connectors.rest import REST
 from dcaas.connectors.s3 import S3_FILE, S3_METADATA
 from dcaas.connectors.sftp import SFTP
@@ -15,8 +16,12 @@ from dcaas.connectors.spec import DataSource
 log = logging.getLogger(__name__)
 
 BUILTINS: dict[str, DataSource] = {
-    ds.id: ds for ds in (REST, S3_FILE, S3_METADATA, GCS_FILE, GCS_METADATA, SFTP)
-}
+    ds.id: ds
+    for ds in (
+        REST, S3_FILE, S3_METADATA, GCS_FILE, GCS_METADATA, SFTP,
+        OAUTH_REST, GOOGLE_OAUTH, MICROSOFT_OAUTH,
+    )
+}  # fmt: skip
 
 
 @cache
