@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
 from authlib.oauth2 import OAuth2Error
@@ -151,17 +151,20 @@ class Store:
 
 
 class _CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS  # noqa: RUF012 - authlib's class attribute
+    TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS
     store: Store
 
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
         self.store.codes[code] = AuthCode(
-            code=code, client_id=request.client.client_id,
-            redirect_uri=request.payload.redirect_uri, scope=request.scope or "",
-            user=request.user, code_challenge=data.get("code_challenge"),
+            code=code,
+            client_id=request.client.client_id,
+            redirect_uri=request.payload.redirect_uri,
+            scope=request.scope or "",
+            user=request.user,
+            code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
-        )  # fmt: skip
+        )
 
     def query_authorization_code(self, code: str, client: Client) -> AuthCode | None:
         item = self.store.codes.get(code)
@@ -177,7 +180,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):
 
 
 class _RefreshGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS  # noqa: RUF012 - authlib's class attribute
+    TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
     store: Store
 
@@ -219,18 +222,26 @@ def build_app(store: Store) -> Flask:
 
     def save_token(token: dict[str, Any], req: Any) -> None:
         with store.lock:
-            store.tokens.append(Token(
-                access_token=token["access_token"], refresh_token=token.get("refresh_token"),
-                client_id=req.client.client_id, scope=token.get("scope", ""),
-                user=req.user, expires_in=int(token["expires_in"]),
-            ))  # fmt: skip
+            store.tokens.append(
+                Token(
+                    access_token=token["access_token"],
+                    refresh_token=token.get("refresh_token"),
+                    client_id=req.client.client_id,
+                    scope=token.get("scope", ""),
+                    user=req.user,
+                    expires_in=int(token["expires_in"]),
+                )
+            )
 
     server = AuthorizationServer(app, query_client=store.clients.get, save_token=save_token)
-    server.register_token_generator("default", BearerTokenGenerator(
-        access_token_generator=lambda *_a, **_k: "at-" + secrets.token_urlsafe(24),
-        refresh_token_generator=lambda *_a, **_k: "rt-" + secrets.token_urlsafe(24),
-        expires_generator=lambda _client, _grant: store.access_lifetime,
-    ))  # fmt: skip
+    server.register_token_generator(
+        "default",
+        BearerTokenGenerator(
+            access_token_generator=lambda *_a, **_k: "at-" + secrets.token_urlsafe(24),
+            refresh_token_generator=lambda *_a, **_k: "rt-" + secrets.token_urlsafe(24),
+            expires_generator=lambda _client, _grant: store.access_lifetime,
+        ),
+    )
     for grant in (_CodeGrant, _RefreshGrant):
         grant.store = store
     server.register_grant(_CodeGrant, [_StrictPkce(required=True)])
@@ -270,7 +281,7 @@ class AuthServer:
         self.base = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> AuthServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

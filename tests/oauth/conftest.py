@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import select
+from tests.oauth.authserver import AuthServer
 
 from dcaas.connection.models import Connection
-from tests.oauth.authserver import AuthServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CALLBACK = "http://testserver/api/v1/oauth/callback"
 BASE = "/api/v1/data-connections"
@@ -34,18 +36,23 @@ def provider() -> Iterator[AuthServer]:
 @pytest.fixture(autouse=True)
 def _oauth_env(provider: AuthServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs before ``api``: its Settings read these variables."""
-    operator = {"clientId": OPERATOR_ID, "clientSecret": OPERATOR_SECRET,
-                "authorizationUrl": f"{provider.base}/authorize",
-                "tokenUrl": f"{provider.base}/token"}  # fmt: skip
+    operator = {
+        "clientId": OPERATOR_ID,
+        "clientSecret": OPERATOR_SECRET,
+        "authorizationUrl": f"{provider.base}/authorize",
+        "tokenUrl": f"{provider.base}/token",
+    }
     monkeypatch.setenv("DCAAS_OUTBOUND_ALLOW", "127.0.0.1/32")
     monkeypatch.setenv("DCAAS_OAUTH_CLIENTS", json.dumps({"oauth-rest": operator}))
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the provider speaks plain HTTP
 
 
 def rest_body(provider: AuthServer, name: str = "my-api", **props: Any) -> dict[str, Any]:
-    return {"dataSourceId": "oauth-rest", "qName": name,
-            "connectionProperties": {"url": f"{provider.base}/api/me", "scopes": "read",
-                                     **props}}  # fmt: skip
+    return {
+        "dataSourceId": "oauth-rest",
+        "qName": name,
+        "connectionProperties": {"url": f"{provider.base}/api/me", "scopes": "read", **props},
+    }
 
 
 @dataclass
@@ -71,10 +78,10 @@ async def consent(auth_url: str) -> Consent:
     return Consent(query["code"][0], query["state"][0], location)
 
 
-async def start(api: Any, body: dict[str, Any], key: str | None = None,
-                path: str = BASE) -> str:  # fmt: skip
-    response = await api.client.post(path, json={**body, "authUrlOnly": True},
-                                     headers=api.h(key or api.alice))  # fmt: skip
+async def start(api: Any, body: dict[str, Any], key: str | None = None, path: str = BASE) -> str:
+    response = await api.client.post(
+        path, json={**body, "authUrlOnly": True}, headers=api.h(key or api.alice)
+    )
     assert response.status_code == 201, response.text
     assert set(response.json()) == {"authUrl"}
     return str(response.json()["authUrl"])

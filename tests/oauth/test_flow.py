@@ -8,10 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlalchemy import select, update
-
-from dcaas.kit.crypto import Sealed
-from dcaas.kit.time import utcnow
-from dcaas.oauth.models import OAuthAuthorization
 from tests.conftest import assert_error
 from tests.oauth.conftest import (
     BASE,
@@ -23,6 +19,10 @@ from tests.oauth.conftest import (
     rest_body,
     start,
 )
+
+from dcaas.kit.crypto import Sealed
+from dcaas.kit.time import utcnow
+from dcaas.oauth.models import OAuthAuthorization
 
 LEGACY = "/api/v1/dcaas/actions/data-connections"
 
@@ -76,11 +76,17 @@ async def test_finish_through_the_callback(api, provider) -> None:
 
 async def test_deprecated_endpoint_gives_auth_url_and_finishes(api, provider) -> None:
     """The deprecated dcaas create answers {authUrl}, then CreateConnectionRes with authCode."""
-    body = {"dataSourceId": "oauth-rest", "connectionName": "legacy",
-            "connectionProperties": rest_body(provider)["connectionProperties"]}  # fmt: skip
+    body = {
+        "dataSourceId": "oauth-rest",
+        "connectionName": "legacy",
+        "connectionProperties": rest_body(provider)["connectionProperties"],
+    }
     grant = await consent(await start(api, body, path=LEGACY))
-    body["connectionProperties"] = {**body["connectionProperties"], "authCode": grant.code,
-                                    "state": grant.state}  # fmt: skip
+    body["connectionProperties"] = {
+        **body["connectionProperties"],
+        "authCode": grant.code,
+        "state": grant.state,
+    }
     created = await api.client.post(LEGACY, json=body, headers=api.h(api.alice))
     assert created.status_code == 201, created.text
     assert created.json()["connectionName"] == "legacy"
@@ -93,7 +99,9 @@ async def test_unknown_state_is_refused(api, provider) -> None:
     bad = await api.client.get("/api/v1/oauth/callback", params={"code": "x", "state": "nope"})
     assert_error(bad, 400, "DCAAS-7003")
     body = rest_body(provider, authCode="x", state="nope")
-    assert_error(await api.client.post(BASE, json=body, headers=api.h(api.alice)), 400, "DCAAS-7003")
+    assert_error(
+        await api.client.post(BASE, json=body, headers=api.h(api.alice)), 400, "DCAAS-7003"
+    )
     assert_error(await api.client.get("/api/v1/oauth/callback"), 400, "DCAAS-7003")
 
 
@@ -121,12 +129,15 @@ async def test_expired_pending_authorization(api, provider) -> None:
     """A pending authorization past its expiry gets DCAAS-7005, by callback or by re-post."""
     grant = await consent(await start(api, rest_body(provider)))
     async with api.app.state.dcaas.sessions() as session:
-        await session.execute(update(OAuthAuthorization).values(
-            expires_at=utcnow() - timedelta(seconds=1)))  # fmt: skip
+        await session.execute(
+            update(OAuthAuthorization).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         await session.commit()
     assert_error(await api.client.get(grant.callback_path), 400, "DCAAS-7005")
     body = rest_body(provider, authCode=grant.code)
-    assert_error(await api.client.post(BASE, json=body, headers=api.h(api.alice)), 400, "DCAAS-7005")
+    assert_error(
+        await api.client.post(BASE, json=body, headers=api.h(api.alice)), 400, "DCAAS-7005"
+    )
 
 
 async def test_wrong_code_verifier_is_rejected_by_the_provider(api, provider) -> None:
@@ -137,7 +148,8 @@ async def test_wrong_code_verifier_is_rejected_by_the_provider(api, provider) ->
         pending = await session.scalar(select(OAuthAuthorization))
         aad = f"dcaas:oauth-authorization:{pending.tenant_id}:{pending.id}".encode()
         opened = state.envelope.open_json(
-            Sealed(pending.ciphertext, pending.wrapped_key, pending.key_id), aad=aad)  # fmt: skip
+            Sealed(pending.ciphertext, pending.wrapped_key, pending.key_id), aad=aad
+        )
         opened["verifier"] = "x" * 64
         sealed = state.envelope.seal_json(opened, aad=aad)
         pending.ciphertext, pending.wrapped_key = sealed.ciphertext, sealed.wrapped_key
@@ -157,26 +169,47 @@ async def test_provider_checks_verifier_redirect_and_client(provider) -> None:
 
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as http:
+
         async def code() -> str:
-            r = await http.get(f"{provider.base}/authorize", params={
-                "response_type": "code", "client_id": OPERATOR_ID, "redirect_uri": CALLBACK,
-                "state": "s", "code_challenge": challenge.decode(),
-                "code_challenge_method": "S256", "scope": "read"})  # fmt: skip
+            r = await http.get(
+                f"{provider.base}/authorize",
+                params={
+                    "response_type": "code",
+                    "client_id": OPERATOR_ID,
+                    "redirect_uri": CALLBACK,
+                    "state": "s",
+                    "code_challenge": challenge.decode(),
+                    "code_challenge_method": "S256",
+                    "scope": "read",
+                },
+            )
             return parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
 
-        form = {"grant_type": "authorization_code", "redirect_uri": CALLBACK,
-                "client_id": OPERATOR_ID, "client_secret": OPERATOR_SECRET}  # fmt: skip
-        cases = [{"code_verifier": "w" * 64}, {"code_verifier": verifier, "redirect_uri": "http://x/cb"},
-                 {"code_verifier": verifier, "client_secret": "wrong"}]  # fmt: skip
+        form = {
+            "grant_type": "authorization_code",
+            "redirect_uri": CALLBACK,
+            "client_id": OPERATOR_ID,
+            "client_secret": OPERATOR_SECRET,
+        }
+        cases = [
+            {"code_verifier": "w" * 64},
+            {"code_verifier": verifier, "redirect_uri": "http://x/cb"},
+            {"code_verifier": verifier, "client_secret": "wrong"},
+        ]
         for change in cases:
-            r = await http.post(f"{provider.base}/token", data={**form, "code": await code(), **change})
+            r = await http.post(
+                f"{provider.base}/token", data={**form, "code": await code(), **change}
+            )
             assert r.status_code in (400, 401), r.text
             assert "access_token" not in r.json()
-        ok = await http.post(f"{provider.base}/token",
-                             data={**form, "code": await code(), "code_verifier": verifier})  # fmt: skip
+        ok = await http.post(
+            f"{provider.base}/token", data={**form, "code": await code(), "code_verifier": verifier}
+        )
         assert ok.status_code == 200, ok.text
-        no_pkce = await http.get(f"{provider.base}/authorize", params={
-            "response_type": "code", "client_id": OPERATOR_ID, "redirect_uri": CALLBACK})  # fmt: skip
+        no_pkce = await http.get(
+            f"{provider.base}/authorize",
+            params={"response_type": "code", "client_id": OPERATOR_ID, "redirect_uri": CALLBACK},
+        )
         assert no_pkce.status_code == 302
         assert "error=invalid_request" in no_pkce.headers["location"]
         assert "code=" not in no_pkce.headers["location"]
@@ -186,20 +219,27 @@ async def test_provider_denial_is_reported(api, provider) -> None:
     """error=access_denied on the callback answers DCAAS-7010 and creates nothing."""
     url = await start(api, rest_body(provider))
     state = parse_qs(urlsplit(url).query)["state"][0]
-    denied = await api.client.get("/api/v1/oauth/callback",
-                                  params={"state": state, "error": "access_denied"})  # fmt: skip
+    denied = await api.client.get(
+        "/api/v1/oauth/callback", params={"state": state, "error": "access_denied"}
+    )
     assert_error(denied, 400, "DCAAS-7010")
     assert await _count(api) == 0
 
 
 async def test_auth_url_only_on_a_non_oauth_source_creates_normally(api) -> None:
     """authUrlOnly is ignored for a source without OAuth: a normal connection is created."""
-    body = {"dataSourceId": "rest", "qName": "plain", "authUrlOnly": True,
-            "connectionProperties": {"url": "https://example.com/api"}}  # fmt: skip
+    body = {
+        "dataSourceId": "rest",
+        "qName": "plain",
+        "authUrlOnly": True,
+        "connectionProperties": {"url": "https://example.com/api"},
+    }
     created = await api.client.post(BASE, json=body, headers=api.h(api.alice))
     assert created.status_code == 201, created.text
     assert created.json()["qName"] == "plain"
-    legacy = await api.client.post(LEGACY, json={**body, "qName": "plain2"}, headers=api.h(api.alice))
+    legacy = await api.client.post(
+        LEGACY, json={**body, "qName": "plain2"}, headers=api.h(api.alice)
+    )
     assert legacy.status_code == 201, legacy.text
     assert "connectionId" in legacy.json()
 
@@ -213,30 +253,50 @@ async def test_oauth_create_without_authorization_is_refused(api, provider) -> N
 async def test_own_app_and_the_operators_secret(api, provider) -> None:
     """A tenant's own app works; endpoint overrides with the operator's app are refused."""
     override = rest_body(provider, tokenUrl="https://attacker.example/token")
-    refused = await api.client.post(BASE, json={**override, "authUrlOnly": True},
-                                    headers=api.h(api.alice))  # fmt: skip
+    refused = await api.client.post(
+        BASE, json={**override, "authUrlOnly": True}, headers=api.h(api.alice)
+    )
     assert_error(refused, 400, "DCAAS-7002")
-    unconfigured = {"dataSourceId": "microsoft-oauth", "qName": "ms", "authUrlOnly": True,
-                    "connectionProperties": {"url": "https://graph.microsoft.com/v1.0/me"}}  # fmt: skip
-    assert_error(await api.client.post(BASE, json=unconfigured, headers=api.h(api.alice)), 400,
-                 "DCAAS-7002")  # fmt: skip
-    own = rest_body(provider, "own", clientId=OWN_ID, clientSecret=OWN_SECRET,
-                    authorizationUrl=f"{provider.base}/authorize", tokenUrl=f"{provider.base}/token")  # fmt: skip
+    unconfigured = {
+        "dataSourceId": "microsoft-oauth",
+        "qName": "ms",
+        "authUrlOnly": True,
+        "connectionProperties": {"url": "https://graph.microsoft.com/v1.0/me"},
+    }
+    assert_error(
+        await api.client.post(BASE, json=unconfigured, headers=api.h(api.alice)), 400, "DCAAS-7002"
+    )
+    own = rest_body(
+        provider,
+        "own",
+        clientId=OWN_ID,
+        clientSecret=OWN_SECRET,
+        authorizationUrl=f"{provider.base}/authorize",
+        tokenUrl=f"{provider.base}/token",
+    )
     url = await start(api, own)
     assert parse_qs(urlsplit(url).query)["client_id"] == [OWN_ID]
     done = await api.client.get((await consent(url)).callback_path)
     assert done.status_code == 200, done.text
-    got = await api.client.get(f"{BASE}/{done.json()['qID']}?parseConnection=true",
-                               headers=api.h(api.alice))  # fmt: skip
+    got = await api.client.get(
+        f"{BASE}/{done.json()['qID']}?parseConnection=true", headers=api.h(api.alice)
+    )
     assert got.json()["connectionProperties"]["clientId"] == OWN_ID
     assert "clientSecret" not in got.json()["connectionProperties"]
 
 
 async def test_google_source_defaults_and_operator_override(api, provider, monkeypatch) -> None:
     """google-oauth uses Google's endpoints and offline access unless the operator overrides."""
-    body = {"dataSourceId": "google-oauth", "qName": "g", "authUrlOnly": True,
-            "connectionProperties": {"url": "https://www.googleapis.com/oauth2/v3/userinfo",
-                                     "clientId": "mine", "clientSecret": "s"}}  # fmt: skip
+    body = {
+        "dataSourceId": "google-oauth",
+        "qName": "g",
+        "authUrlOnly": True,
+        "connectionProperties": {
+            "url": "https://www.googleapis.com/oauth2/v3/userinfo",
+            "clientId": "mine",
+            "clientSecret": "s",
+        },
+    }
     url = await start(api, body)
     parts = urlsplit(url)
     assert parts.netloc == "accounts.google.com"

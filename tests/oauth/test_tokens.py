@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.oauth.conftest import BASE, consent, create_connection, load_connection
 
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.credential.models import Credential
 from dcaas.credential.vault import open_credential
 from dcaas.kit.db import create_engine, session_factory
 from dcaas.oauth.tokens import TokenKeeper
-from tests.oauth.conftest import BASE, consent, create_connection, load_connection
 
 
 def _keeper(api: Any) -> TokenKeeper:
@@ -37,8 +37,9 @@ async def _stored(api: Any, connection_id: str) -> dict[str, Any]:
 
 async def _api_accepts(provider: Any, token: str) -> bool:
     async with httpx.AsyncClient(trust_env=False) as http:
-        response = await http.get(f"{provider.base}/api/me",
-                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        response = await http.get(
+            f"{provider.base}/api/me", headers={"Authorization": f"Bearer {token}"}
+        )
     return response.status_code == 200
 
 
@@ -96,12 +97,16 @@ async def test_revocation_then_recovery_with_qlik_auth_code(api, provider) -> No
     with pytest.raises(SourceFailure):  # flagged: no more calls to the provider
         await _token(api, connection_id)
     assert provider.store.token_requests["refresh_token"] == requests_before
-    authorize = await api.client.post(f"{BASE}/{connection_id}/actions/authorize",
-                                      headers=api.h(api.alice))  # fmt: skip
+    authorize = await api.client.post(
+        f"{BASE}/{connection_id}/actions/authorize", headers=api.h(api.alice)
+    )
     assert authorize.status_code == 201, authorize.text
     grant = await consent(authorize.json()["authUrl"])
-    patched = await api.client.patch(f"{BASE}/{connection_id}", json=[],
-                                     headers={**api.h(api.alice), "qlik-auth-code": grant.code})  # fmt: skip
+    patched = await api.client.patch(
+        f"{BASE}/{connection_id}",
+        json=[],
+        headers={**api.h(api.alice), "qlik-auth-code": grant.code},
+    )
     assert patched.status_code == 204, patched.text
     got = await api.client.get(f"{BASE}/{connection_id}", headers=api.h(api.alice))
     assert got.json()["authStatus"] == "ok"
@@ -112,13 +117,18 @@ async def test_revocation_then_recovery_with_qlik_auth_code(api, provider) -> No
 async def test_revocation_then_recovery_through_a_new_authorization_url(api, provider) -> None:
     """Revoked -> actions/authorize -> the callback re-authorizes the same connection id."""
     connection_id = await _revoke_and_fail(api, provider)
-    authorize = await api.client.post(f"{BASE}/{connection_id}/actions/authorize",
-                                      headers=api.h(api.alice))  # fmt: skip
+    authorize = await api.client.post(
+        f"{BASE}/{connection_id}/actions/authorize", headers=api.h(api.alice)
+    )
     grant = await consent(authorize.json()["authUrl"])
     done = await api.client.get(grant.callback_path)
     assert done.status_code == 200, done.text
-    assert done.json() | {"detail": ""} == {"status": "re-authorized", "qID": connection_id,
-                                             "qName": "my-api", "detail": ""}  # fmt: skip
+    assert done.json() | {"detail": ""} == {
+        "status": "re-authorized",
+        "qID": connection_id,
+        "qName": "my-api",
+        "detail": "",
+    }
     got = await api.client.get(f"{BASE}/{connection_id}", headers=api.h(api.alice))
     assert got.json()["authStatus"] == "ok"
     assert await _api_accepts(provider, await _token(api, connection_id))
@@ -129,12 +139,16 @@ async def test_revocation_then_recovery_through_a_new_authorization_url(api, pro
 async def test_patch_with_auth_code_and_operations(api, provider) -> None:
     """qlik-auth-code with a JSON Patch both re-authorizes and applies the patch."""
     connection_id = await create_connection(api, provider)
-    authorize = await api.client.post(f"{BASE}/{connection_id}/actions/authorize",
-                                      headers=api.h(api.alice))  # fmt: skip
+    authorize = await api.client.post(
+        f"{BASE}/{connection_id}/actions/authorize", headers=api.h(api.alice)
+    )
     grant = await consent(authorize.json()["authUrl"])
     ops = [{"op": "replace", "path": "/qName", "value": "renamed"}]
-    patched = await api.client.patch(f"{BASE}/{connection_id}", json=ops,
-                                     headers={**api.h(api.alice), "qlik-auth-code": grant.code})  # fmt: skip
+    patched = await api.client.patch(
+        f"{BASE}/{connection_id}",
+        json=ops,
+        headers={**api.h(api.alice), "qlik-auth-code": grant.code},
+    )
     assert patched.status_code == 204, patched.text
     got = await api.client.get(f"{BASE}/{connection_id}", headers=api.h(api.alice))
     assert got.json()["qName"] == "renamed"
@@ -144,14 +158,23 @@ async def test_patch_with_auth_code_and_operations(api, provider) -> None:
 async def test_authorize_refused_for_non_oauth_and_other_users(api, provider) -> None:
     """actions/authorize: 400 DCAAS-7001 for a non-OAuth connection, 404 for another tenant."""
     connection_id = await create_connection(api, provider)
-    plain = await api.client.post(BASE, headers=api.h(api.alice), json={
-        "dataSourceId": "rest", "qName": "p", "connectionProperties": {"url": "https://e.com"}})  # fmt: skip
-    refused = await api.client.post(f"{BASE}/{plain.json()['qID']}/actions/authorize",
-                                    headers=api.h(api.alice))  # fmt: skip
+    plain = await api.client.post(
+        BASE,
+        headers=api.h(api.alice),
+        json={
+            "dataSourceId": "rest",
+            "qName": "p",
+            "connectionProperties": {"url": "https://e.com"},
+        },
+    )
+    refused = await api.client.post(
+        f"{BASE}/{plain.json()['qID']}/actions/authorize", headers=api.h(api.alice)
+    )
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["code"] == "DCAAS-7001"
-    hidden = await api.client.post(f"{BASE}/{connection_id}/actions/authorize",
-                                   headers=api.h(api.mallory))  # fmt: skip
+    hidden = await api.client.post(
+        f"{BASE}/{connection_id}/actions/authorize", headers=api.h(api.mallory)
+    )
     assert hidden.status_code == 404
 
 
