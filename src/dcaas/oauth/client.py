@@ -22,7 +22,7 @@ from dcaas.errors import Code, ValidationFailed
 from dcaas.kit.outbound import OutboundPolicy
 
 if TYPE_CHECKING:
-    from dcaas.config import Settings
+    from dcaas.config import OAuthClient, Settings
     from dcaas.connectors.spec import DataSource
 
 CALLBACK_PATH = "/api/v1/oauth/callback"
@@ -79,25 +79,7 @@ def resolve_app(
         raise ValidationFailed(f"data source {source.id!r} does not use OAuth",
                                field="datasourceID", code=Code.OAUTH_NOT_SUPPORTED)  # fmt: skip
     operator = settings.oauth_clients.get(source.id)
-    own_id = properties.get("clientId")
-    if own_id:
-        client_id, client_secret = str(own_id), properties.get("clientSecret")
-    elif operator is not None:
-        for name in ("authorizationUrl", "tokenUrl", "clientSecret"):
-            if properties.get(name):
-                # The operator's secret goes only to the operator's token endpoint.
-                raise ValidationFailed(
-                    f"{name} can be given only together with your own clientId",
-                    field=f"connectionProperties.{name}", code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
-                )  # fmt: skip
-        secret = operator.clientSecret
-        client_id, client_secret = operator.clientId, secret.get_secret_value() if secret else None
-    else:
-        raise ValidationFailed(
-            f"no OAuth app is configured for {source.id!r}: give clientId and clientSecret, or "
-            "ask the operator to configure one (DCAAS_OAUTH_CLIENTS)",
-            field="connectionProperties.clientId", code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
-        )  # fmt: skip
+    client_id, client_secret = _client(source, properties, operator)
     op_auth = operator.authorizationUrl if operator else None
     op_token = operator.tokenUrl if operator else None
     auth_url = properties.get("authorizationUrl") or op_auth or defaults.authorization_url
@@ -108,7 +90,7 @@ def resolve_app(
                                    field=f"connectionProperties.{name}")  # fmt: skip
     return OAuthApp(
         client_id=client_id,
-        client_secret=str(client_secret) if client_secret else None,
+        client_secret=client_secret,
         authorization_url=str(auth_url),
         token_url=str(token_url),
         scopes=str(properties.get("scopes") or defaults.default_scopes),
@@ -116,6 +98,31 @@ def resolve_app(
         authorize_params=defaults.authorize_params,
         token_auth=defaults.token_auth,
     )
+
+
+def _client(
+    source: DataSource, properties: dict[str, Any], operator: OAuthClient | None
+) -> tuple[str, str | None]:
+    """The tenant's own client id and secret, or the operator's."""
+    own_id = properties.get("clientId")
+    if own_id:
+        secret = properties.get("clientSecret")
+        return str(own_id), str(secret) if secret else None
+    if operator is None:
+        raise ValidationFailed(
+            f"no OAuth app is configured for {source.id!r}: give clientId and clientSecret, or "
+            "ask the operator to configure one (DCAAS_OAUTH_CLIENTS)",
+            field="connectionProperties.clientId", code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
+        )  # fmt: skip
+    for name in ("authorizationUrl", "tokenUrl", "clientSecret"):
+        if properties.get(name):
+            # The operator's secret goes only to the operator's token endpoint.
+            raise ValidationFailed(
+                f"{name} can be given only together with your own clientId",
+                field=f"connectionProperties.{name}", code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
+            )  # fmt: skip
+    secret = operator.clientSecret
+    return operator.clientId, secret.get_secret_value() if secret else None
 
 
 def new_pkce() -> tuple[str, str]:
