@@ -44,6 +44,7 @@ from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
+from dcaas.oauth.endpoints import router as oauth
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 
@@ -223,7 +224,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.dcaas = state
     _install_error_handlers(app)
-    for router in (legacy, probes, connections, data_sources, credentials, spaces, api_keys):
+    for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces,
+                   api_keys):  # fmt: skip
         app.include_router(router)
 
     @app.get("/health/live", include_in_schema=False)

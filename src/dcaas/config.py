@@ -6,12 +6,26 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dcaas.kit.outbound import OutboundPolicy
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
+
+
+class OAuthClient(BaseModel):
+    """The operator's OAuth app for one data source (``DCAAS_OAUTH_CLIENTS``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clientId: str = Field(min_length=1)
+    clientSecret: SecretStr | None = None
+    authorizationUrl: str | None = None
+    tokenUrl: str | None = None
+    redirectUri: str | None = Field(
+        default=None, description="Registered redirect URI; defaults to dcaas's callback"
+    )
 
 
 class Settings(BaseSettings):
@@ -56,6 +70,17 @@ class Settings(BaseSettings):
     )
     preview_max_bytes: int = Field(
         default=1_048_576, gt=0, description="Most bytes a preview reads from a source"
+    )
+    oauth_clients: dict[str, OAuthClient] = Field(
+        default_factory=dict,
+        description='JSON {"<dataSourceId>": {"clientId", "clientSecret", "authorizationUrl"?, '
+        '"tokenUrl"?, "redirectUri"?}}: the operator\'s OAuth apps',
+    )
+    oauth_pending_ttl: int = Field(
+        default=600, gt=0, description="Seconds an OAuth authorization request stays valid"
+    )
+    oauth_refresh_margin: int = Field(
+        default=60, ge=0, description="Refresh an access token this many seconds before expiry"
     )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] | None = Field(

@@ -5,6 +5,7 @@ from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting
 from dcaas.kit.db import Base
+from dcaas.oauth.models import OAuthAuthorization
 from dcaas.space.models import Space, SpaceMember
 from dcaas.tenant.models import Tenant, User
 
@@ -14,6 +15,7 @@ __all__ = [
     "Connection",
     "Credential",
     "DataSourceSetting",
+    "OAuthAuthorization",
     "Space",
     "SpaceMember",
     "Tenant",

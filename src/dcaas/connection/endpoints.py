@@ -23,11 +23,12 @@ from dcaas.connection.schemas import (
     ConnectionUpdate,
     DcaasConnectionCreate,
 )
-from dcaas.connection.service import ConnectionService, ListQuery
-from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.connection.service import ConnectionService, ConnectionView, ListQuery
+from dcaas.deps import AppState, Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
 from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
 from dcaas.kit.paging import Cursor, Sort
+from dcaas.oauth.service import OAuthService, is_oauth_source
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
@@ -37,11 +38,14 @@ def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
     return ConnectionService(db, caller, state.envelope)
 
 
-async def create_any(service: ConnectionService, data: Any):  # noqa: ANN201
-    """Dispatch on the body's shape: properties (dcaas) or a connect statement."""
-    if isinstance(data, dict) and "connectionProperties" in data:
-        return await service.create_from_properties(parse(DcaasConnectionCreate, data))
-    return await service.create_from_statement(parse(ConnectionCreate, data))
+async def create_properties(
+    request: Request, service: ConnectionService, body: DcaasConnectionCreate, state: AppState
+) -> ConnectionView | AuthUrlResponse:
+    """A properties-form create; OAuth sources answer an authorization URL or finish one."""
+    if is_oauth_source(body.datasourceID):
+        oauth = OAuthService(service.session, service.principal, state.envelope, state.settings)
+        return await oauth.create(body, base_url(request))
+    return await service.create_from_properties(body)
 
 
 @router.get("", response_model=Connections, response_model_exclude_none=True)
@@ -97,7 +101,14 @@ async def list_connections(
 async def create_connection(request: Request, data: Body, db: Session, caller: Caller,
                             state: State) -> Any:  # fmt: skip
     """Create a data connection from a connect statement or from data-source properties."""
-    view = await create_any(_service(db, caller, state), data)
+    service = _service(db, caller, state)
+    if isinstance(data, dict) and "connectionProperties" in data:
+        body = parse(DcaasConnectionCreate, data)
+        view = await create_properties(request, service, body, state)
+        if isinstance(view, AuthUrlResponse):
+            return view
+    else:
+        view = await service.create_from_statement(parse(ConnectionCreate, data))
     return presenter.connection_created(view, base_url(request))
 
 
@@ -170,7 +181,12 @@ async def patch_connection(
     type: ByName = None,  # noqa: A002
     qlik_auth_code: Annotated[str | None, Header(alias="qlik-auth-code")] = None,
 ) -> Response:  # fmt: skip
-    """Change a connection with JSON Patch (add, replace, remove)."""
+    """Change a connection with JSON Patch; ``qlik-auth-code`` re-authorizes an OAuth one."""
+    if qlik_auth_code:
+        oauth = OAuthService(db, caller, state.envelope, state.settings)
+        await oauth.reauthorize_with_code(qID, qlik_auth_code, by_name=type is not None)
+        if data == []:  # the code alone
+            return Response(status_code=204)
     await _service(db, caller, state).patch(qID, data, by_name=type is not None)
     return Response(status_code=204)
 

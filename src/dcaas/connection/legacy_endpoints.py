@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.connection import presenter
 from dcaas.connection.schemas import (
@@ -17,6 +17,7 @@ from dcaas.connection.schemas import (
     DcaasConnectionCreate,
     GetConnectionResponse,
 )
+from dcaas.connection.endpoints import create_properties
 from dcaas.connection.service import ConnectionService
 from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService
@@ -35,11 +36,15 @@ def _deprecated(response: Response, successor: str) -> None:
 @router.post("", status_code=201, deprecated=True,
              response_model=CreateConnectionRes | AuthUrlResponse, response_model_exclude_none=True,
              openapi_extra=json_body_doc(DcaasConnectionCreate))  # fmt: skip
-async def create(response: Response, data: Body, db: Session, caller: Caller, state: State) -> Any:
+async def create(request: Request, response: Response, data: Body, db: Session, caller: Caller,
+                 state: State) -> Any:  # fmt: skip
     """Create a connection from data-source properties. Use POST /api/v1/data-connections."""
     _deprecated(response, "/api/v1/data-connections")
     body = parse(DcaasConnectionCreate, data)
-    view = await ConnectionService(db, caller, state.envelope).create_from_properties(body)
+    service = ConnectionService(db, caller, state.envelope)
+    view = await create_properties(request, service, body, state)
+    if isinstance(view, AuthUrlResponse):
+        return view
     return presenter.dcaas_created(view)
 
 

@@ -50,6 +50,8 @@ class Connection(Base):
     secret_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     secret_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     secret_key_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # OAuth sources only: "ok" or "needs-reauthentication" (a refresh was refused).
+    auth_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

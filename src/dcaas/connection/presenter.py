@@ -53,8 +53,11 @@ def _common(view: ConnectionView, base_url: str) -> dict[str, Any]:
 
 
 def connection_get(view: ConnectionView, base_url: str, *, parse: bool = False) -> ConnectionGet:
-    extra = {"connectionProperties": dict(view.connection.properties)} if parse else {}
-    return ConnectionGet(**_common(view, base_url), qLogOn=view.connection.log_on, **extra)
+    c = view.connection
+    extra: dict[str, Any] = {"connectionProperties": dict(c.properties)} if parse else {}
+    if c.auth_status:
+        extra["authStatus"] = c.auth_status
+    return ConnectionGet(**_common(view, base_url), qLogOn=c.log_on, **extra)
 
 
 def connection_created(view: ConnectionView, base_url: str) -> ConnectionCreateResponse:

@@ -134,7 +134,7 @@ class ProbeService:
         if cls is None:  # targets refuse such sources first; kept for the type checker
             raise SourceFailure(Code.SOURCE_UNSUPPORTED, FailureClass.CONFIGURATION,
                                 "this data source has no connector", http_status=400)  # fmt: skip
-        connector = cls(target.properties, self._context(target.credential_id))
+        connector = cls(target.properties, self._context(target))
         seconds = self.settings.connector_total_timeout
         deadline = asyncio.timeout(seconds)
         try:
@@ -152,12 +152,13 @@ class ProbeService:
                 async with asyncio.timeout(_CLOSE_SECONDS):
                     await connector.aclose()
 
-    def _context(self, credential_id: str | None) -> ConnectorContext:
+    def _context(self, target: Target) -> ConnectorContext:
         s = self.settings
         return ConnectorContext(outbound=s.outbound, connect_timeout=s.connector_connect_timeout,
                                 total_timeout=s.connector_total_timeout,
                                 max_preview_bytes=s.preview_max_bytes,
-                                save_secrets=self._saver(credential_id))  # fmt: skip
+                                save_secrets=self._saver(target.credential_id),
+                                extra=dict(target.extra))  # fmt: skip
 
     def _saver(self, credential_id: str | None) -> SecretsSaver | None:
         """Re-seal rotated secrets into the connection's credential, in their own transaction

@@ -11,7 +11,7 @@ Three kinds of target, none of which writes anything:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dcaas.connection.patching import apply_patch
@@ -21,6 +21,7 @@ from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.service import credential_payload
 from dcaas.deps import parse
 from dcaas.errors import BadRequest, Code
+from dcaas.oauth.tokens import oauth_prepare
 
 if TYPE_CHECKING:
     from dcaas.auth.principal import Principal
@@ -35,6 +36,8 @@ class Target:
     source: DataSource
     properties: dict[str, Any]
     credential_id: str | None = None
+    # What the connector finds in ConnectorContext.extra (an OAuth token source, say).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def unsupported(data_source_id: str) -> BadRequest:
@@ -118,7 +121,7 @@ class Targets:
                 # A rotated secret goes back to the stored credential only when the patch
                 # kept it; a test of other credentials rotates nothing.
                 if connection.credential_id != stored_credential:
-                    target = Target(target.source, target.properties, None)
+                    target = Target(target.source, target.properties, None, target.extra)
             finally:
                 await scratch.rollback()
         return target
@@ -130,5 +133,7 @@ class Targets:
             credential = await service.credentials.repo.get_any_owner(connection.credential_id)
             stored = service.credentials.open(credential) if credential else {}
         secrets = _secret_part(source, stored)
-        return Target(source, _full(source, dict(connection.properties), secrets),
-                      connection.credential_id)  # fmt: skip
+        full = _full(source, dict(connection.properties), secrets)
+        s = self.state
+        prepared = oauth_prepare(s.sessions, s.envelope, s.settings, connection, full)
+        return Target(source, prepared.properties, connection.credential_id, prepared.extra)

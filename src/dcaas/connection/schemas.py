@@ -147,6 +147,8 @@ class ConnectionGet(BaseModel):
     qri: str | None = None
     qCredentialsID: str | None = None
     connectionProperties: dict[str, Any] | None = None
+    # OAuth data sources only: "ok" or "needs-reauthentication".
+    authStatus: Literal["ok", "needs-reauthentication"] | None = None
 
 
 class ConnectionCreateResponse(BaseModel):

@@ -89,7 +89,14 @@ class ConnectionService:
         self._spaces: dict[str, Space | None] = {}
 
     # -- create ---------------------------------------------------------------------------
-    async def create_from_properties(self, body: DcaasConnectionCreate) -> ConnectionView:
+    async def create_from_properties(
+        self,
+        body: DcaasConnectionCreate,
+        *,
+        extra_secrets: dict[str, Any] | None = None,
+        auth_status: str | None = None,
+    ) -> ConnectionView:
+        """``extra_secrets`` join the credential (OAuth tokens, which are not properties)."""
         source = self._known_source(body.datasourceID)
         await self.sources.require_enabled_for_create(source.id)
         space = await self.access.space_for_write(body.space)
@@ -107,10 +114,11 @@ class ConnectionService:
             tags=body.tags,
             log_on=0,
             separate_credentials=bool(split.control.get("separateCredentials")),
+            auth_status=auth_status,
         )
         await self._check_name(connection)
         credential = await self._credential_for(
-            source.id, source.provider, split.secrets, split.control
+            source.id, source.provider, {**split.secrets, **(extra_secrets or {})}, split.control
         )
         connection.credential_id = credential.id if credential else None
         return await self._insert(connection, credential)
@@ -286,6 +294,10 @@ class ConnectionService:
         self, ref: str, *, by_name: bool = False, space_id: str | None = None
     ) -> ConnectionView:
         return await self._view(await self.find(ref, by_name=by_name, space_id=space_id))
+
+    async def manageable(self, ref: str, *, by_name: bool = False) -> Connection:
+        """A connection the caller may change: 404 when not visible, 403 when only usable."""
+        return await self._manageable(ref, by_name=by_name)
 
     async def _manageable(
         self, ref: str, *, by_name: bool = False, space_id: str | None = None

@@ -21,6 +21,8 @@ import asyncpg
 import httpx
 import pymysql
 
+import httpx
+
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
@@ -354,7 +356,11 @@ _SQL: list[Rule] = [
          "the server closed the connection mid-handshake; check the port and the protocol",
          http_status=400),
 ]  # fmt: skip
-_OAUTH: list[Rule] = []
+# The OAuth REST connector uses the REST rows above for HTTP; this catches the rest.
+_OAUTH: list[Rule] = [
+    Rule(httpx.HTTPError, Code.SOURCE_PROTOCOL_ERROR, F.TRANSIENT,
+         "the API's answer could not be read; retry later"),
+]  # fmt: skip
 
 # Specific rows first; the generic network rows (OSError is broad) last.
 TABLE: list[Rule] = [*_REST, *_S3, *_GCS, *_SFTP, *_SQL, *_OAUTH, *_GENERIC]

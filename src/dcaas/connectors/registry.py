@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
 from dcaas.connectors.mysql import MYSQL
+from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
 from dcaas.connectors.postgresql import POSTGRESQL
 from dcaas.connectors.rest import REST
 from dcaas.connectors.s3 import S3_FILE, S3_METADATA
@@ -18,8 +19,11 @@ log = logging.getLogger(__name__)
 
 BUILTINS: dict[str, DataSource] = {
     ds.id: ds
-    for ds in (REST, S3_FILE, S3_METADATA, GCS_FILE, GCS_METADATA, SFTP, POSTGRESQL, MYSQL)
-}
+    for ds in (
+        REST, S3_FILE, S3_METADATA, GCS_FILE, GCS_METADATA, SFTP, POSTGRESQL, MYSQL,
+        OAUTH_REST, GOOGLE_OAUTH, MICROSOFT_OAUTH,
+    )
+}  # fmt: skip
 
 
 @cache

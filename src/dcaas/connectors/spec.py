@@ -148,6 +148,19 @@ class SplitProperties:
 
 
 @dataclass(frozen=True)
+class OAuthEndpoints:
+    """An OAuth 2.0 authorization-code data source's provider defaults (operators override)."""
+
+    authorization_url: str | None = None
+    token_url: str | None = None
+    default_scopes: str = ""
+    # Extra authorization-request parameters, e.g. Google's access_type=offline.
+    authorize_params: tuple[tuple[str, str], ...] = ()
+    # How the client authenticates at the token endpoint: "client_secret_post" or "_basic".
+    token_auth: str = "client_secret_post"
+
+
+@dataclass(frozen=True)
 class DataSource:
     """A data source in the catalog."""
 
@@ -167,6 +180,8 @@ class DataSource:
     # The runtime: "module:Class" implementing dcaas.connectors.base.Connector, imported
     # on first use so that the catalog loads without the connector libraries.
     connector: str | None = None
+    # Set for OAuth 2.0 authorization-code sources: create goes through dcaas.oauth.
+    oauth: OAuthEndpoints | None = None
 
     def connector_class(self) -> type[Connector] | None:
         if self.connector is None:

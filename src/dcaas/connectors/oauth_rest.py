@@ -1,0 +1,128 @@
+"""The runtime of the OAuth REST data sources: the API called with a fresh bearer token.
+
+The token comes from ``context.extra[ACCESS_TOKEN]``, an ``async () -> str`` that refreshes
+before expiry (see :func:`dcaas.oauth.tokens.oauth_prepare`). Redirects are not followed:
+the bearer token must not travel to a host the connection does not name.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from dcaas.connectors.base import (
+    ConnectorContext,
+    Entry,
+    EntryPage,
+    FailureClass,
+    Preview,
+    SourceFailure,
+    Step,
+    StepFailed,
+    Steps,
+)
+from dcaas.connectors.oauth import ACCESS_TOKEN
+from dcaas.errors import Code
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+TokenSource = Callable[[], Awaitable[str]]
+_F = FailureClass
+_PORTS = {"http": 80, "https": 443}
+# HTTP status of the API -> (code, failure class, detail).
+_STATUS: dict[int, tuple[Code, FailureClass, str]] = {
+    401: (Code.SOURCE_AUTH_FAILED, _F.REAUTHENTICATE,
+          "the API refused the access token (HTTP 401); re-authenticate the connection"),
+    403: (Code.SOURCE_ACCESS_DENIED, _F.CREDENTIALS,
+          "the API denied access (HTTP 403); check the scopes the connection asks for"),
+    404: (Code.SOURCE_NOT_FOUND, _F.CONFIGURATION, "the API answered 404; check the url"),
+    429: (Code.SOURCE_RATE_LIMITED, _F.TRANSIENT, "the API is rate limiting (HTTP 429)"),
+}  # fmt: skip
+
+
+class OAuthRestConnector:
+    """GETs the connection's ``url`` with ``Authorization: Bearer <access token>``."""
+
+    def __init__(self, properties: dict[str, Any], context: ConnectorContext) -> None:
+        self.url = str(properties.get("url") or "")
+        self.context = context
+        token = context.extra.get(ACCESS_TOKEN)
+        self._token: TokenSource | None = token if callable(token) else None
+
+    async def test(self, steps: Steps) -> None:
+        try:
+            async with steps.step(Step.AUTHENTICATE):
+                token = await self._access_token()
+            async with steps.step(Step.REACH_ENDPOINT), self._get(token) as response:
+                await response.aread()
+        except StepFailed:
+            done = {r.name for r in steps.results}
+            steps.skip(*(s for s in (Step.AUTHENTICATE, Step.REACH_ENDPOINT) if s not in done))
+            raise
+
+    async def browse(self, path: str, limit: int, token: str | None) -> EntryPage:  # noqa: ARG002 - one endpoint
+        return EntryPage([Entry(name=httpx.URL(self.url).path or "/", path="/", type="endpoint")])
+
+    async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:  # noqa: ARG002 - bytes only
+        token = await self._access_token()
+        chunks: list[bytes] = []
+        size = 0
+        async with self._get(token) as response:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= max_bytes:
+                    break
+            content_type = response.headers.get("content-type")
+        data = b"".join(chunks)[:max_bytes]
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(data).decode("ascii"), "base64"
+        return Preview(path="/", kind="bytes", content=text, encoding=encoding,  # type: ignore[arg-type]
+                       bytes_read=len(data), truncated=size >= max_bytes,
+                       content_type=content_type)  # fmt: skip
+
+    async def aclose(self) -> None:
+        return None
+
+    async def _access_token(self) -> str:
+        if self._token is None:
+            raise SourceFailure(Code.SOURCE_REAUTH_REQUIRED, _F.REAUTHENTICATE,
+                                "this connection has no authorization yet; authorize it first",
+                                http_status=400)  # fmt: skip
+        return await self._token()
+
+    @asynccontextmanager
+    async def _get(self, token: str) -> AsyncIterator[httpx.Response]:
+        url = httpx.URL(self.url)
+        await self.context.outbound.resolve(url.host, url.port or _PORTS.get(url.scheme, 443))
+        timeout = httpx.Timeout(self.context.total_timeout, connect=self.context.connect_timeout)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
+            _check(response)
+            yield response
+
+
+def _check(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 300:  # noqa: PLR2004
+        return
+    if status in _STATUS:
+        code, failure_class, detail = _STATUS[status]
+        raise SourceFailure(code, failure_class, detail)
+    if status >= 500:  # noqa: PLR2004
+        raise SourceFailure(Code.SOURCE_SERVER_ERROR, _F.TRANSIENT,
+                            f"the API failed (HTTP {status}); retry later")  # fmt: skip
+    raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, _F.CONFIGURATION,
+                        f"the API answered HTTP {status} (redirects are not followed); "
+                        "check the url",
+                        http_status=400)  # fmt: skip

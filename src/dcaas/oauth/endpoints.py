@@ -1,0 +1,77 @@
+"""The OAuth callback (the provider redirects the browser here) and re-authorization URLs."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from dcaas.connection.schemas import AuthUrlResponse
+from dcaas.deps import Caller, Session, State  # noqa: TC001 - FastAPI reads them at runtime
+from dcaas.kit.http import base_url
+from dcaas.oauth.schemas import CallbackResponse
+from dcaas.oauth.service import Completed, OAuthService, complete_callback
+
+router = APIRouter(tags=["oauth"])
+ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
+# The callback URL carries an authorization code: never cache it, never pass it on.
+_NO_LEAK = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _answer(done: Completed) -> CallbackResponse:
+    verb = "created" if done.status == "created" else "re-authorized"
+    return CallbackResponse(
+        status="created" if done.status == "created" else "re-authorized",
+        qID=done.connection.id,
+        qName=done.connection.name,
+        detail=f"Authorization complete: data connection {done.connection.name!r} was {verb}. "
+        "You can close this window.",
+    )
+
+
+def _page(answer: CallbackResponse) -> str:
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>dcaas: authorized</title>"
+        f"</head><body><h1>Authorization complete</h1><p>{html.escape(answer.detail)}</p>"
+        f"<p>Connection id: <code>{html.escape(answer.qID)}</code></p></body></html>"
+    )
+
+
+@router.get(
+    "/api/v1/oauth/callback",
+    response_model=CallbackResponse,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+async def oauth_callback(
+    request: Request, *, db: Session, state: State,
+    code: Annotated[str | None, Query(max_length=4096)] = None,
+    state_: Annotated[str | None, Query(alias="state", max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=256)] = None,
+) -> Any:  # fmt: skip
+    """Where the provider sends the browser back: no bearer token, the state identifies the
+    request. Answers an HTML page to browsers and JSON otherwise."""
+    done = await complete_callback(db, state.envelope, state.settings,
+                                   state=state_, code=code, error=error)  # fmt: skip
+    answer = _answer(done)
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(_page(answer), headers=_NO_LEAK)
+    return JSONResponse(answer.model_dump(), headers=_NO_LEAK)
+
+
+@router.post(
+    "/api/v1/data-connections/{qID}/actions/authorize",
+    status_code=201,
+    response_model=AuthUrlResponse,
+    tags=["data-connections"],
+)
+async def authorize_connection(
+    request: Request, qID: str, *, db: Session, caller: Caller, state: State,
+    type: ByName = None,  # noqa: A002 - Qlik's name
+) -> AuthUrlResponse:  # fmt: skip
+    """A new authorization URL for an OAuth connection; the callback restores its tokens and
+    its id stays the same."""
+    service = OAuthService(db, caller, state.envelope, state.settings)
+    url = await service.authorize_existing(qID, base_url(request), by_name=type is not None)
+    return AuthUrlResponse(authUrl=url)

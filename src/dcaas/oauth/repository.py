@@ -1,0 +1,127 @@
+"""Queries of the OAuth domain: pending authorizations, and the token rows a refresh locks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+
+from dcaas.connection.models import Connection
+from dcaas.credential.models import Credential
+from dcaas.oauth.models import OAuthAuthorization
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+# Used and expired requests are kept a day, so that a late or repeated callback gets a clear
+# "used" or "expired" answer rather than "unknown".
+_KEEP = timedelta(days=1)
+
+
+class AuthorizationRepository:
+    """Pending authorizations. Lookups by state are global: the state is a 256-bit secret
+    and the callback has no other identity; every other lookup is scoped to tenant and user."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, authorization: OAuthAuthorization) -> None:
+        self.session.add(authorization)
+        await self.session.flush()
+
+    async def by_state_hash(self, state_hash: str) -> OAuthAuthorization | None:
+        found: OAuthAuthorization | None = await self.session.scalar(
+            select(OAuthAuthorization).where(OAuthAuthorization.state_hash == state_hash)
+        )
+        return found
+
+    async def latest(
+        self,
+        *,
+        tenant_id: str,
+        user_id: str,
+        data_source_id: str | None = None,
+        connection_id: str | None = None,
+        state_hash: str | None = None,
+    ) -> OAuthAuthorization | None:
+        """The caller's newest request for a new connection of a source, or for a connection."""
+        stmt = select(OAuthAuthorization).where(
+            OAuthAuthorization.tenant_id == tenant_id, OAuthAuthorization.user_id == user_id
+        )
+        if connection_id is not None:
+            stmt = stmt.where(OAuthAuthorization.connection_id == connection_id)
+        else:
+            stmt = stmt.where(
+                OAuthAuthorization.data_source_id == data_source_id,
+                OAuthAuthorization.connection_id.is_(None),
+            )
+        if state_hash is not None:
+            stmt = stmt.where(OAuthAuthorization.state_hash == state_hash)
+        order = (OAuthAuthorization.used_at.is_not(None), OAuthAuthorization.created.desc())
+        found: OAuthAuthorization | None = await self.session.scalar(
+            stmt.order_by(*order).limit(1)
+        )
+        return found
+
+    async def claim(self, authorization_id: str, now: datetime) -> bool:
+        """Mark a request used, atomically: only one caller gets True (the row is locked on
+        PostgreSQL until commit; SQLite serialises writers)."""
+        result = await self.session.execute(
+            update(OAuthAuthorization)
+            .where(
+                OAuthAuthorization.id == authorization_id,
+                OAuthAuthorization.used_at.is_(None),
+                OAuthAuthorization.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def purge(self, now: datetime) -> None:
+        await self.session.execute(
+            delete(OAuthAuthorization).where(OAuthAuthorization.expires_at < now - _KEEP)
+        )
+
+
+class TokenRepository:
+    """The rows a token refresh reads and writes, scoped to one tenant."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    async def connection(self, connection_id: str) -> Connection | None:
+        found: Connection | None = await self.session.scalar(
+            select(Connection).where(
+                Connection.tenant_id == self.tenant_id, Connection.id == connection_id
+            )
+        )
+        return found
+
+    async def credential(self, credential_id: str, *, lock: bool) -> Credential | None:
+        """The credential; with ``lock``, held until commit so one process refreshes at a time.
+
+        PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: a no-op update first
+        takes the database's write lock, which serialises the refreshing transactions.
+        """
+        scoped = (Credential.tenant_id == self.tenant_id, Credential.id == credential_id)
+        if lock and self.session.bind.dialect.name == "sqlite":
+            await self.session.execute(
+                update(Credential).where(*scoped).values(updated=Credential.updated)
+            )
+        stmt = select(Credential).where(*scoped).execution_options(populate_existing=True)
+        if lock:
+            stmt = stmt.with_for_update()
+        found: Credential | None = await self.session.scalar(stmt)
+        return found
+
+    async def set_auth_status(self, connection_id: str, status: str) -> None:
+        # A status flag, not an edit: no version bump, so concurrent edits do not conflict.
+        await self.session.execute(
+            update(Connection)
+            .where(Connection.tenant_id == self.tenant_id, Connection.id == connection_id)
+            .values(auth_status=status)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,321 @@
+"""OAuth 2.0 authorization-code flows: start (an authorization URL) and finish (a code).
+
+Starting stores a pending authorization: a random single-use ``state`` (kept as its hash), the
+PKCE code verifier and the draft connection, sealed, bound to the tenant and the user, with an
+expiry. Finishing claims it atomically and exchanges the code with the verifier, either
+
+* Qlik's way: the user posts the create again with ``connectionProperties.authCode`` (or
+  PATCHes a connection with a ``qlik-auth-code`` header), or
+* the browser's way: the provider redirects to ``GET /api/v1/oauth/callback``.
+
+Services flush, never commit: a failed exchange leaves no connection and no used state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from dcaas.auth.principal import Principal
+from dcaas.connection.schemas import AuthUrlResponse, DcaasConnectionCreate
+from dcaas.connection.service import ConnectionService, ConnectionView
+from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.failures import classify
+from dcaas.connectors.oauth import APP_FIELDS
+from dcaas.errors import BadRequest, Code, ServiceUnavailable, ValidationFailed
+from dcaas.kit.crypto import DecryptionError, Sealed
+from dcaas.kit.ids import new_uuid
+from dcaas.kit.outbound import HostNotFound, OutboundRefused
+from dcaas.kit.time import utcnow
+from dcaas.oauth.client import (
+    CALLBACK_PATH,
+    GrantRejected,
+    OAuthApp,
+    TokenEndpointFailed,
+    TokenSet,
+    exchange_code,
+    new_pkce,
+    resolve_app,
+)
+from dcaas.oauth.models import OAuthAuthorization
+from dcaas.oauth.repository import AuthorizationRepository
+from dcaas.oauth.tokens import AUTH_OK, token_payload
+from dcaas.tenant.repository import UserRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.config import Settings
+    from dcaas.connection.models import Connection
+    from dcaas.kit.crypto import Envelope
+
+_CONTROLS = ("separateCredentials", "selectedCredentials", "credentialsName")
+
+
+def is_oauth_source(data_source_id: str) -> bool:
+    source = get_data_source(data_source_id)
+    return source is not None and source.oauth is not None
+
+
+def _state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def _aad(authorization: OAuthAuthorization) -> bytes:
+    return f"dcaas:oauth-authorization:{authorization.tenant_id}:{authorization.id}".encode()
+
+
+def _state_error(code: Code, detail: str) -> BadRequest:
+    return BadRequest(detail, code=code, meta={"field": "state"})
+
+
+@dataclass(frozen=True)
+class Completed:
+    status: str  # "created" or "re-authorized"
+    connection: Connection
+
+
+class OAuthService:
+    def __init__(self, session: AsyncSession, principal: Principal, envelope: Envelope,
+                 settings: Settings) -> None:  # fmt: skip
+        self.session = session
+        self.principal = principal
+        self.envelope = envelope
+        self.settings = settings
+        self.connections = ConnectionService(session, principal, envelope)
+        self.repo = AuthorizationRepository(session)
+
+    # -- create ---------------------------------------------------------------------------
+    async def create(
+        self, body: DcaasConnectionCreate, base_url: str
+    ) -> ConnectionView | AuthUrlResponse:
+        """Create for an OAuth source: an authorization URL, or the finish with ``authCode``."""
+        source = self._source(body.datasourceID)
+        properties = dict(body.connectionProperties)
+        code, state = properties.pop("authCode", None), properties.pop("state", None)
+        for name, value in (("authCode", code), ("state", state)):
+            if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 4096):  # noqa: PLR2004
+                raise ValidationFailed(f"{name} must be a non-empty string",
+                                       field=f"connectionProperties.{name}")  # fmt: skip
+        body = body.model_copy(update={"connectionProperties": properties})
+        if body.authUrlOnly:
+            return AuthUrlResponse(authUrl=await self._start_create(source, body, base_url))
+        if code:
+            return await self._finish_create(source, body, code, state)
+        raise BadRequest(
+            f"data source {source.id!r} uses OAuth: POST with authUrlOnly: true for an "
+            "authorization URL, then POST again with connectionProperties.authCode (or let the "
+            "provider redirect to the callback)",
+            code=Code.OAUTH_AUTHORIZATION_REQUIRED, meta={"field": "authUrlOnly"},
+        )  # fmt: skip
+
+    async def _start_create(self, source: DataSource, body: DcaasConnectionCreate,
+                            base_url: str) -> str:  # fmt: skip
+        await self.connections.sources.require_enabled_for_create(source.id)
+        space = await self.connections.access.space_for_write(body.space)
+        split = source.validate(body.connectionProperties)
+        for name in _CONTROLS:
+            if name in split.control:
+                raise ValidationFailed(f"{name} is not available for OAuth data sources",
+                                       field=f"connectionProperties.{name}")  # fmt: skip
+        app = resolve_app(source, {**split.public, **split.secrets}, self.settings,
+                          base_url + CALLBACK_PATH)  # fmt: skip
+        draft = {"qName": body.qName, "space": space.id, "tags": body.tags,
+                 "properties": body.connectionProperties}  # fmt: skip
+        return await self._begin(source.id, None, app, draft)
+
+    async def _finish_create(self, source: DataSource, body: DcaasConnectionCreate, code: str,
+                             state: str | None) -> ConnectionView:  # fmt: skip
+        pending = await self.repo.latest(
+            tenant_id=self.principal.tenant_id, user_id=self.principal.user_id,
+            data_source_id=source.id, state_hash=_state_hash(state) if state else None,
+        )  # fmt: skip
+        if pending is None and state:
+            raise _state_error(Code.OAUTH_STATE_UNKNOWN, "no authorization request of yours "
+                               "matches this state")  # fmt: skip
+        if pending is None:
+            raise BadRequest(f"no authorization request of yours is pending for {source.id!r}; "
+                             "POST with authUrlOnly: true first",
+                             code=Code.OAUTH_NO_PENDING, meta={"field": "authCode"})  # fmt: skip
+        sealed = await self._claim(pending)
+        draft = sealed["draft"]
+        properties = _merge(draft["properties"], body.connectionProperties)
+        app = resolve_app(source, properties, self.settings, pending.redirect_uri)
+        tokens = await self._exchange(app, code, sealed["verifier"])
+        final = body.model_copy(update={
+            "connectionProperties": properties, "space": body.space or draft["space"],
+            "tags": body.tags or draft["tags"], "authUrlOnly": False})  # fmt: skip
+        return await self._create_connection(final, tokens, app)
+
+    async def _create_connection(self, body: DcaasConnectionCreate, tokens: TokenSet,
+                                 app: OAuthApp) -> ConnectionView:  # fmt: skip
+        return await self.connections.create_from_properties(
+            body, extra_secrets=token_payload(tokens, app.token_url), auth_status=AUTH_OK
+        )
+
+    # -- re-authentication of an existing connection ----------------------------------------
+    async def authorize_existing(self, ref: str, base_url: str, *, by_name: bool = False) -> str:
+        """A new authorization URL for a connection; the callback restores its tokens."""
+        connection = await self.connections.manageable(ref, by_name=by_name)
+        source = self._source(connection.data_source_id, field="qID")
+        app = await self._app_of(connection, source, base_url + CALLBACK_PATH)
+        return await self._begin(source.id, connection.id, app, {})
+
+    async def reauthorize_with_code(self, ref: str, code: str, *, by_name: bool = False) -> None:
+        """Qlik's PATCH with ``qlik-auth-code``: finish the caller's pending authorization."""
+        connection = await self.connections.manageable(ref, by_name=by_name)
+        self._source(connection.data_source_id, field="qlik-auth-code")
+        tenant, user = self.principal.tenant_id, self.principal.user_id
+        pending = await self.repo.latest(tenant_id=tenant, user_id=user,
+                                         connection_id=connection.id)  # fmt: skip
+        if pending is None:  # an authorization URL asked with authUrlOnly for the source
+            pending = await self.repo.latest(tenant_id=tenant, user_id=user,
+                                             data_source_id=connection.data_source_id)  # fmt: skip
+        if pending is None:
+            raise BadRequest("no authorization request of yours is pending for this connection; "
+                             f"POST /api/v1/data-connections/{connection.id}/actions/authorize "
+                             "first", code=Code.OAUTH_NO_PENDING,
+                             meta={"field": "qlik-auth-code"})  # fmt: skip
+        await self._reauthorize(connection, pending, await self._claim(pending), code)
+
+    async def _reauthorize(self, connection: Connection, pending: OAuthAuthorization,
+                           sealed: dict[str, Any], code: str) -> None:  # fmt: skip
+        source = self._source(connection.data_source_id)
+        app = await self._app_of(connection, source, pending.redirect_uri)
+        tokens = await self._exchange(app, code, sealed["verifier"])
+        await self.connections.replace_secrets(connection, token_payload(tokens, app.token_url))
+        connection.auth_status = AUTH_OK
+        connection.updated = utcnow()
+        await self.session.flush()
+
+    # -- the callback ---------------------------------------------------------------------
+    async def finish_callback(self, pending: OAuthAuthorization, code: str | None,
+                              error: str | None) -> Completed:  # fmt: skip
+        sealed = await self._claim(pending)
+        if error:
+            safe = error if error.replace("_", "").isalnum() else "an error"
+            raise BadRequest(f"the provider answered {safe[:64]}: the authorization was not "
+                             "granted; start again", code=Code.OAUTH_PROVIDER_DENIED,
+                             meta={"field": "error"})  # fmt: skip
+        if not code:
+            raise ValidationFailed("the callback needs a code", field="code")
+        if pending.connection_id is not None:
+            connection = await self.connections.manageable(pending.connection_id)
+            await self._reauthorize(connection, pending, sealed, code)
+            return Completed("re-authorized", connection)
+        draft = sealed["draft"]
+        source = self._source(pending.data_source_id)
+        app = resolve_app(source, draft["properties"], self.settings, pending.redirect_uri)
+        tokens = await self._exchange(app, code, sealed["verifier"])
+        body = DcaasConnectionCreate.model_validate({
+            "qName": draft["qName"], "datasourceID": source.id, "space": draft["space"],
+            "tags": draft["tags"], "connectionProperties": draft["properties"]})  # fmt: skip
+        view = await self._create_connection(body, tokens, app)
+        return Completed("created", view.connection)
+
+    # -- the pieces -----------------------------------------------------------------------
+    def _source(self, data_source_id: str, *, field: str = "datasourceID") -> DataSource:
+        source = get_data_source(data_source_id)
+        if source is None or source.oauth is None:
+            raise ValidationFailed(f"data source {data_source_id!r} does not use OAuth",
+                                   field=field, code=Code.OAUTH_NOT_SUPPORTED)  # fmt: skip
+        return source
+
+    async def _app_of(self, connection: Connection, source: DataSource,
+                      redirect_uri: str) -> OAuthApp:  # fmt: skip
+        properties = dict(connection.properties)
+        if connection.credential_id:
+            credentials = self.connections.credentials
+            stored = await credentials.repo.get_any_owner(connection.credential_id)
+            secret = credentials.open(stored).get("clientSecret") if stored else None
+            if secret:
+                properties["clientSecret"] = secret
+        return resolve_app(source, properties, self.settings, redirect_uri)
+
+    async def _begin(self, data_source_id: str, connection_id: str | None, app: OAuthApp,
+                     draft: dict[str, Any]) -> str:  # fmt: skip
+        verifier, challenge = new_pkce()
+        state = secrets.token_urlsafe(32)
+        now = utcnow()
+        pending = OAuthAuthorization(
+            id=new_uuid(), tenant_id=self.principal.tenant_id, user_id=self.principal.user_id,
+            data_source_id=data_source_id, connection_id=connection_id,
+            state_hash=_state_hash(state), redirect_uri=app.redirect_uri, created=now,
+            expires_at=now + timedelta(seconds=self.settings.oauth_pending_ttl),
+        )  # fmt: skip
+        sealed = self.envelope.seal_json({"verifier": verifier, "draft": draft}, aad=_aad(pending))
+        pending.ciphertext, pending.wrapped_key = sealed.ciphertext, sealed.wrapped_key
+        pending.key_id = sealed.key_id
+        await self.repo.purge(now)
+        await self.repo.add(pending)
+        return app.authorization_request(state, challenge)
+
+    async def _claim(self, pending: OAuthAuthorization) -> dict[str, Any]:
+        """Mark the request used (once, atomically) and open its sealed part."""
+        now = utcnow()
+        if pending.used_at is not None:
+            raise _state_error(Code.OAUTH_STATE_USED, "this authorization request was already "
+                               "used; start a new one")  # fmt: skip
+        if pending.expires_at <= now:
+            raise _state_error(Code.OAUTH_STATE_EXPIRED, "this authorization request expired; "
+                               "start a new one")  # fmt: skip
+        if not await self.repo.claim(pending.id, now):
+            raise _state_error(Code.OAUTH_STATE_USED, "this authorization request was already "
+                               "used; start a new one")  # fmt: skip
+        sealed = Sealed(pending.ciphertext, pending.wrapped_key, pending.key_id)
+        try:
+            opened: dict[str, Any] = self.envelope.open_json(sealed, aad=_aad(pending))
+        except DecryptionError:
+            raise _state_error(Code.OAUTH_STATE_UNKNOWN, "this authorization request cannot be "
+                               "read; start a new one") from None  # fmt: skip
+        return opened
+
+    async def _exchange(self, app: OAuthApp, code: str, verifier: str) -> TokenSet:
+        try:
+            return await exchange_code(app, code, verifier, self.settings)
+        except GrantRejected as exc:
+            raise BadRequest(
+                f"the provider refused the authorization code ({exc.error}): it may be expired, "
+                "used or issued for another request; start again",
+                code=Code.OAUTH_CODE_REJECTED, meta={"field": "authCode"},
+            ) from None  # fmt: skip
+        except TokenEndpointFailed as exc:
+            raise ServiceUnavailable(str(exc), code=Code.OAUTH_TOKEN_ENDPOINT_FAILED) from None
+        except (OutboundRefused, HostNotFound) as exc:
+            failure = classify(exc)
+            raise BadRequest(failure.detail, code=failure.code,
+                             meta={"field": "connectionProperties.tokenUrl"}) from None  # fmt: skip
+
+
+def _merge(draft: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
+    """The finishing request may restate but not change the OAuth app it was started with."""
+    for name in APP_FIELDS:
+        if name in posted and posted[name] != draft.get(name):
+            raise ValidationFailed(f"{name} differs from the authorization request's; start again",
+                                   field=f"connectionProperties.{name}",
+                                   code=Code.OAUTH_SETTINGS_MISMATCH)  # fmt: skip
+    return {**draft, **posted}
+
+
+async def complete_callback(
+    session: AsyncSession, envelope: Envelope, settings: Settings, *,
+    state: str | None, code: str | None, error: str | None,
+) -> Completed:  # fmt: skip
+    """The provider's redirect: the state names the request, and the request the user."""
+    if not state:
+        raise _state_error(Code.OAUTH_STATE_UNKNOWN, "the callback needs the state parameter")
+    pending = await AuthorizationRepository(session).by_state_hash(_state_hash(state))
+    user = None
+    if pending is not None:
+        user = await UserRepository(session, pending.tenant_id).get(pending.user_id)
+    if pending is None or user is None:
+        raise _state_error(Code.OAUTH_STATE_UNKNOWN, "no authorization request matches this "
+                           "state")  # fmt: skip
+    principal = Principal(tenant_id=user.tenant_id, user_id=user.id, subject=user.subject,
+                          is_admin=user.is_admin, via="oauth-callback")  # fmt: skip
+    return await OAuthService(session, principal, envelope, settings).finish_callback(
+        pending, code, error
+    )

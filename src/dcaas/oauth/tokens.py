@@ -1,0 +1,211 @@
+"""Access tokens of OAuth connections: kept sealed, refreshed before they expire, once.
+
+Two uses of a connection whose token is about to expire refresh it once: in a process, a
+per-connection ``asyncio.Lock``; across processes, the credential row is locked and re-read,
+and the refresh is skipped when another process has already done it. A refresh commits in
+its own transaction, so a rotated refresh token is never lost to a rollback of the request
+that happened to trigger it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dcaas.connectors import get_data_source
+from dcaas.connectors.base import FailureClass, SourceFailure
+from dcaas.connectors.oauth import ACCESS_TOKEN, TOKEN_FIELDS
+from dcaas.credential.vault import open_credential, seal_into
+from dcaas.errors import Code, DcaasError
+from dcaas.kit.db import transaction
+from dcaas.kit.time import utcnow
+from dcaas.oauth.client import (
+    GrantRejected,
+    OAuthApp,
+    TokenEndpointFailed,
+    TokenSet,
+    refresh,
+    resolve_app,
+)
+from dcaas.oauth.repository import TokenRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from dcaas.config import Settings
+    from dcaas.connection.models import Connection
+    from dcaas.credential.models import Credential
+    from dcaas.kit.crypto import Envelope
+
+AUTH_OK = "ok"
+NEEDS_REAUTH = "needs-reauthentication"
+_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def token_payload(
+    tokens: TokenSet, token_url: str, previous_refresh: str | None = None
+) -> dict[str, Any]:
+    """What goes into the credential: a provider that does not rotate keeps the old refresh."""
+    return {
+        "accessToken": tokens.access_token,
+        "refreshToken": tokens.refresh_token or previous_refresh,
+        "expiresAt": tokens.expires_at,
+        "tokenType": tokens.token_type,
+        "grantTokenUrl": token_url,
+    }
+
+
+def reauth_failure(connection_id: str) -> SourceFailure:
+    return SourceFailure(
+        Code.SOURCE_REAUTH_REQUIRED,
+        FailureClass.REAUTHENTICATE,
+        "the provider no longer accepts this connection's authorization; re-authenticate it "
+        f"(POST /api/v1/data-connections/{connection_id}/actions/authorize, or PATCH the "
+        "connection with a qlik-auth-code header)",
+        http_status=400,
+    )
+
+
+def _is_fresh(payload: dict[str, Any], margin: float) -> bool:
+    if not payload.get("accessToken"):
+        return False
+    expires_at = payload.get("expiresAt")
+    return expires_at is None or float(expires_at) - margin > time.time()
+
+
+def _lock(connection_id: str) -> asyncio.Lock:
+    lock = _LOCKS.get(connection_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _LOCKS[connection_id] = lock
+    return lock
+
+
+class TokenKeeper:
+    """Gives out fresh access tokens of saved OAuth connections."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], envelope: Envelope, settings: Settings
+    ) -> None:
+        self.sessions = sessions
+        self.envelope = envelope
+        self.settings = settings
+
+    async def fresh_access_token(self, tenant_id: str, connection_id: str) -> str:
+        """A token valid for at least the refresh margin; raises :class:`SourceFailure`."""
+        async with transaction(self.sessions) as session:
+            _, credential = await self._rows(session, tenant_id, connection_id, lock=False)
+            payload = open_credential(self.envelope, credential)
+        if _is_fresh(payload, self.settings.oauth_refresh_margin):
+            return str(payload["accessToken"])
+        async with _lock(connection_id):
+            return await self._refresh(tenant_id, connection_id)
+
+    async def _rows(
+        self, session: AsyncSession, tenant_id: str, connection_id: str, *, lock: bool
+    ) -> tuple[Connection, Credential]:
+        repo = TokenRepository(session, tenant_id)
+        connection = await repo.connection(connection_id)
+        if connection is None or connection.auth_status == NEEDS_REAUTH:
+            raise reauth_failure(connection_id)
+        credential = (
+            await repo.credential(connection.credential_id, lock=lock)
+            if connection.credential_id else None
+        )  # fmt: skip
+        if credential is None:
+            raise reauth_failure(connection_id)
+        return connection, credential
+
+    async def _refresh(self, tenant_id: str, connection_id: str) -> str:
+        failure: SourceFailure | None = None
+        async with transaction(self.sessions) as session:
+            connection, credential = await self._rows(session, tenant_id, connection_id, lock=True)
+            payload = open_credential(self.envelope, credential)
+            if _is_fresh(payload, self.settings.oauth_refresh_margin):
+                return str(payload["accessToken"])  # another request or process refreshed it
+            try:
+                tokens, token_url = await self._call(connection, payload)
+            except GrantRejected as exc:
+                if exc.error != "invalid_grant":
+                    raise _client_refused(exc) from None
+                # Committed with this transaction; the failure is raised after the commit.
+                repo = TokenRepository(session, tenant_id)
+                await repo.set_auth_status(connection_id, NEEDS_REAUTH)
+                failure = reauth_failure(connection_id)
+            else:
+                payload.update(token_payload(tokens, token_url, payload.get("refreshToken")))
+                seal_into(self.envelope, credential, payload)
+                credential.updated = utcnow()
+                return tokens.access_token
+        raise failure
+
+    async def _call(self, connection: Connection, payload: dict[str, Any]) -> tuple[TokenSet, str]:
+        app = self._app(connection, payload)
+        refresh_token = payload.get("refreshToken")
+        # Tokens go back only to the endpoint that issued them: a changed tokenUrl re-authorizes.
+        if not refresh_token or payload.get("grantTokenUrl") != app.token_url:
+            raise GrantRejected("invalid_grant")
+        try:
+            return await refresh(app, str(refresh_token), self.settings), app.token_url
+        except TokenEndpointFailed as exc:
+            raise SourceFailure(
+                Code.SOURCE_SERVER_ERROR, FailureClass.TRANSIENT,
+                f"refreshing the access token failed: {exc}; retry later",
+            ) from None  # fmt: skip
+
+    def _app(self, connection: Connection, payload: dict[str, Any]) -> OAuthApp:
+        source = get_data_source(connection.data_source_id)
+        if source is None or source.oauth is None:
+            raise reauth_failure(connection.id)
+        properties = dict(connection.properties)
+        if payload.get("clientSecret"):
+            properties["clientSecret"] = payload["clientSecret"]
+        try:
+            return resolve_app(source, properties, self.settings, redirect_uri="")
+        except DcaasError as exc:
+            raise SourceFailure(Code.SOURCE_AUTH_FAILED, FailureClass.CONFIGURATION,
+                                exc.detail, http_status=400) from None  # fmt: skip
+
+
+def _client_refused(exc: GrantRejected) -> SourceFailure:
+    return SourceFailure(
+        Code.SOURCE_AUTH_FAILED,
+        FailureClass.CONFIGURATION,
+        f"the token endpoint refused the OAuth client ({exc.error}); check the client id and "
+        "secret of the connection or of the operator's configuration",
+        http_status=400,
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a connector runner hands an OAuth connector: properties without any token or
+    client secret, and ``extra`` for ``ConnectorContext.extra`` (the token source)."""
+
+    properties: dict[str, Any]
+    extra: dict[str, Any]
+
+
+def oauth_prepare(
+    sessions: async_sessionmaker[AsyncSession],
+    envelope: Envelope,
+    settings: Settings,
+    connection: Connection,
+    properties: dict[str, Any],
+) -> Prepared:
+    """Call before constructing the connector of a saved connection (a no-op for non-OAuth)."""
+    source = get_data_source(connection.data_source_id)
+    if source is None or source.oauth is None:
+        return Prepared(properties, {})
+    keeper = TokenKeeper(sessions, envelope, settings)
+    tenant_id, connection_id = connection.tenant_id, connection.id
+
+    async def access_token() -> str:
+        return await keeper.fresh_access_token(tenant_id, connection_id)
+
+    hidden = {*TOKEN_FIELDS, "clientSecret"}
+    cleaned = {k: v for k, v in properties.items() if k not in hidden}
+    return Prepared(cleaned, {ACCESS_TOKEN: access_token})
