@@ -49,7 +49,8 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-Session = Annotated[AsyncSession, Depends(session)]
+# scope="function": commit before the answer is sent, never after (a 201 must be durable).
+Session = Annotated[AsyncSession, Depends(session, scope="function")]
 
 
 async def principal(request: Request, db: Session) -> Principal:
