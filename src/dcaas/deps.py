@@ -44,8 +44,12 @@ async def app_state(request: Request) -> AppState:
     return _state(request)
 
 
+_READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with transaction(_state(request).sessions) as s:
+    writes = request.method not in _READ_ONLY
+    async with transaction(_state(request).sessions, writes=writes) as s:
         yield s
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +63,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -73,6 +75,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # The driver would BEGIN only before the first write, and SQLite's RELEASE of an
+    # outermost SAVEPOINT commits: SQLAlchemy's recipe, we emit BEGIN ourselves instead.
+    dbapi_connection.isolation_level = None
+
+
+# Whether the current unit of work will write. On SQLite a writer takes the write lock
+# when it begins (BEGIN IMMEDIATE, waiting up to busy_timeout) rather than upgrading a
+# read snapshot later, which fails at once ("database is locked") if another writer
+# committed in between. Readers begin deferred and never wait for writers (WAL).
+_writes: ContextVar[bool] = ContextVar("dcaas_unit_of_work_writes", default=True)
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -80,12 +96,21 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Commit when the work succeeds, roll back when it raises. Services never commit."""
-    async with factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+async def transaction(
+    factory: async_sessionmaker[AsyncSession], *, writes: bool = True
+) -> AsyncIterator[AsyncSession]:
+    """Commit when the work succeeds, roll back when it raises. Services never commit.
+
+    ``writes=False`` (a GET) lets SQLite begin a plain read transaction.
+    """
+    token = _writes.set(writes)
+    try:
+        async with factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+    finally:
+        _writes.reset(token)
