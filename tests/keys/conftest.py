@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _drop_pg, _fresh_pg_schema, _stores
 
 from dcaas.config import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
 
 
 @pytest.fixture(params=_stores())
@@ -24,6 +27,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
             if REQUIRE_POSTGRES:
                 pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
             pytest.skip(f"PostgreSQL unreachable: {exc}")
+    (tmp_path / "data").mkdir()
     yield Settings(data_dir=tmp_path / "data", database_url=db_url, env="development")
     if db_url and POSTGRES_URL:
         await _drop_pg(POSTGRES_URL, db_url)

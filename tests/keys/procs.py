@@ -13,13 +13,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-from dcaas.config import Settings
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from dcaas.config import Settings
 
 DCAAS = str(Path(sys.executable).with_name("dcaas"))
 _PR_SET_PDEATHSIG = 1

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from dcaas.config import Settings
 from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
 from dcaas.credential.vault import CONNECTION_SECRET, open_credential, record_aad
@@ -14,6 +13,9 @@ from dcaas.keys import build_provider
 from dcaas.keys.service import record_counts
 from dcaas.kit.crypto import Envelope, Sealed
 from dcaas.kit.db import create_engine, session_factory
+
+if TYPE_CHECKING:
+    from dcaas.config import Settings
 
 
 async def open_all(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -47,5 +49,17 @@ async def counts(settings: Settings) -> dict[str, int]:
     engine = create_engine(settings.async_database_url)
     try:
         return await record_counts(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def open_credentials(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Credential name -> its opened payload, for every credential of every tenant."""
+    envelope = Envelope(build_provider(settings))
+    engine = create_engine(settings.async_database_url)
+    try:
+        async with session_factory(engine)() as session:
+            creds = (await session.scalars(select(Credential))).all()
+            return {cred.name: open_credential(envelope, cred) for cred in creds}
     finally:
         await engine.dispose()

@@ -7,14 +7,16 @@ import json
 import random
 import time
 from collections import deque
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from tests.keys.procs import api_key, cli, env_for, serving, spawn
 from tests.keys.sealed import counts, open_all
 
-from dcaas.config import Settings
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from dcaas.config import Settings
 
 URL = "/api/v1/data-connections"
 SEED = 40
@@ -37,7 +39,7 @@ class Traffic:
 
     async def visible(self, conn_id: str) -> None:
         for _ in range(50):
-            if (await self.client.get(f"{URL}/{conn_id}")).status_code == 200:  # noqa: PLR2004
+            if (await self.client.get(f"{URL}/{conn_id}")).status_code == 200:
                 return
             await asyncio.sleep(0.1)
         raise AssertionError(f"connection {conn_id} never became visible")
