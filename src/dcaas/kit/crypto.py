@@ -87,9 +87,9 @@ def key_id_for(key: bytes) -> str:
 class LocalKeyProvider:
     """KEKs held in process, loaded from a key file (rotatable) or from configuration (fixed).
 
-    With a key file, the provider re-reads it when the file changes: before each wrap, so new
-    records use a key another process (``dcaas keys rotate``) made active, and on an unknown
-    key id, so records re-wrapped under a new key open without a restart.
+    With a key file, the provider re-reads it when the file changes (one ``stat`` per wrap or
+    unwrap): new records use a key another process (``dcaas keys rotate``) made active, records
+    re-wrapped under it open, and a retired key stops opening anything, all without a restart.
     """
 
     def __init__(
@@ -145,8 +145,7 @@ class LocalKeyProvider:
         return active, _aead_seal(keys[active], dek, aad)
 
     def unwrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> bytes:
-        if key_id not in self._state[0]:
-            self._refresh()
+        self._refresh()  # a stat: new keys open and retired ones stop, without a restart
         keys, _, retired = self._state
         key = keys.get(key_id)
         if key is None:

@@ -80,7 +80,7 @@ class AwsKmsProvider:
         return list(self._ring.keys)
 
     def _arn(self, key_id: str) -> str:
-        ring = self._ring if key_id in self._ring.keys else self._refresh()
+        ring = self._refresh()  # a stat: a key retired by another process stops working here
         arn = ring.keys.get(key_id)
         if arn is None:
             state = "retired" if key_id in ring.retired else "not available"
@@ -169,7 +169,10 @@ def _describe(client: KMSClient, spec: str) -> tuple[str, str]:
         raise KeyAdminError(f"KMS key {spec} cannot be used: {_code(exc)}") from None
     except BotoCoreError as exc:
         raise KeyProviderError(f"KMS is unreachable: {type(exc).__name__}") from None
-    if meta.get("KeyState") != "Enabled" or meta.get("KeyUsage") != "ENCRYPT_DECRYPT":
+    if (
+        meta.get("KeyState") != "Enabled"
+        or meta.get("KeyUsage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT"
+    ):
         raise KeyAdminError(f"KMS key {spec} is not an enabled encrypt/decrypt key")
     if meta.get("KeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
         raise KeyAdminError(f"KMS key {spec} is not a symmetric key")
