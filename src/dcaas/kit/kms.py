@@ -110,7 +110,8 @@ class AwsKmsProvider:
 
     async def check(self) -> None:
         """Raises KeyProviderError unless the active KMS key is reachable and enabled."""
-        arn = self._refresh().keys[self._ring.active]
+        ring = self._refresh()
+        arn = ring.keys[ring.active]
         out = await asyncio.to_thread(self._call, "DescribeKey", KeyId=arn)
         if out["KeyMetadata"].get("KeyState") != "Enabled":
             raise KeyProviderError("the active KMS key is not enabled")
