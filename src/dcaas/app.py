@@ -39,7 +39,8 @@ from dcaas.errors import (
     PayloadTooLarge,
     envelope,
 )
-from dcaas.kit.crypto import Envelope, LocalKeyProvider
+from dcaas.keys.providers import build_provider
+from dcaas.kit.crypto import Envelope
 from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
@@ -127,10 +128,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def build_state(settings: Settings) -> AppState:
     engine = create_engine(settings.async_database_url, echo=settings.sql_echo)
-    if settings.encryption_key is not None:
-        provider = LocalKeyProvider.from_secret(settings.encryption_key.get_secret_value())
-    else:
-        provider = LocalKeyProvider.from_file(settings.key_file)
+    provider = build_provider(settings)
     return AppState(
         settings=settings,
         engine=engine,

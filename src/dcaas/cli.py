@@ -1,4 +1,4 @@
-"""The ``dcaas`` command: serve, migrate, apikey (server side)."""
+"""The ``dcaas`` command: serve, migrate, apikey, keys (server side)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from dcaas import observability
 from dcaas.config import Settings
+from dcaas.keys.commands import keys
 from dcaas.kit.migrate import upgrade
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="dcaas: Data Connections as a Service", no_args_is_help=True)
 apikey = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
+app.add_typer(keys, name="keys")
 
 
 @app.command()

@@ -46,6 +46,23 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = Field(
         default=None, description="base64 of 32 bytes; otherwise a key file under data_dir"
     )
+    key_provider: Literal["local", "aws-kms"] = Field(
+        default="local",
+        description="Who holds the key-encryption keys: the local key file, or AWS KMS",
+    )
+    kms_key_id: str | None = Field(
+        default=None, description="The KMS key (id, ARN or alias) to start with (aws-kms)"
+    )
+    kms_region: str | None = Field(default=None, description="AWS region of the KMS keys")
+    kms_endpoint_url: str | None = Field(
+        default=None, description="A KMS endpoint other than AWS's (a VPC endpoint, a test server)"
+    )
+    keys_rewrap_batch: int = Field(
+        default=200, gt=0, description="Records re-wrapped per transaction by dcaas keys rotate"
+    )
+    keys_rewrap_pause: float = Field(
+        default=0.0, ge=0, description="Seconds to pause between re-wrap batches (eases load)"
+    )
     jwt_public_key: str | None = Field(default=None, description="PEM text or a path to a PEM file")
     jwt_jwks_file: Path | None = None
     jwt_hs256_secret: SecretStr | None = None
@@ -133,3 +150,8 @@ class Settings(BaseSettings):
     @property
     def key_file(self) -> Path:
         return self.data_dir / "keys.json"
+
+    @property
+    def kms_key_file(self) -> Path:
+        """The ring of KMS keys in use (ids only, no key material)."""
+        return self.data_dir / "kms-keys.json"

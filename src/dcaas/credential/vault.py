@@ -37,3 +37,12 @@ def open_credential(envelope: Envelope, credential: Credential) -> dict[str, Any
 
 def seal_secret(envelope: Envelope, tenant_id: str, connection_id: str, value: str) -> Sealed:
     return envelope.seal_json(value, aad=_aad(tenant_id, connection_id, "connection-secret"))
+
+
+CREDENTIAL = "credential"
+CONNECTION_SECRET = "connection-secret"  # noqa: S105 - a record kind, not a password
+
+
+def record_aad(kind: str, tenant_id: str, record_id: str) -> bytes:
+    """The associated data a sealed record of ``kind`` is bound to (for re-wrapping its key)."""
+    return _aad(tenant_id, record_id, kind)

@@ -9,17 +9,20 @@ fails to open. Rotating the KEK only re-wraps DEKs; record ciphertexts never cha
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dcaas.kit.keyfile import KeyAdminError, KeyFile, KeyRing
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _NONCE = 12
 _KEY_BYTES = 32
@@ -29,8 +32,15 @@ class DecryptionError(Exception):
     """A sealed value could not be opened (wrong key, tampered, or moved to another record)."""
 
 
+class KeyProviderError(Exception):
+    """The key provider cannot be reached or refused a request (not a wrong ciphertext)."""
+
+
 class KeyProvider(Protocol):
-    """Holds key-encryption keys; wraps and unwraps data keys."""
+    """Holds key-encryption keys; wraps and unwraps data keys.
+
+    ``check`` raises :class:`KeyProviderError` when the provider cannot serve (for health checks).
+    """
 
     @property
     def active_key_id(self) -> str: ...
@@ -40,6 +50,21 @@ class KeyProvider(Protocol):
     def wrap(self, dek: bytes, *, aad: bytes) -> tuple[str, bytes]: ...
 
     def unwrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> bytes: ...
+
+    def rewrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> tuple[str, bytes]: ...
+
+    async def check(self) -> None: ...
+
+
+@runtime_checkable
+class KeyAdmin(Protocol):
+    """Operator side of a provider: the ring on record, adding an active key, retiring one."""
+
+    def ring(self) -> KeyRing: ...
+
+    def add_key(self, spec: str | None) -> str: ...
+
+    def retire(self, key_id: str) -> None: ...
 
 
 def _aead_seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
@@ -60,13 +85,25 @@ def key_id_for(key: bytes) -> str:
 
 
 class LocalKeyProvider:
-    """KEKs held in process, loaded from a JSON key file or from configuration."""
+    """KEKs held in process, loaded from a key file (rotatable) or from configuration (fixed).
 
-    def __init__(self, keys: dict[str, bytes], active: str) -> None:
+    With a key file, the provider re-reads it when the file changes (one ``stat`` per wrap or
+    unwrap): new records use a key another process (``dcaas keys rotate``) made active, records
+    re-wrapped under it open, and a retired key stops opening anything, all without a restart.
+    """
+
+    def __init__(
+        self,
+        keys: dict[str, bytes],
+        active: str,
+        *,
+        retired: frozenset[str] = frozenset(),
+        source: KeyFile | None = None,
+    ) -> None:
         if active not in keys:
             raise ValueError("the active key is not among the keys")
-        self._keys = dict(keys)
-        self._active = active
+        self._state = (dict(keys), active, retired)
+        self._source = source
 
     @classmethod
     def from_secret(cls, encoded: str) -> LocalKeyProvider:
@@ -76,36 +113,93 @@ class LocalKeyProvider:
 
     @classmethod
     def from_file(cls, path: Path) -> LocalKeyProvider:
-        """Load the key file, creating it (mode 0600, exclusively) when it does not exist."""
-        if not path.exists():
+        """Load the key file, creating it (mode 0600) when it does not exist."""
+        source = KeyFile(path)
+        if not source.exists():
             key = secrets.token_bytes(_KEY_BYTES)
             kid = key_id_for(key)
-            doc = {"active": kid, "keys": {kid: base64.b64encode(key).decode()}}
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: two processes starting together must not each write a different key.
-            with contextlib.suppress(FileExistsError):
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as fh:
-                    json.dump(doc, fh)
-        doc = json.loads(path.read_text())
-        keys = {kid: _decode_key(v) for kid, v in doc["keys"].items()}
-        return cls(keys, doc["active"])
+            source.create(KeyRing(active=kid, keys={kid: base64.b64encode(key).decode()}))
+        ring = source.read()
+        return cls(_decode_all(ring), ring.active, retired=frozenset(ring.retired), source=source)
+
+    def _load(self) -> None:
+        if self._source is not None:
+            ring = self._source.read()
+            self._state = (_decode_all(ring), ring.active, frozenset(ring.retired))
+
+    def _refresh(self) -> None:
+        if self._source is not None and self._source.changed():
+            self._load()
 
     @property
     def active_key_id(self) -> str:
-        return self._active
+        self._refresh()
+        return self._state[1]
 
     def key_ids(self) -> list[str]:
-        return list(self._keys)
+        return list(self._state[0])
 
     def wrap(self, dek: bytes, *, aad: bytes) -> tuple[str, bytes]:
-        return self._active, _aead_seal(self._keys[self._active], dek, aad)
+        self._refresh()
+        keys, active, _ = self._state
+        return active, _aead_seal(keys[active], dek, aad)
 
     def unwrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> bytes:
-        key = self._keys.get(key_id)
+        self._refresh()  # a stat: new keys open and retired ones stop, without a restart
+        keys, _, retired = self._state
+        key = keys.get(key_id)
         if key is None:
-            raise DecryptionError(f"key {key_id} is not available")
+            state = "retired" if key_id in retired else "not available"
+            raise DecryptionError(f"key {key_id} is {state}")
         return _aead_open(key, wrapped, aad)
+
+    def rewrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> tuple[str, bytes]:
+        return self.wrap(self.unwrap(key_id, wrapped, aad=aad), aad=aad)
+
+    async def check(self) -> None:
+        try:
+            self._refresh()
+        except (OSError, ValueError) as exc:
+            raise KeyProviderError("the key file cannot be read") from exc
+        keys, active, _ = self._state
+        if active not in keys:
+            raise KeyProviderError("the active key is missing")
+
+    # -- KeyAdmin ---------------------------------------------------------------------------
+    def _file(self) -> KeyFile:
+        if self._source is None:
+            raise KeyAdminError(
+                "the key comes from DCAAS_ENCRYPTION_KEY and cannot be rotated here; "
+                "unset it to use the key file"
+            )
+        return self._source
+
+    def ring(self) -> KeyRing:
+        ring = self._file().read()
+        self._load()
+        return ring
+
+    def add_key(self, spec: str | None) -> str:
+        """Add a fresh random key and make it active; ``spec`` must be None (keys are made here)."""
+        if spec is not None:
+            raise KeyAdminError("the local provider makes its own keys; give no key id")
+        key = secrets.token_bytes(_KEY_BYTES)
+        kid = key_id_for(key)
+        with self._file().update() as ring:
+            ring.keys[kid] = base64.b64encode(key).decode()
+            ring.active = kid
+        self._load()
+        return kid
+
+    def retire(self, key_id: str) -> None:
+        """Forget a key's material (irreversible); the id stays listed as retired."""
+        with self._file().update() as ring:
+            ring.retire(key_id)
+        self._load()
+
+
+def _decode_all(ring: KeyRing) -> dict[str, bytes]:
+    return {kid: _decode_key(value) for kid, value in ring.keys.items()}
 
 
 def _decode_key(encoded: str) -> bytes:

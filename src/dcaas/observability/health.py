@@ -48,12 +48,17 @@ def database_check(engine: AsyncEngine) -> HealthCheck:
 
 
 def key_provider_check(provider: KeyProvider) -> HealthCheck:
-    """The active key-encryption key wraps a fresh value and unwraps it again."""
+    """The provider's own check, then the active key wraps a fresh value and unwraps it.
+
+    Off the event loop: an external provider (KMS) answers over the network.
+    """
 
     async def check() -> None:
+        await provider.check()
         probe = os.urandom(32)
-        key_id, wrapped = provider.wrap(probe, aad=_PROBE_AAD)
-        if provider.unwrap(key_id, wrapped, aad=_PROBE_AAD) != probe:
+        key_id, wrapped = await asyncio.to_thread(provider.wrap, probe, aad=_PROBE_AAD)
+        unwrapped = await asyncio.to_thread(provider.unwrap, key_id, wrapped, aad=_PROBE_AAD)
+        if unwrapped != probe:
             raise RuntimeError("the key provider unwrapped a different value")
 
     return check
