@@ -37,10 +37,11 @@ from dcaas.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     envelope,
 )
 from dcaas.keys.providers import build_provider
-from dcaas.kit.crypto import Envelope
+from dcaas.kit.crypto import Envelope, KeyProviderError
 from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
@@ -119,6 +120,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         error = DcaasError(str(exc.detail), code=Code.INTERNAL, title="HTTP error")
         error.status = exc.status_code  # type: ignore[misc]
         return error_response(error)
+
+    @app.exception_handler(KeyProviderError)
+    async def on_key_provider(request: Request, exc: KeyProviderError) -> JSONResponse:
+        log.error("key provider unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(ServiceUnavailable(
+            "the key provider is unavailable, so secrets cannot be sealed or opened; retry later"))
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

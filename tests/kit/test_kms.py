@@ -33,6 +33,10 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
     """A moto server process (KMS and the rest of AWS) on a free port; stopped afterwards."""
+    yield from _moto_server()
+
+
+def _moto_server() -> Iterator[str]:
     port = free_port()
     server = Path(sys.executable).with_name("moto_server")
     proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)],
@@ -146,3 +150,34 @@ async def test_api_and_cli_rotation_on_kms(
     assert {k: v["credential"]["password"] for k, v in opened.items()} == {
         f"c-{n}": f"p-{n}" for n in range(5)
     }
+
+
+async def test_an_unreachable_kms_answers_503_not_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KMS goes away after startup: a create that must seal a secret gets 503, and no rows."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    server = _moto_server()
+    url = next(server)
+    own = kms_client(region=REGION, endpoint_url=url)
+    kms_env = {"DCAAS_KEY_PROVIDER": "aws-kms", "DCAAS_KMS_KEY_ID": _new_key(own),
+               "DCAAS_KMS_ENDPOINT_URL": url, "DCAAS_KMS_REGION": REGION}  # fmt: skip
+    for name, value in kms_env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(data_dir=tmp_path, env="development")
+    await asyncio.to_thread(upgrade, settings.async_database_url)
+    app = create_app(settings)
+    token = (await create_key(app.state.dcaas.sessions, tenant="t", user="u", admin=False)).token
+    server.close()  # stops the moto process
+    transport, headers = httpx.ASGITransport(app=app), {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
+        body = {"datasourceID": "rest", "qName": "sealed",
+                "connectionProperties": {"url": "https://example.com", "authSchema": "basic",
+                                         "username": "u", "password": "p"}}  # fmt: skip
+        answer = await c.post("/api/v1/data-connections", json=body)
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["errors"][0]["code"] == "DCAAS-9002"
+        listed = await c.get("/api/v1/data-connections")
+        assert listed.json()["data"] == []
+    await app.state.dcaas.engine.dispose()
