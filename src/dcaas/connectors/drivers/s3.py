@@ -10,10 +10,12 @@ environment or instance role.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar
+import functools
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlsplit
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -150,10 +152,10 @@ class S3Connector:
             s3={"addressing_style": "path" if self._path_style else "virtual"},
             proxies={},
         )  # fmt: skip
-        session = boto3.session.Session(
-            aws_access_key_id=key, aws_secret_access_key=secret, region_name=self._props.region
-        )
-        client = session.client("s3", endpoint_url=self._url, config=config)
+        with _SESSION_LOCK:  # botocore sessions are not thread-safe; their clients are
+            client = cast("S3Client", _shared_session().create_client(
+                "s3", region_name=self._props.region, endpoint_url=self._url, config=config,
+                aws_access_key_id=key, aws_secret_access_key=secret))  # fmt: skip
         # botocore has no public hook for its connection pools; the session's pool-class map
         # is shared with its proxy managers, so updating it in place covers both.
         http_session = client._endpoint.http_session  # type: ignore[attr-defined]  # noqa: SLF001
@@ -165,6 +167,16 @@ class S3MetadataConnector(S3Connector):
     """The metadata data source: every object under a prefix, flat, with its metadata."""
 
     flat = True
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _shared_session() -> botocore.session.Session:
+    """One botocore session for every connection: a new one re-reads the service models
+    (tens of milliseconds); credentials are passed per client, never taken from it."""
+    return botocore.session.get_session()
 
 
 def _aws_pools() -> tuple[Any, Any]:
