@@ -42,6 +42,7 @@ from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
+from dcaas.ratelimit import RateLimiter, RateLimitHeaders
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 
@@ -134,6 +135,7 @@ def build_state(settings: Settings) -> AppState:
         sessions=session_factory(engine),
         envelope=Envelope(provider),
         verifier=JwtVerifier(settings),
+        rate_limiter=RateLimiter(settings),
     )
 
 
@@ -229,4 +231,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitHeaders)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
@@ -50,8 +50,35 @@ class Settings(BaseSettings):
     preview_max_bytes: int = Field(
         default=1_048_576, gt=0, description="Most bytes a preview reads from a source"
     )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Qlik's per-tier request limits; false turns them off"
+    )
+    rate_limit_tier1: str = Field(
+        default="1000/minute", description="Tier 1 (GET, HEAD), limits notation, per user"
+    )
+    rate_limit_tier2: str = Field(
+        default="100/minute", description="Tier 2 (POST, PUT, PATCH, DELETE), per user"
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db; when set, replicas count rate limits together there",
+    )
+    rate_limit_prefix: str = Field(
+        default="dcaas", description="Prefix of the rate-limit keys in Redis"
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="How long an Idempotency-Key's first answer is kept"
+    )
     log_level: str = "INFO"
     sql_echo: bool = False
+
+    @field_validator("rate_limit_tier1", "rate_limit_tier2")
+    @classmethod
+    def _limits_notation(cls, value: str) -> str:
+        from limits import parse  # noqa: PLC0415 - only needed to validate
+
+        parse(value)  # ValueError names the notation it could not read
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

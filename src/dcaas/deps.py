@@ -19,6 +19,7 @@ from dcaas.errors import BadRequest, Code, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.db import transaction
 from dcaas.kit.validation import validation_failed
+from dcaas.ratelimit import RateLimiter, enforce
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,6 +31,7 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     envelope: Envelope
     verifier: JwtVerifier
+    rate_limiter: RateLimiter
 
 
 def app_state(request: Request) -> AppState:
@@ -49,6 +51,7 @@ async def principal(request: Request, db: Session) -> Principal:
     state = app_state(request)
     caller = await authenticate(db, state.verifier, request.headers.get("authorization"))
     request.state.principal = caller
+    await enforce(state.rate_limiter, request.scope, request.method, caller)
     return caller
 
 
