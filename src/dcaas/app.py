@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dcaas import __version__
@@ -35,6 +36,7 @@ from dcaas.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     envelope,
 )
 from dcaas.kit.crypto import Envelope, LocalKeyProvider
@@ -117,6 +119,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         error.status = exc.status_code  # type: ignore[misc]
         return error_response(error)
 
+    @app.exception_handler(OperationalError)
+    async def on_store_error(request: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" in str(exc.orig):  # SQLite's busy_timeout ran out
+            log.warning("SQLite stayed locked on %s %s", request.method, request.url.path)
+            return error_response(ServiceUnavailable(
+                "the database is busy with other writes; retry shortly", code=Code.STORE_BUSY,
+                headers={"Retry-After": "1"}))  # fmt: skip
+        return await on_unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -133,6 +144,7 @@ def build_state(settings: Settings) -> AppState:
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
+        writer_sessions=session_factory(engine, write=True),
         envelope=Envelope(provider),
         verifier=JwtVerifier(settings),
         rate_limiter=RateLimiter(settings),

@@ -29,6 +29,7 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    writer_sessions: async_sessionmaker[AsyncSession]
     envelope: Envelope
     verifier: JwtVerifier
     rate_limiter: RateLimiter
@@ -40,7 +41,9 @@ def app_state(request: Request) -> AppState:
 
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with transaction(app_state(request).sessions) as s:
+    state = app_state(request)
+    reads = request.method in ("GET", "HEAD", "OPTIONS")
+    async with transaction(state.sessions if reads else state.writer_sessions) as s:
         yield s
 
 

@@ -26,11 +26,15 @@ from dcaas.connection.schemas import (
 from dcaas.connection.service import ConnectionService, ListQuery
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
+from dcaas.kit.etag import etag
 from dcaas.kit.http import base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match", max_length=1024,
+    description="Write only if the connection's ETag is one of these (or `*`); else 412")]  # fmt: skip
 
 
 def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
@@ -146,9 +150,11 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
     return presenter.connection_created(view, base_url(request))
 
 
-@router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True)
+@router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True,
+            responses={200: {"headers": {"ETag": {"description": "The connection's version",
+                                                  "schema": {"type": "string"}}}}})  # fmt: skip
 async def get_connection(
-    request: Request, qID: str, db: Session, caller: Caller, state: State,
+    request: Request, response: Response, qID: str, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
     parseConnection: bool = False,
@@ -159,6 +165,7 @@ async def get_connection(
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
     view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
+    response.headers["ETag"] = etag(view.connection.version)
     return presenter.connection_get(view, base_url(request), parse=parseConnection)
 
 
@@ -169,10 +176,13 @@ async def patch_connection(
     qID: str, data: Body, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     qlik_auth_code: Annotated[str | None, Header(alias="qlik-auth-code")] = None,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     """Change a connection with JSON Patch (add, replace, remove)."""
-    await _service(db, caller, state).patch(qID, data, by_name=type is not None)
-    return Response(status_code=204)
+    version = await _service(db, caller, state).patch(
+        qID, data, by_name=type is not None, if_match=if_match
+    )
+    return Response(status_code=204, headers={"ETag": etag(version)})
 
 
 @router.put("/{qID}", status_code=204, response_class=Response,
@@ -181,11 +191,14 @@ async def put_connection(
     qID: str, data: Body, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     """Replace a connection (connect-statement form)."""
     body = parse(ConnectionUpdate, data)
-    await _service(db, caller, state).put(qID, body, by_name=type is not None, space_id=spaceId)
-    return Response(status_code=204)
+    version = await _service(db, caller, state).put(
+        qID, body, by_name=type is not None, space_id=spaceId, if_match=if_match
+    )
+    return Response(status_code=204, headers={"ETag": etag(version)})
 
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
@@ -193,7 +206,10 @@ async def delete_connection(
     qID: str, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     """Delete a connection; a separated credential survives it."""
-    await _service(db, caller, state).delete(qID, by_name=type is not None, space_id=spaceId)
+    await _service(db, caller, state).delete(
+        qID, by_name=type is not None, space_id=spaceId, if_match=if_match
+    )
     return Response(status_code=204)

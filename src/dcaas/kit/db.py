@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,15 +54,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+_WRITER = "dcaas_sqlite_writer"  # execution option: this engine's transactions will write
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy, not the driver, emits BEGIN (see _sqlite_begin): SAVEPOINTs then nest properly.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -68,8 +77,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock at BEGIN (waiting up to busy_timeout for it).
+
+    A deferred transaction that reads and then writes cannot wait for the lock: when another
+    writer committed meanwhile, SQLite fails it at once with "database is locked". Reads stay
+    deferred so they never queue behind writers (WAL).
+    """
+    immediate = connection.get_execution_options().get(_WRITER, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def session_factory(
+    engine: AsyncEngine, *, write: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests; ``write=True`` for those that change data (BEGIN IMMEDIATE)."""
+    bind = engine.execution_options(**{_WRITER: True}) if write else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
 @asynccontextmanager
