@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dcaas import __version__
+from dcaas import __version__, idempotency
 from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
 from dcaas.auth.tokens import JwtVerifier
@@ -183,6 +183,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         )
         schemas.update(schemas["ErrorEnvelope"].pop("$defs", {}))
         _document_errors(doc)
+        idempotency.document(doc)
         _document_data_name(doc)
         app.openapi_schema = doc
         return doc
@@ -242,6 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
+    idempotency.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
     return app

@@ -4,6 +4,7 @@ from dcaas.api_key.models import ApiKey
 from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting
+from dcaas.idempotency.models import IdempotencyRecord
 from dcaas.kit.db import Base
 from dcaas.space.models import Space, SpaceMember
 from dcaas.tenant.models import Tenant, User
@@ -14,6 +15,7 @@ __all__ = [
     "Connection",
     "Credential",
     "DataSourceSetting",
+    "IdempotencyRecord",
     "Space",
     "SpaceMember",
     "Tenant",

@@ -26,6 +26,7 @@ from dcaas.connection.schemas import (
 from dcaas.connection.service import ConnectionService, ListQuery
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
 from dcaas.kit.http import base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
@@ -95,7 +96,8 @@ async def list_connections(
     return body
 
 
-@router.post("", status_code=201, response_model=ConnectionCreateResponse | AuthUrlResponse,
+@router.post("", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=ConnectionCreateResponse | AuthUrlResponse,
              response_model_exclude_none=True,
              openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate))  # fmt: skip
 async def create_connection(request: Request, data: Body, db: Session, caller: Caller,
@@ -105,7 +107,8 @@ async def create_connection(request: Request, data: Body, db: Session, caller: C
     return presenter.connection_created(view, base_url(request))
 
 
-@router.post("/actions/delete", status_code=207, response_model=BulkResponse,
+@router.post("/actions/delete", dependencies=[IDEMPOTENT],
+             status_code=207, response_model=BulkResponse,
              response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
 async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
@@ -120,7 +123,8 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
     )
 
 
-@router.post("/actions/update", status_code=207, response_model=BulkResponse,
+@router.post("/actions/update", dependencies=[IDEMPOTENT],
+             status_code=207, response_model=BulkResponse,
              response_model_exclude_none=True, openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
 async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
@@ -135,7 +139,8 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
     )
 
 
-@router.post("/actions/duplicate", status_code=201, response_model=ConnectionCreateResponse,
+@router.post("/actions/duplicate", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=ConnectionCreateResponse,
              response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
 async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
