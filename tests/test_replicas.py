@@ -94,15 +94,16 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
         env.pop(name, None)  # Qlik's defaults: 1000 and 100 a minute
     keys = {}
     for user in USERS:
-        out = subprocess.run([DCAAS, "apikey", "create", "--tenant", "acme", "--user", user],
-                             env=env, capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
+        command = [DCAAS, "apikey", "create", "--tenant", "acme", "--user", user]
+        out = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
+                             timeout=120)  # fmt: skip
         keys[user] = out.stdout.strip().splitlines()[-1]
     processes, urls = [], []
     try:
         for i in range(2):
             port, log = _free_port(), data / f"replica{i}.log"
             with log.open("wb") as fh:
-                processes.append(subprocess.Popen(  # noqa: ASYNC220 - a sync fixture
+                processes.append(subprocess.Popen(
                     [DCAAS, "serve", "--host", "127.0.0.1", "--port", str(port)],
                     env=env, stdout=fh, stderr=subprocess.STDOUT))  # fmt: skip
             urls.append(f"http://127.0.0.1:{port}")
