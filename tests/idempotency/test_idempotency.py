@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from tests.conftest import assert_error
 
+from dcaas.auth.service import authenticate
+from dcaas.idempotency import service as service_module
 from dcaas.idempotency.models import IdempotencyRecord
+from dcaas.idempotency.service import Claim, IdempotencyService, fingerprint
 
 URL = "/api/v1/data-connections"
 
@@ -133,3 +138,40 @@ async def test_invalid_keys_are_400(api) -> None:
     r = await api.client.post(URL, json=body("bad"), headers=keyed(api, api.alice, "\t"))
     assert_error(r, 400, "DCAAS-8003")
     assert await count(api, "bad") == 0
+
+
+async def _claim_directly(api, key: str, payload: dict[str, Any]) -> None:
+    """Hold ``key`` for alice as a request that is still running (or died) would."""
+    state = api.app.state.dcaas
+    async with state.sessions() as session:
+        caller = await authenticate(session, state.verifier, f"Bearer {api.alice}")
+        service = IdempotencyService(session, caller, state.envelope, timedelta(hours=1))
+        raw = json.dumps(payload).encode()
+        claimed = await service.claim(key, fingerprint("POST", URL, "", raw))
+        assert isinstance(claimed, Claim)
+        await session.commit()
+
+
+async def test_duplicate_of_a_running_request_is_409_when_it_does_not_finish(
+    api, monkeypatch
+) -> None:
+    """While another request holds the key past the wait, a duplicate is 409 DCAAS-8002."""
+    monkeypatch.setattr(service_module, "WAIT_FOR_FIRST", 0.3)
+    await _claim_directly(api, "k-held", body("held"))
+    r = await api.client.post(URL, content=json.dumps(body("held")),
+                              headers={**keyed(api, api.alice, "k-held"),
+                                       "Content-Type": "application/json"})  # fmt: skip
+    assert_error(r, 409, "DCAAS-8002")
+    assert r.headers["Retry-After"] == "1"
+    assert await count(api, "held") == 0
+
+
+async def test_a_stale_claim_is_taken_over(api, monkeypatch) -> None:
+    """A claim whose request died (older than the stale limit) is taken over: the retry runs."""
+    monkeypatch.setattr(service_module, "STALE_CLAIM", timedelta(seconds=0))
+    await _claim_directly(api, "k-dead", body("dead"))
+    r = await api.client.post(URL, content=json.dumps(body("dead")),
+                              headers={**keyed(api, api.alice, "k-dead"),
+                                       "Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert await count(api, "dead") == 1

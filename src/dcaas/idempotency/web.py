@@ -7,6 +7,7 @@ are stored: a request that failed changed nothing and may simply run again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator  # noqa: TC003 - FastAPI reads the annotation
 from datetime import timedelta
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from dcaas.deps import Caller, Session, State  # noqa: TC001 - FastAPI resolves 
 from dcaas.errors import BadRequest, Code
 from dcaas.idempotency.service import Claim, IdempotencyService, StoredResponse, fingerprint
 
+log = logging.getLogger("dcaas.idempotency")
 SCOPE_KEY = "dcaas.idempotency"
 HEADER = "Idempotency-Key"
 # What a replay repeats: the answer's meaning, not per-request details (ids, rate limits).
@@ -111,9 +113,17 @@ async def idempotent(
     try:
         yield
     except BaseException:
-        await service.release(claimed)
+        await _release(service, claimed)
         raise
     await _store(service, claimed, request.scope.get(SCOPE_KEY))
+
+
+async def _release(service: IdempotencyService, claim: Claim) -> None:
+    """Free the key of a failed request; if even that fails, the claim goes stale in time."""
+    try:
+        await service.release(claim)
+    except Exception:
+        log.exception("could not release an Idempotency-Key claim; it frees itself when stale")
 
 
 async def _store(service: IdempotencyService, claim: Claim, capture: Capture | None) -> None:
