@@ -35,7 +35,8 @@ router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
 IfMatch = Annotated[str | None, Header(
     alias="If-Match", max_length=1024,
-    description="Write only if the connection's ETag is one of these (or `*`); else 412")]  # fmt: skip
+    description="Write only if the connection's ETag is among these (or `*`); else 412",
+)]  # fmt: skip
 
 
 def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
