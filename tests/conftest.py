@@ -1,15 +1,19 @@
 """Fixtures: a real app on a real database (SQLite file, and PostgreSQL when configured).
 
 PostgreSQL tests run when DCAAS_TEST_POSTGRES_URL is set; with DCAAS_REQUIRE_POSTGRES=1
-(as CI sets it) an unreachable PostgreSQL fails the run instead of skipping.
+(as CI sets it) an unreachable PostgreSQL fails the run instead of skipping. Redis tests work
+the same way with DCAAS_TEST_REDIS_URL and DCAAS_REQUIRE_REDIS=1; each test gets its own key
+prefix so parallel runs on one Redis do not count each other's requests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,9 @@ from dcaas.kit.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("DCAAS_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("DCAAS_REQUIRE_POSTGRES") == "1"
+REDIS_URL = os.environ.get("DCAAS_TEST_REDIS_URL")
+REQUIRE_REDIS = os.environ.get("DCAAS_REQUIRE_REDIS") == "1"
+TEST_SECRET = "test-secret-test-secret-test-secret-0"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
@@ -72,10 +79,11 @@ class Api:
         return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture(params=_stores())
-async def api(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Api]:
-    store = request.param
+@asynccontextmanager
+async def running_api(store: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Api]:
+    """An app on a fresh store (``sqlite`` or ``postgresql``) with the four users' keys."""
     db_url = None
+    await asyncio.to_thread(tmp_path.mkdir, parents=True, exist_ok=True)
     if store == "postgresql":
         if not POSTGRES_URL:
             pytest.fail("DCAAS_REQUIRE_POSTGRES=1 but DCAAS_TEST_POSTGRES_URL is not set")
@@ -85,10 +93,9 @@ async def api(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[A
             if REQUIRE_POSTGRES:
                 pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
             pytest.skip(f"PostgreSQL unreachable: {exc}")
-    marker = request.node.get_closest_marker("settings")  # @pytest.mark.settings(sql_echo=True)
-    settings = Settings(data_dir=tmp_path, database_url=db_url, env="development",
-                        jwt_hs256_secret="test-secret-test-secret-test-secret-0",  # type: ignore[arg-type]
-                        **(marker.kwargs if marker else {}))  # fmt: skip
+    chosen = {"data_dir": tmp_path, "database_url": db_url, "env": "development",
+              "jwt_hs256_secret": TEST_SECRET, "redis_url": None, **overrides}  # fmt: skip
+    settings = Settings(**chosen)
     await asyncio.to_thread(upgrade, settings.async_database_url)
     app = create_app(settings)
     state = app.state.dcaas
@@ -97,11 +104,58 @@ async def api(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[A
                                 ("acme", "bob", False), ("evil", "mallory", False)):  # fmt: skip
         keys[user] = (await create_key(state.sessions, tenant=tenant, user=user, admin=admin)).token
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Api(client, settings, keys["admin"], keys["alice"], keys["bob"], keys["mallory"], app)
-    await state.engine.dispose()
-    if db_url and POSTGRES_URL:
-        await _drop_pg(POSTGRES_URL, db_url)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(client, settings, keys["admin"], keys["alice"], keys["bob"],
+                      keys["mallory"], app)  # fmt: skip
+    finally:
+        await state.engine.dispose()
+        if db_url and POSTGRES_URL:
+            await _drop_pg(POSTGRES_URL, db_url)
+
+
+ApiFactory = Callable[..., AbstractAsyncContextManager[Api]]
+
+
+@pytest.fixture(params=_stores())
+async def api(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Api]:
+    marker = request.node.get_closest_marker("settings")  # @pytest.mark.settings(sql_echo=True)
+    async with running_api(request.param, tmp_path, **(marker.kwargs if marker else {})) as running:
+        yield running
+
+
+@pytest.fixture(params=_stores())
+def api_with(request: pytest.FixtureRequest, tmp_path: Path) -> ApiFactory:
+    """Like ``api``, for tests that choose settings: ``async with api_with(x=1) as api``."""
+    counter = iter(range(1000))
+
+    def build(**overrides: Any) -> AbstractAsyncContextManager[Api]:
+        return running_api(request.param, tmp_path / f"app{next(counter)}", **overrides)
+
+    return build
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (DCAAS_TEST_REDIS_URL); skipped without it unless DCAAS_REQUIRE_REDIS=1."""
+    if not REDIS_URL:
+        if REQUIRE_REDIS:
+            pytest.fail("DCAAS_REQUIRE_REDIS=1 but DCAAS_TEST_REDIS_URL is not set")
+        pytest.skip("DCAAS_TEST_REDIS_URL is not set")
+    host, _, port = REDIS_URL.split("//", 1)[1].split("/", 1)[0].rpartition(":")
+    try:
+        socket.create_connection((host, int(port or 6379)), timeout=3).close()
+    except OSError as exc:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis is required but unreachable: {exc}")
+        pytest.skip(f"Redis unreachable: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix no other test (or other engineer's run) shares."""
+    return "dcaas-test-" + uuid.uuid4().hex
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dcaas import __version__, observability
+from dcaas import __version__, idempotency, observability
 from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
 from dcaas.auth.cache import PrincipalCache
@@ -43,10 +44,12 @@ from dcaas.errors import (
 from dcaas.keys.providers import build_provider
 from dcaas.kit.crypto import Envelope, KeyProviderError
 from dcaas.kit.db import create_engine, session_factory
+from dcaas.kit.holding import HoldAnswer
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
 from dcaas.oauth.endpoints import router as oauth
+from dcaas.ratelimit import RateLimiter, RateLimitHeaders
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 
@@ -127,6 +130,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(ServiceUnavailable(
             "the key provider is unavailable, so secrets cannot be sealed or opened; retry later"))
 
+    @app.exception_handler(OperationalError)
+    async def on_store_error(request: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" in str(exc.orig):  # SQLite's busy_timeout ran out
+            log.warning("SQLite stayed locked on %s %s", request.method, request.url.path)
+            return error_response(ServiceUnavailable(
+                "the database is busy with other writes; retry shortly", code=Code.STORE_BUSY,
+                headers={"Retry-After": "1"}))  # fmt: skip
+        return await on_unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -143,6 +155,7 @@ def build_state(settings: Settings) -> AppState:
         envelope=Envelope(provider),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
+        rate_limiter=RateLimiter(settings),
     )
 
 
@@ -178,6 +191,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         )
         schemas.update(schemas["ErrorEnvelope"].pop("$defs", {}))
         _document_errors(doc)
+        idempotency.document(doc)
         _document_data_name(doc)
         app.openapi_schema = doc
         return doc
@@ -238,6 +252,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
+    idempotency.install(app)
+    app.add_middleware(HoldAnswer)  # outside the Idempotency-Key capture: see kit/holding.py
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitHeaders)
     observability.install(app, state)
     return app

@@ -99,6 +99,25 @@ class Settings(BaseSettings):
     oauth_refresh_margin: int = Field(
         default=60, ge=0, description="Refresh an access token this many seconds before expiry"
     )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Qlik's per-tier request limits; false turns them off"
+    )
+    rate_limit_tier1: str = Field(
+        default="1000/minute", description="Tier 1 (GET, HEAD), limits notation, per user"
+    )
+    rate_limit_tier2: str = Field(
+        default="100/minute", description="Tier 2 (POST, PUT, PATCH, DELETE), per user"
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db; when set, replicas count rate limits together there",
+    )
+    rate_limit_prefix: str = Field(
+        default="dcaas", description="Prefix of the rate-limit keys in Redis"
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="How long an Idempotency-Key's first answer is kept"
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] | None = Field(
         default=None, description="json (the default) or text (the default in development)"
@@ -113,6 +132,14 @@ class Settings(BaseSettings):
     @classmethod
     def _check_outbound_allow(cls, value: str) -> str:
         OutboundPolicy.parse(value)  # a bad network fails at startup, not on the first test
+        return value
+
+    @field_validator("rate_limit_tier1", "rate_limit_tier2")
+    @classmethod
+    def _limits_notation(cls, value: str) -> str:
+        from limits import parse  # noqa: PLC0415 - only needed to validate
+
+        parse(value)  # ValueError names the notation it could not read
         return value
 
     @model_validator(mode="after")

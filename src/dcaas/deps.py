@@ -20,6 +20,7 @@ from dcaas.errors import BadRequest, Code, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.db import transaction
 from dcaas.kit.validation import validation_failed
+from dcaas.ratelimit import RateLimiter, enforce
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,6 +32,7 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     envelope: Envelope
     verifier: JwtVerifier
+    rate_limiter: RateLimiter
     auth_cache: PrincipalCache = field(default_factory=lambda: PrincipalCache(0))
 
 
@@ -53,8 +55,8 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-# scope="function": commit before the answer is sent, never after (a 201 must be durable).
-Session = Annotated[AsyncSession, Depends(session, scope="function")]
+# Commits after the route returns; kit.holding.HoldAnswer keeps the answer until then.
+Session = Annotated[AsyncSession, Depends(session)]
 
 
 async def principal(request: Request, db: Session) -> Principal:
@@ -63,6 +65,7 @@ async def principal(request: Request, db: Session) -> Principal:
         db, state.verifier, request.headers.get("authorization"), state.auth_cache
     )
     request.state.principal = caller
+    await enforce(state.rate_limiter, request.scope, request.method, caller)
     return caller
 
 

@@ -10,7 +10,8 @@ Exception tree::
     ├── Forbidden           403
     ├── NotFound            404
     ├── Conflict            409
-    ├── PreconditionFailed  412
+    ├── PreconditionFailed  412     DCAAS-1015 a stale If-Match
+    ├── UnprocessableContent 422    DCAAS-8001 an Idempotency-Key reused for another request
     ├── TooManyRequests     429     HTTP-429
     ├── ServiceUnavailable  503
     └── InternalError       500
@@ -99,6 +100,10 @@ class Code(StrEnum):
     OAUTH_PROVIDER_DENIED = "DCAAS-7010"
     OAUTH_SETTINGS_MISMATCH = "DCAAS-7011"
     # 8xxx: safe writes and limits (issue 5)
+    IDEMPOTENCY_KEY_REUSED = "DCAAS-8001"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "DCAAS-8002"
+    IDEMPOTENCY_KEY_INVALID = "DCAAS-8003"
+    STORE_BUSY = "DCAAS-8004"
     # 9xxx: the service
     INTERNAL = "DCAAS-9001"
     UNAVAILABLE = "DCAAS-9002"
@@ -211,8 +216,14 @@ class Conflict(DcaasError):
 
 class PreconditionFailed(DcaasError):
     status = 412
-    default_code = Code.VALIDATION
+    default_code = Code.PRECONDITION_FAILED
     default_title = "Precondition failed."
+
+
+class UnprocessableContent(DcaasError):
+    status = 422
+    default_code = Code.IDEMPOTENCY_KEY_REUSED
+    default_title = "Unprocessable content."
 
 
 class TooManyRequests(DcaasError):

@@ -4,6 +4,7 @@ from dcaas.api_key.models import ApiKey
 from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting
+from dcaas.idempotency.models import IdempotencyRecord
 from dcaas.kit.db import Base
 from dcaas.oauth.models import OAuthAuthorization
 from dcaas.space.models import Space, SpaceMember
@@ -16,6 +17,7 @@ __all__ = [
     "Credential",
     "DataSourceSetting",
     "OAuthAuthorization",
+    "IdempotencyRecord",
     "Space",
     "SpaceMember",
     "Tenant",

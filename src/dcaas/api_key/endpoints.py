@@ -11,6 +11,7 @@ from dcaas.api_key.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKey
 from dcaas.api_key.service import ApiKeyService
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import ValidationFailed
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso, utcnow
 
@@ -40,7 +41,8 @@ async def list_keys(db: Session, caller: Caller,
     )
 
 
-@router.post("", status_code=201, response_model=ApiKeyCreated, response_model_exclude_none=True,
+@router.post("", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=ApiKeyCreated, response_model_exclude_none=True,
              openapi_extra=json_body_doc(ApiKeyCreate))  # fmt: skip
 async def create_key(data: Body, db: Session, caller: Caller) -> Any:
     """A new API key for the caller; the token is in this answer only."""

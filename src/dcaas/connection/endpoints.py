@@ -26,12 +26,18 @@ from dcaas.connection.schemas import (
 from dcaas.connection.service import ConnectionService, ConnectionView, ListQuery
 from dcaas.deps import AppState, Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
+from dcaas.idempotency import IDEMPOTENT
+from dcaas.kit.etag import etag
 from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.oauth.service import OAuthService, is_oauth_source
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match", max_length=1024,
+    description="Write only if the connection's ETag is among these (or `*`); else 412",
+)]  # fmt: skip
 
 
 def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
@@ -95,7 +101,8 @@ async def list_connections(
     return body
 
 
-@router.post("", status_code=201, response_model=ConnectionCreateResponse | AuthUrlResponse,
+@router.post("", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=ConnectionCreateResponse | AuthUrlResponse,
              response_model_exclude_none=True,
              openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate))  # fmt: skip
 async def create_connection(request: Request, data: Body, db: Session, caller: Caller,
@@ -112,7 +119,8 @@ async def create_connection(request: Request, data: Body, db: Session, caller: C
     return presenter.connection_created(view, base_url(request))
 
 
-@router.post("/actions/delete", status_code=207, response_model=BulkResponse,
+@router.post("/actions/delete", dependencies=[IDEMPOTENT],
+             status_code=207, response_model=BulkResponse,
              response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
 async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
@@ -127,7 +135,8 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
     )
 
 
-@router.post("/actions/update", status_code=207, response_model=BulkResponse,
+@router.post("/actions/update", dependencies=[IDEMPOTENT],
+             status_code=207, response_model=BulkResponse,
              response_model_exclude_none=True, openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
 async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
@@ -142,7 +151,8 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
     )
 
 
-@router.post("/actions/duplicate", status_code=201, response_model=ConnectionCreateResponse,
+@router.post("/actions/duplicate", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=ConnectionCreateResponse,
              response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
 async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
@@ -157,7 +167,9 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
     return presenter.connection_created(view, base_url(request))
 
 
-@router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True)
+@router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True,
+            responses={200: {"headers": {"ETag": {"description": "The connection's version",
+                                                  "schema": {"type": "string"}}}}})  # fmt: skip
 async def get_connection(
     request: Request, qID: str, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
@@ -170,7 +182,9 @@ async def get_connection(
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
     view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
-    return model_response(presenter.connection_get(view, base_url(request), parse=parseConnection))
+    answer = model_response(presenter.connection_get(view, base_url(request), parse=parseConnection))
+    answer.headers["ETag"] = etag(view.connection.version)
+    return answer
 
 
 @router.patch("/{qID}", status_code=204, response_class=Response,
@@ -180,6 +194,7 @@ async def patch_connection(
     qID: str, data: Body, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     qlik_auth_code: Annotated[str | None, Header(alias="qlik-auth-code")] = None,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     """Change a connection with JSON Patch; ``qlik-auth-code`` re-authorizes an OAuth one."""
     if qlik_auth_code:
@@ -187,8 +202,10 @@ async def patch_connection(
         await oauth.reauthorize_with_code(qID, qlik_auth_code, by_name=type is not None)
         if data == []:  # the code alone
             return Response(status_code=204)
-    await _service(db, caller, state).patch(qID, data, by_name=type is not None)
-    return Response(status_code=204)
+    version = await _service(db, caller, state).patch(
+        qID, data, by_name=type is not None, if_match=if_match
+    )
+    return Response(status_code=204, headers={"ETag": etag(version)})
 
 
 @router.put("/{qID}", status_code=204, response_class=Response,
@@ -197,11 +214,14 @@ async def put_connection(
     qID: str, data: Body, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     """Replace a connection (connect-statement form)."""
     body = parse(ConnectionUpdate, data)
-    await _service(db, caller, state).put(qID, body, by_name=type is not None, space_id=spaceId)
-    return Response(status_code=204)
+    version = await _service(db, caller, state).put(
+        qID, body, by_name=type is not None, space_id=spaceId, if_match=if_match
+    )
+    return Response(status_code=204, headers={"ETag": etag(version)})
 
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
@@ -209,7 +229,10 @@ async def delete_connection(
     qID: str, db: Session, caller: Caller, state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
+    if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     """Delete a connection; a separated credential survives it."""
-    await _service(db, caller, state).delete(qID, by_name=type is not None, space_id=spaceId)
+    await _service(db, caller, state).delete(
+        qID, by_name=type is not None, space_id=spaceId, if_match=if_match
+    )
     return Response(status_code=204)

@@ -22,6 +22,7 @@ from dcaas.connection.service import ConnectionService
 from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService
 from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
 
 router = APIRouter(prefix="/api/v1/dcaas/actions/data-connections", tags=["dcaas (deprecated)"])
@@ -33,7 +34,8 @@ def _deprecated(response: Response, successor: str) -> None:
     response.headers["Link"] = f'<{successor}>; rel="successor-version"'
 
 
-@router.post("", status_code=201, deprecated=True,
+@router.post("", dependencies=[IDEMPOTENT],
+             status_code=201, deprecated=True,
              response_model=CreateConnectionRes | AuthUrlResponse, response_model_exclude_none=True,
              openapi_extra=json_body_doc(DcaasConnectionCreate))  # fmt: skip
 async def create(request: Request, response: Response, data: Body, db: Session, caller: Caller,

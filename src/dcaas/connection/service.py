@@ -33,6 +33,7 @@ from dcaas.errors import (
     NotFound,
     ValidationFailed,
 )
+from dcaas.kit import etag as etags
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.ids import is_uuid, new_uuid
 from dcaas.kit.listing import assemble
@@ -75,6 +76,14 @@ def _conflict(name: str) -> Conflict:
         code=Code.CONNECTION_NAME_CONFLICT,
         meta={"field": "qName"},
     )
+
+
+def _changed_meanwhile(connection_id: str, *, conditional: bool) -> DcaasError:
+    """Another request changed or deleted the row between our read and our write."""
+    if conditional:
+        return etags.stale(f"data connection {connection_id}")
+    return Conflict("the connection was changed by another request; retry",
+                    code=Code.PRECONDITION_FAILED)  # fmt: skip
 
 
 class ConnectionService:
@@ -348,16 +357,22 @@ class ConnectionService:
         return conditions
 
     # -- change -----------------------------------------------------------------------------
-    async def patch(self, ref: str, raw_ops: Any, *, by_name: bool = False) -> None:
+    async def patch(
+        self, ref: str, raw_ops: Any, *, by_name: bool = False, if_match: str | None = None
+    ) -> int:
+        """Apply a JSON Patch; the new version (for the ETag)."""
         from dcaas.connection.patching import apply_patch  # noqa: PLC0415
 
         connection = await self._manageable(ref, by_name=by_name)
+        etags.require(if_match, connection.version, f"data connection {connection.id}")
         await apply_patch(self, connection, raw_ops)
-        await self._save(connection)
+        await self._save(connection, conditional=if_match is not None)
+        return connection.version
 
-    async def put(self, ref: str, body: ConnectionUpdate, *, by_name: bool = False,
-                  space_id: str | None = None) -> None:  # fmt: skip
+    async def _replaceable(self, ref: str, body: ConnectionUpdate, *, by_name: bool,
+                           space_id: str | None, if_match: str | None) -> Connection:  # fmt: skip
         connection = await self._manageable(ref, by_name=by_name, space_id=space_id)
+        etags.require(if_match, connection.version, f"data connection {connection.id}")
         if body.qID != connection.id or body.qEngineObjectID != connection.id:
             raise ValidationFailed(
                 "qID and qEngineObjectID must be the connection's id", field="qID"
@@ -366,6 +381,13 @@ class ConnectionService:
             raise ValidationFailed(
                 "the data source of a connection cannot change", field="datasourceID"
             )
+        return connection
+
+    async def put(self, ref: str, body: ConnectionUpdate, *, by_name: bool = False,
+                  space_id: str | None = None, if_match: str | None = None) -> int:  # fmt: skip
+        """Replace a connection; the new version (for the ETag)."""
+        connection = await self._replaceable(ref, body, by_name=by_name, space_id=space_id,
+                                             if_match=if_match)  # fmt: skip
         source = get_data_source(connection.data_source_id)
         text, public, secrets = self._split_statement(body.qConnectStatement, source)
         if body.space and body.space != connection.space_id:
@@ -390,7 +412,8 @@ class ConnectionService:
         if body.qConnectionSecret is not None:  # tri-state: absent keeps, "" clears
             self._seal_connection_secret(connection, body.qConnectionSecret)
         await self._check_name(connection, exclude_id=connection.id)
-        await self._save(connection)
+        await self._save(connection, conditional=if_match is not None)
+        return connection.version
 
     async def replace_secrets(self, connection: Connection, payload: dict[str, Any]) -> None:
         """Merge new secret values into the connection's credential (or create one)."""
@@ -410,20 +433,28 @@ class ConnectionService:
             )
             connection.credential_id = credential.id
 
-    async def _save(self, connection: Connection) -> None:
+    async def _save(self, connection: Connection, *, conditional: bool = False) -> None:
+        """Flush the change; the UPDATE matches the version read, so no update is lost."""
         connection.updated = utcnow()
+        # Read before flushing: a failed flush rolls back and expires the object.
+        conn_id, name = connection.id, connection.name
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            raise _conflict(name) from None
+        except StaleDataError:
+            raise _changed_meanwhile(conn_id, conditional=conditional) from None
+
+    async def delete(self, ref: str, *, by_name: bool = False, space_id: str | None = None,
+                     if_match: str | None = None) -> None:  # fmt: skip
+        connection = await self._manageable(ref, by_name=by_name, space_id=space_id)
+        conn_id = connection.id
+        etags.require(if_match, connection.version, f"data connection {conn_id}")
         try:
             async with self.session.begin_nested():
-                await self.session.flush()
-        except IntegrityError:
-            raise _conflict(connection.name) from None
+                await self.repo.remove(connection)
         except StaleDataError:
-            raise Conflict("the connection was changed by another request; retry",
-                           code=Code.PRECONDITION_FAILED) from None  # fmt: skip
-
-    async def delete(self, ref: str, *, by_name: bool = False, space_id: str | None = None) -> None:
-        connection = await self._manageable(ref, by_name=by_name, space_id=space_id)
-        await self.repo.remove(connection)
+            raise _changed_meanwhile(conn_id, conditional=if_match is not None) from None
 
     async def bulk_delete(self, ids: list[str]) -> list[tuple[str, int, DcaasError | None]]:
         results: list[tuple[str, int, DcaasError | None]] = []

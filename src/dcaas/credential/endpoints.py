@@ -17,6 +17,7 @@ from dcaas.credential.schemas import (
 )
 from dcaas.credential.service import CredentialService, CredentialView
 from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.schemas import Href, Link, Meta
@@ -65,7 +66,8 @@ async def list_credentials(
     )
 
 
-@router.post("/actions/filter-orphan", response_model=ActionFilterOrphanResponse,
+@router.post("/actions/filter-orphan", dependencies=[IDEMPOTENT],
+             response_model=ActionFilterOrphanResponse,
              openapi_extra=json_body_doc(ActionFilterOrphanRequest))  # fmt: skip
 async def filter_orphan(data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Credentials no connection uses any more."""

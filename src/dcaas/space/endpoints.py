@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from dcaas.deps import Body, Caller, Session, parse
 from dcaas.errors import Code, NotFound
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso
 from dcaas.space.models import Space, SpaceMember
@@ -44,7 +45,8 @@ async def list_spaces(db: Session, caller: Caller,
     return Spaces(data=[_space(s) for s in await SpaceService(db, caller).list(limit)])
 
 
-@router.post("", status_code=201, response_model=SpaceOut, openapi_extra=json_body_doc(SpaceCreate))
+@router.post("", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=SpaceOut, openapi_extra=json_body_doc(SpaceCreate))
 async def create_space(data: Body, db: Session, caller: Caller) -> Any:
     """Create a shared space; the caller owns it."""
     body = parse(SpaceCreate, data)
@@ -84,7 +86,8 @@ async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:
     )
 
 
-@router.post("/{spaceId}/assignments", status_code=201, response_model=AssignmentOut,
+@router.post("/{spaceId}/assignments", dependencies=[IDEMPOTENT],
+             status_code=201, response_model=AssignmentOut,
              openapi_extra=json_body_doc(AssignmentCreate))  # fmt: skip
 async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
     """Give a user roles in a shared space (producer, facilitator: manage; consumer: use)."""

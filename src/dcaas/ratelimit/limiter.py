@@ -1,0 +1,186 @@
+"""Counting requests against Qlik's tiers with the ``limits`` library (moving window).
+
+Tier 1 is reads (GET, HEAD), tier 2 is writes (POST, PUT, PATCH, DELETE); each is counted
+per tenant and user. With ``DCAAS_REDIS_URL`` every replica counts in the same Redis; without
+it, each process counts in memory. When Redis fails the limiter falls back to memory (limits
+then hold per process), logs one warning, reports itself unhealthy, and tries Redis again
+every few seconds: a broken Redis never turns into failed requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from dcaas.errors import TooManyRequests
+
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+
+    from dcaas.auth.principal import Principal
+    from dcaas.config import Settings
+
+log = logging.getLogger("dcaas.ratelimit")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SCOPE_KEY = "dcaas.rate_limit"  # where the request's Quota waits for the header middleware
+_REDIS_TIMEOUT = 1.0  # seconds one Redis round trip may take before we count in memory
+_RETRY_REDIS_AFTER = 5.0  # seconds between attempts to go back to Redis after a failure
+
+
+def tier_of(method: str) -> int:
+    return 1 if method.upper() in READ_METHODS else 2
+
+
+def parse_limit(notation: str) -> RateLimitItem:
+    """``"100/minute"`` and the rest of the ``limits`` notation; ValueError when it is not."""
+    return parse(notation)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Where a caller stands in one tier after this request."""
+
+    tier: int
+    limit: int
+    remaining: int
+    reset: int  # seconds until the oldest counted request leaves the window
+    window: int  # seconds
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+            "RateLimit-Policy": f"{self.limit};w={self.window}",
+        }
+
+
+@dataclass(frozen=True)
+class LimiterStatus:
+    """What health checks report: ``healthy`` is False while Redis is unreachable."""
+
+    enabled: bool
+    storage: str  # "redis" or "memory"
+    healthy: bool
+    detail: str
+
+
+class RateLimiter:
+    """One per process; ``hit`` counts a request, ``healthy``/``status``/``probe`` report."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self._items = {
+            1: parse_limit(settings.rate_limit_tier1),
+            2: parse_limit(settings.rate_limit_tier2),
+        }
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared: MovingWindowRateLimiter | None = None
+        self._redis: Any = None
+        if settings.redis_url:
+            self._redis = storage_from_string(
+                "async+" + settings.redis_url,
+                key_prefix=settings.rate_limit_prefix,
+                wrap_exceptions=True,
+                connect_timeout=_REDIS_TIMEOUT,
+                stream_timeout=_REDIS_TIMEOUT,
+            )
+            self._shared = MovingWindowRateLimiter(self._redis)
+        self._healthy = True
+        self._retry_at = 0.0
+        self._last_error = ""
+
+    def healthy(self) -> bool:
+        """False while the shared store (Redis) is failing and counting fell back to memory."""
+        return self._healthy
+
+    def status(self) -> LimiterStatus:
+        storage = "redis" if self._shared is not None else "memory"
+        detail = "counting in memory: Redis is unreachable" if not self._healthy else "ok"
+        if not self._healthy and self._last_error:
+            detail += f" ({self._last_error})"
+        return LimiterStatus(self.enabled, storage, self._healthy, detail)
+
+    async def probe(self) -> bool:
+        """Ask Redis now (for readiness checks); updates ``healthy`` either way."""
+        if self._redis is None:
+            return True
+        try:
+            async with asyncio.timeout(_REDIS_TIMEOUT):
+                reachable = bool(await self._redis.check())
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+            self._degrade(exc)
+            return False
+        if reachable:
+            self._recover()
+        else:
+            self._degrade(ConnectionError("Redis did not answer PING"))
+        return reachable
+
+    async def hit(self, method: str, tenant_id: str, user_id: str) -> tuple[bool, Quota]:
+        """Count one request; ``(allowed, quota)``."""
+        tier = tier_of(method)
+        item = self._items[tier]
+        keys = (f"tier{tier}", tenant_id, user_id)
+        if self._shared is not None and (self._healthy or time.monotonic() >= self._retry_at):
+            try:
+                async with asyncio.timeout(_REDIS_TIMEOUT * 2):
+                    counted = await self._count(self._shared, item, tier, keys)
+            except Exception as exc:  # noqa: BLE001 - a broken Redis must not fail requests
+                self._degrade(exc)
+            else:
+                self._recover()
+                return counted
+        return await self._count(self._local, item, tier, keys)
+
+    @staticmethod
+    async def _count(
+        limiter: MovingWindowRateLimiter, item: RateLimitItem, tier: int, keys: tuple[str, ...]
+    ) -> tuple[bool, Quota]:
+        allowed = await limiter.hit(item, *keys)
+        stats = await limiter.get_window_stats(item, *keys)
+        reset = max(0, math.ceil(stats.reset_time - time.time()))
+        window = item.get_expiry()
+        quota = Quota(tier, item.amount, max(0, stats.remaining), min(reset, window), window)
+        return allowed, quota
+
+    def _degrade(self, exc: BaseException) -> None:
+        self._retry_at = time.monotonic() + _RETRY_REDIS_AFTER
+        self._last_error = type(exc).__name__
+        if self._healthy:
+            self._healthy = False
+            log.warning("rate limits: Redis is unreachable (%s: %s); counting in memory per "
+                        "process until it is back", type(exc).__name__, exc)  # fmt: skip
+
+    def _recover(self) -> None:
+        if not self._healthy:
+            self._healthy = True
+            self._last_error = ""
+            log.warning("rate limits: Redis is reachable again; counting there")
+
+
+async def enforce(
+    limiter: RateLimiter, scope: MutableMapping[str, Any], method: str, caller: Principal
+) -> None:
+    """Count an authenticated request; leave its quota for the headers; 429 over the limit."""
+    if not limiter.enabled:
+        return
+    allowed, quota = await limiter.hit(method, caller.tenant_id, caller.user_id)
+    scope[SCOPE_KEY] = quota
+    if not allowed:
+        retry = max(1, quota.reset)
+        raise TooManyRequests(
+            f"tier {quota.tier} allows {quota.limit} requests per {quota.window} s for each "
+            f"user; retry in {retry} s",
+            meta={"tier": quota.tier, "limit": quota.limit, "retryAfter": retry},
+            headers={"Retry-After": str(retry)},
+        )
