@@ -11,10 +11,8 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -22,6 +20,10 @@ from dcaas.app import create_app
 from dcaas.bootstrap import create_key
 from dcaas.config import Settings
 from dcaas.kit.migrate import upgrade
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 
 @contextlib.contextmanager
