@@ -1,4 +1,5 @@
-"""The ``dcaas`` command: serve, migrate, apikey (server side)."""
+"""The ``dcaas`` command: serve, migrate, apikey (server side); the client commands
+(login, connections, datasources, credentials, spaces) come from ``dcaas_client.cli``."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import typer
 
 from dcaas.config import Settings
 from dcaas.kit.migrate import upgrade
+from dcaas_client.cli import register as register_client_commands
 
 app = typer.Typer(help="dcaas: Data Connections as a Service", no_args_is_help=True)
 apikey = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
+register_client_commands(app)
 
 
 @app.command()
