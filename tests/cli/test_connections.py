@@ -60,10 +60,11 @@ def test_properties_file_and_set_override(cli: Cli, tmp_path: Path) -> None:
     """A properties-only file plus --set: the flag wins for the same key."""
     props = tmp_path / "props.json"
     props.write_text(json.dumps({"url": "https://example.com/file", "timeout": 5}))
-    made = cli.json("connections", "create", "--source", "rest", "--name",
-                    f"mix-{uuid.uuid4().hex[:6]}", "--file", str(props), "--set", "timeout=7")  # fmt: skip
+    name = f"mix-{uuid.uuid4().hex[:6]}"
+    made = cli.json("connections", "create", "--source", "rest", "--name", name,
+                    "--file", str(props), "--set", "timeout=7")  # fmt: skip
     got = cli.json("connections", "get", made["qID"])
-    assert got["connectionProperties"]["timeout"] == 7  # noqa: PLR2004
+    assert got["connectionProperties"]["timeout"] == 7
     assert got["connectionProperties"]["url"] == "https://example.com/file"
 
 
@@ -95,7 +96,7 @@ def test_update_duplicate_and_delete(cli: Cli) -> None:
     assert copy["qName"] == name + "-copy"
     deleted = cli.run("connections", "delete", made["qID"], copy["qID"])
     assert deleted.exit_code == 0
-    assert cli.run("connections", "get", made["qID"]).exit_code == 3  # noqa: PLR2004
+    assert cli.run("connections", "get", made["qID"]).exit_code == 3
 
 
 def test_prompts_follow_the_api_spec(cli: Cli) -> None:
