@@ -1,4 +1,5 @@
-"""The ``dcaas`` command: serve, migrate, apikey, keys (server side)."""
+"""The ``dcaas`` command: serve, migrate, apikey, keys (server side); the client commands
+(login, connections, datasources, credentials, spaces) come from ``dcaas_client.cli``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dcaas import observability
 from dcaas.config import Settings
 from dcaas.keys.commands import keys
 from dcaas.kit.migrate import upgrade
+from dcaas_client.cli import register as register_client_commands
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -19,6 +21,7 @@ app = typer.Typer(help="dcaas: Data Connections as a Service", no_args_is_help=T
 apikey = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
 app.add_typer(keys, name="keys")
+register_client_commands(app)
 
 
 @app.command()

@@ -1,0 +1,273 @@
+"""The asynchronous client: the same thin methods as :mod:`dcaas_client._sync`, awaited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self, Unpack
+
+import httpx
+
+from dcaas_client._calls import catalog as k
+from dcaas_client._calls import connections as c
+from dcaas_client._retry import RetryPolicy
+from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
+from dcaas_client._transport import AsyncTransport
+from dcaas_client.models import (
+    ApiKey,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiSpec,
+    Assignment,
+    AssignmentCreate,
+    AuthUrl,
+    BulkItemRef,
+    BulkResult,
+    BulkUpdateItem,
+    ConnectionCreated,
+    ConnectionGet,
+    Connections,
+    ConnectionUpdate,
+    Credential,
+    Credentials,
+    CredentialUpdate,
+    DataSource,
+    DataSourceSettings,
+    DuplicateRequest,
+    Entries,
+    Entry,
+    LegacyConnection,
+    LegacyConnectionCreated,
+    OrphanCredential,
+    OrphanFilter,
+    PatchOp,
+    Preview,
+    PropertiesConnectionCreate,
+    Space,
+    SpaceCreate,
+    SpaceUpdate,
+    TestResult,
+)
+
+if TYPE_CHECKING:
+    import builtins
+    from collections.abc import AsyncIterator, Sequence
+    from types import TracebackType
+
+    from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
+
+
+class AsyncConnectionsAPI:
+    """``/api/v1/data-connections``: CRUD, bulk actions, duplicate, test, browse, preview."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, **q: Unpack[ConnectionQuery]) -> Connections:
+        """One page; use :meth:`iter` to walk them all."""
+        return await self._t.send(c.list_(q))
+
+    async def iter(self, **q: Unpack[ConnectionQuery]) -> AsyncIterator[ConnectionGet]:
+        """Every matching connection, following ``links.next`` page after page."""
+        async for page in self._t.pages(c.list_(q)):
+            for item in page.data:
+                yield item
+
+    async def get(self, qid: str, *, parse_connection: bool = False, by_name: bool = False,
+            space_id: str | None = None) -> ConnectionGet:  # fmt: skip
+        return await self._t.send(c.get(qid, parse_connection=parse_connection, by_name=by_name,
+                                  space_id=space_id))  # fmt: skip
+
+    async def create(self, body: AnyCreate, *,
+               idempotency_key: str | None = None) -> ConnectionCreated | AuthUrl:  # fmt: skip
+        return await self._t.send(c.create(body, idempotency_key))
+
+    async def update(self, qid: str, body: ConnectionUpdate, *,
+                    if_match: str | None = None) -> None:  # fmt: skip
+        await self._t.send(c.put(qid, body, if_match))
+
+    async def patch(self, qid: str, ops: Sequence[PatchOp], *, if_match: str | None = None,
+              auth_code: str | None = None) -> None:  # fmt: skip
+        await self._t.send(c.patch(qid, ops, if_match, auth_code))
+
+    async def delete(self, qid: str, *, if_match: str | None = None) -> None:
+        await self._t.send(c.delete(qid, if_match))
+
+    async def delete_many(self, items: Sequence[BulkItemRef | str]) -> BulkResult:
+        return await self._t.send(c.bulk_delete(items))
+
+    async def update_many(self, items: Sequence[BulkUpdateItem]) -> BulkResult:
+        return await self._t.send(c.bulk_update(items))
+
+    async def duplicate(self, body: DuplicateRequest, *,
+                  idempotency_key: str | None = None) -> ConnectionCreated:  # fmt: skip
+        return await self._t.send(c.duplicate(body, idempotency_key))
+
+    async def test_new(self, body: AnyCreate) -> TestResult:
+        """Test a definition without saving it."""
+        return await self._t.send(c.test_new(body))
+
+    async def test(self, qid: str, ops: Sequence[PatchOp] | None = None) -> TestResult:
+        """Test a saved connection, optionally with a JSON Patch applied for the test only."""
+        return await self._t.send(c.test(qid, ops))
+
+    async def browse(self, qid: str, path: str = "", *, limit: int | None = None) -> Entries:
+        return await self._t.send(c.browse(qid, path, limit))
+
+    async def iter_browse(self, qid: str, path: str = "", *,
+                          limit: int | None = None) -> AsyncIterator[Entry]:  # fmt: skip
+        async for page in self._t.pages(c.browse(qid, path, limit)):
+            for item in page.data:
+                yield item
+
+    async def preview(self, qid: str, path: str) -> Preview:
+        return await self._t.send(c.preview(qid, path))
+
+
+class AsyncLegacyAPI:
+    """The deprecated ``/api/v1/dcaas/actions/data-connections`` endpoints."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def create(self, body: PropertiesConnectionCreate, *,
+               idempotency_key: str | None = None,
+               ) -> LegacyConnectionCreated | AuthUrl:  # fmt: skip
+        return await self._t.send(c.legacy_create(body, idempotency_key))
+
+    async def get(self, connection_id: str) -> LegacyConnection:
+        return await self._t.send(c.legacy_get(connection_id))
+
+    async def api_spec(self, data_source_id: str) -> ApiSpec:
+        return await self._t.send(c.legacy_api_spec(data_source_id))
+
+
+class AsyncDataSourcesAPI:
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, data_source_id: str | None = None,
+             include_disabled: bool = False) -> builtins.list[DataSource]:  # fmt: skip
+        return (await self._t.send(k.sources_list(data_source_id, include_disabled))).dataSources
+
+    async def api_spec(self, data_source_id: str) -> ApiSpec:
+        return await self._t.send(k.api_spec(data_source_id))
+
+    async def settings(self, data_source_id: str) -> DataSourceSettings:
+        return await self._t.send(k.settings_get(data_source_id))
+
+    async def set_disabled(self, data_source_id: str, *, disabled: bool) -> DataSourceSettings:
+        return await self._t.send(k.settings_put(data_source_id, disabled))
+
+
+class AsyncCredentialsAPI:
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, limit: int | None = None, sort: str | None = None,
+             filter: str | None = None) -> Credentials:  # noqa: A002  # fmt: skip
+        return await self._t.send(k.credentials_list(limit, sort, filter))
+
+    async def iter(self, *, limit: int | None = None, sort: str | None = None,
+             filter: str | None = None) -> AsyncIterator[Credential]:  # noqa: A002  # fmt: skip
+        async for page in self._t.pages(k.credentials_list(limit, sort, filter)):
+            for item in page.data:
+                yield item
+
+    async def get(self, qid: str, *, by_name: bool = False) -> Credential:
+        return await self._t.send(k.credential_get(qid, by_name))
+
+    async def update(self, qid: str, body: CredentialUpdate, *,
+                    if_match: str | None = None) -> None:  # fmt: skip
+        await self._t.send(k.credential_put(qid, body, if_match))
+
+    async def patch(self, qid: str, ops: Sequence[PatchOp], *, if_match: str | None = None) -> None:
+        await self._t.send(k.credential_patch(qid, ops, if_match))
+
+    async def delete(self, qid: str, *, by_name: bool = False, if_match: str | None = None) -> None:
+        await self._t.send(k.credential_delete(qid, by_name, if_match))
+
+    async def orphans(self, body: OrphanFilter | None = None) -> builtins.list[OrphanCredential]:
+        return (await self._t.send(k.orphans(body or OrphanFilter()))).data
+
+
+class AsyncSpacesAPI:
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, limit: int | None = None) -> builtins.list[Space]:
+        return (await self._t.send(k.spaces_list(limit))).data
+
+    async def create(self, body: SpaceCreate, *, idempotency_key: str | None = None) -> Space:
+        return await self._t.send(k.space_create(body, idempotency_key))
+
+    async def get(self, space_id: str) -> Space:
+        return await self._t.send(k.space_get(space_id))
+
+    async def update(self, space_id: str, body: SpaceUpdate, *,
+                    if_match: str | None = None) -> Space:  # fmt: skip
+        return await self._t.send(k.space_update(space_id, body, if_match))
+
+    async def delete(self, space_id: str, *, if_match: str | None = None) -> None:
+        await self._t.send(k.space_delete(space_id, if_match))
+
+    async def assignments(self, space_id: str) -> builtins.list[Assignment]:
+        return (await self._t.send(k.assignments_list(space_id))).data
+
+    async def assign(self, space_id: str, body: AssignmentCreate, *,
+               idempotency_key: str | None = None) -> Assignment:  # fmt: skip
+        return await self._t.send(k.assignment_create(space_id, body, idempotency_key))
+
+    async def unassign(self, space_id: str, assignment_id: str) -> None:
+        await self._t.send(k.assignment_delete(space_id, assignment_id))
+
+
+class AsyncApiKeysAPI:
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, limit: int | None = None) -> builtins.list[ApiKey]:
+        return (await self._t.send(k.keys_list(limit))).data
+
+    async def create(self, body: ApiKeyCreate | None = None, *,
+               idempotency_key: str | None = None) -> ApiKeyCreated:  # fmt: skip
+        return await self._t.send(k.key_create(body or ApiKeyCreate(), idempotency_key))
+
+    async def revoke(self, key_id: str) -> None:
+        await self._t.send(k.key_revoke(key_id))
+
+
+class AsyncClient:
+    """An asynchronous dcaas client.
+
+    ``base_url`` defaults to ``DCAAS_URL`` (then http://127.0.0.1:8080) and ``token`` to
+    ``DCAAS_TOKEN``. ``transport`` swaps the network (tests); ``retry`` bounds the retries
+    of 429 and 503 answers.
+    """
+
+    def __init__(self, base_url: str | None = None, token: str | None = None, *,
+                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 retry: RetryPolicy | None = None) -> None:  # fmt: skip
+        target = resolve(base_url, token)
+        self.base_url = target.base_url
+        self._http = httpx.AsyncClient(base_url=target.base_url, headers=target.headers(),
+                                       timeout=timeout, transport=transport)  # fmt: skip
+        self.transport = AsyncTransport(self._http, retry or RetryPolicy())
+        self.connections = AsyncConnectionsAPI(self.transport)
+        self.legacy = AsyncLegacyAPI(self.transport)
+        self.data_sources = AsyncDataSourcesAPI(self.transport)
+        self.credentials = AsyncCredentialsAPI(self.transport)
+        self.spaces = AsyncSpacesAPI(self.transport)
+        self.api_keys = AsyncApiKeysAPI(self.transport)
+
+    def __repr__(self) -> str:
+        return f"AsyncClient({self.base_url!r})"  # never the token
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:  # fmt: skip
+        await self.aclose()

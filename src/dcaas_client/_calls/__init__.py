@@ -1,0 +1,1 @@
+"""Request builders: one function per endpoint, returning a :class:`~dcaas_client._call.Call`."""

@@ -1,0 +1,202 @@
+"""``dcaas datasources``, ``dcaas credentials`` and ``dcaas spaces`` (with assignments)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from dcaas_client.cli import common as c
+from dcaas_client.cli.common import Output, OutputOpt, TokenOpt, UrlOpt
+from dcaas_client.cli.properties import kind
+from dcaas_client.models import ApiModel, AssignmentCreate, OrphanFilter, Role, SpaceCreate
+
+datasources = typer.Typer(help="Data sources and their property specs.", no_args_is_help=True)
+credentials = typer.Typer(help="Data credentials (secrets are never shown).", no_args_is_help=True)
+spaces = typer.Typer(help="Spaces and their members.", no_args_is_help=True)
+assignments = typer.Typer(help="Members of a space and their roles.", no_args_is_help=True)
+spaces.add_typer(assignments, name="assignments")
+
+
+def _rows(rows: list[Any], columns: tuple[str, ...], output: Output) -> None:
+    if output is Output.json:
+        c.emit_json(rows)
+    else:
+        c.table(rows, columns)
+
+
+# -- data sources -------------------------------------------------------------------------
+@datasources.command("list")
+def sources_list(
+    include_disabled: Annotated[bool, typer.Option("--include-disabled")] = False,
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """List the data sources."""
+    with c.client(url, token, output) as sdk:
+        rows = sdk.data_sources.list(include_disabled=include_disabled)
+    _rows(rows, ("dataSourceId", "name", "provider", "disabled"), output)
+
+
+class _Property(ApiModel):
+    name: str
+    type: str
+    required: bool
+    secret: bool
+    description: str = ""
+
+
+@datasources.command("spec")
+def sources_spec(
+    source: Annotated[str, typer.Argument(metavar="DATA_SOURCE_ID")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Show the properties a data source takes (required, secret)."""
+    with c.client(url, token, output) as sdk:
+        spec = sdk.data_sources.api_spec(source)
+    if output is Output.json:
+        c.emit_json(spec)
+        return
+    rows = [_Property(name=n, type=p.get("format") or kind(p),
+                      required=n in spec.required, secret=spec.is_secret(n),
+                      description=str(p.get("description", "")))
+            for n, p in spec.properties.items()]  # fmt: skip
+    c.table(rows, ("name", "type", "required", "secret", "description"), title=source)
+
+
+# -- credentials --------------------------------------------------------------------------
+@credentials.command("list")
+def credentials_list(
+    filter: Annotated[str | None, typer.Option(help="SCIM filter")] = None,  # noqa: A002
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
+    all_pages: Annotated[bool, typer.Option("--all", help="Follow every page")] = False,
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """List credentials (metadata only)."""
+    with c.client(url, token, output) as sdk:
+        if all_pages:
+            rows = list(sdk.credentials.iter(limit=limit, filter=filter))
+        else:
+            rows = sdk.credentials.list(limit=limit, filter=filter).data
+    _rows(rows, ("qID", "qName", "datasourceID", "qConnCount", "qSeparated"), output)
+
+
+@credentials.command("get")
+def credentials_get(
+    qid: Annotated[str, typer.Argument(metavar="ID")],
+    by_name: Annotated[bool, typer.Option("--by-name", help="ID is a credential name")] = False,
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Show one credential's metadata."""
+    with c.client(url, token, output) as sdk:
+        c.show(sdk.credentials.get(qid, by_name=by_name), output, hidden=("links",))
+
+
+@credentials.command("delete")
+def credentials_delete(
+    qid: Annotated[str, typer.Argument(metavar="ID")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Delete a credential no connection uses."""
+    with c.client(url, token, output) as sdk:
+        sdk.credentials.delete(qid)
+    if output is Output.table:
+        c.say(f"deleted {qid}")
+
+
+@credentials.command("orphans")
+def credentials_orphans(
+    source: Annotated[str | None, typer.Option("--source", help="Only this data source")] = None,
+    separated: Annotated[bool | None, typer.Option("--separated/--embedded")] = None,
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """List credentials no connection uses any more."""
+    sep = None if separated is None else int(separated)
+    flt = OrphanFilter(datasourceID=source, qSeparated=sep)
+    with c.client(url, token, output) as sdk:
+        rows = sdk.credentials.orphans(flt)
+    _rows(rows, ("qID", "qName", "datasourceID", "user", "updated"), output)
+
+
+# -- spaces -------------------------------------------------------------------------------
+SPACE_COLUMNS = ("id", "name", "type", "ownerId", "description")
+
+
+@spaces.command("list")
+def spaces_list(url: UrlOpt = None, token: TokenOpt = None,
+                output: OutputOpt = Output.table) -> None:  # fmt: skip
+    """List your personal space and the shared spaces you belong to."""
+    with c.client(url, token, output) as sdk:
+        _rows(sdk.spaces.list(), SPACE_COLUMNS, output)
+
+
+@spaces.command("get")
+def spaces_get(
+    space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Show one space."""
+    with c.client(url, token, output) as sdk:
+        c.show(sdk.spaces.get(space_id), output)
+
+
+@spaces.command("create")
+def spaces_create(
+    name: Annotated[str, typer.Argument()],
+    description: Annotated[str | None, typer.Option()] = None,
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Create a shared space that you own."""
+    with c.client(url, token, output) as sdk:
+        c.show(sdk.spaces.create(SpaceCreate(name=name, description=description)), output)
+
+
+@spaces.command("delete")
+def spaces_delete(
+    space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Delete an empty shared space."""
+    with c.client(url, token, output) as sdk:
+        sdk.spaces.delete(space_id)
+    if output is Output.table:
+        c.say(f"deleted {space_id}")
+
+
+@assignments.command("list")
+def assignments_list(
+    space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """List the members of a space."""
+    with c.client(url, token, output) as sdk:
+        _rows(sdk.spaces.assignments(space_id), ("id", "assigneeId", "roles"), output)
+
+
+@assignments.command("add")
+def assignments_add(
+    space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
+    user_id: Annotated[str, typer.Argument(metavar="USER_ID")],
+    role: Annotated[list[str], typer.Option(help="producer, facilitator, consumer, dataconsumer")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Give a user roles in a shared space."""
+    allowed = ("producer", "facilitator", "consumer", "dataconsumer")
+    if bad := [r for r in role if r not in allowed]:
+        raise c.usage(f"unknown role {bad[0]!r}; use one of {', '.join(allowed)}")
+    roles: list[Role] = [r for r in role if r in allowed]  # type: ignore[misc]
+    with c.client(url, token, output) as sdk:
+        made = sdk.spaces.assign(space_id, AssignmentCreate(assigneeId=user_id, roles=roles))
+    c.show(made, output)
+
+
+@assignments.command("remove")
+def assignments_remove(
+    space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
+    assignment_id: Annotated[str, typer.Argument(metavar="ASSIGNMENT_ID")],
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Remove a user's roles from a space."""
+    with c.client(url, token, output) as sdk:
+        sdk.spaces.unassign(space_id, assignment_id)
+    if output is Output.table:
+        c.say(f"removed {assignment_id}")

@@ -1,0 +1,59 @@
+"""``dcaas datasources``, ``credentials`` and ``spaces`` against a real server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.cli.conftest import Cli
+    from tests.live import Live
+
+
+def test_datasources_list_and_spec(cli: Cli) -> None:
+    """The catalog lists the seed sources; spec marks required and secret properties."""
+    ids = {s["dataSourceId"] for s in cli.json("datasources", "list")}
+    assert {"rest", "File_FileTransferConnector"} <= ids
+    table = cli.run("datasources", "spec", "File_AmazonS3ConnectorV2")
+    assert table.exit_code == 0
+    assert "secretKey" in table.stdout
+    spec = cli.json("datasources", "spec", "File_AmazonS3ConnectorV2")
+    assert spec["connectionProperties"]["properties"]["secretKey"]["x-secret"] is True
+
+
+def test_credentials_get_orphans_and_delete(cli: Cli) -> None:
+    """A separated credential outlives its connection, is listed as orphan, then deleted."""
+    cred = f"cred-{uuid.uuid4().hex[:6]}"
+    sets = ["url=https://e.com", "username=u", "password=p-w", "separateCredentials=true",
+            f"credentialsName={cred}"]
+    flags = [arg for s in sets for arg in ("--set", s)]
+    made = cli.json("connections", "create", "--source", "rest", "--name", cred, *flags)
+    cid = made["qCredentialsID"]
+    assert cli.json("credentials", "get", cred, "--by-name")["qID"] == cid
+    assert cid in {c["qID"] for c in cli.json("credentials", "list", "--all")}
+    assert cli.run("connections", "delete", made["qID"]).exit_code == 0
+    assert cid in {c["qID"] for c in cli.json("credentials", "orphans", "--separated")}
+    assert cli.run("credentials", "delete", cid).exit_code == 0
+    assert cli.run("credentials", "get", cid).exit_code == 3
+
+
+def test_spaces_and_assignments(cli: Cli, live: Live) -> None:
+    """Create a space, add and remove a member, delete the space."""
+    space = cli.json("spaces", "create", f"team-{uuid.uuid4().hex[:6]}", "--description", "t")
+    assert cli.json("spaces", "get", space["id"])["name"] == space["name"]
+    assert space["id"] in {s["id"] for s in cli.json("spaces", "list")}
+    bob = json.loads(cli.run("spaces", "list", "-o", "json", "--url", live.url,
+                             "--token", live.bob, auth=False).stdout)[0]["ownerId"]  # fmt: skip
+    member = cli.json("spaces", "assignments", "add", space["id"], bob, "--role", "producer")
+    listed = cli.json("spaces", "assignments", "list", space["id"])
+    assert member["id"] in {a["id"] for a in listed}
+    assert cli.run("spaces", "assignments", "remove", space["id"], member["id"]).exit_code == 0
+    assert cli.run("spaces", "delete", space["id"]).exit_code == 0
+    assert cli.run("spaces", "get", space["id"]).exit_code == 3
+
+
+def test_unknown_role_is_a_usage_error(cli: Cli) -> None:
+    """A role the server does not know is refused before any request: exit 2."""
+    result = cli.run("spaces", "assignments", "add", "s", "u", "--role", "owner")
+    assert result.exit_code == 2
