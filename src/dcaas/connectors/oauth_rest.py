@@ -25,6 +25,7 @@ from dcaas.connectors.base import (
     StepFailed,
     Steps,
 )
+from dcaas.connectors.drivers.http import outbound_client
 from dcaas.connectors.oauth import ACCESS_TOKEN
 from dcaas.errors import Code
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 TokenSource = Callable[[], Awaitable[str]]
 _F = FailureClass
-_PORTS = {"http": 80, "https": 443}
 # HTTP status of the API -> (code, failure class, detail).
 _STATUS: dict[int, tuple[Code, FailureClass, str]] = {
     401: (Code.SOURCE_AUTH_FAILED, _F.REAUTHENTICATE,
@@ -101,11 +101,12 @@ class OAuthRestConnector:
     @asynccontextmanager
     async def _get(self, token: str) -> AsyncIterator[httpx.Response]:
         url = httpx.URL(self.url)
-        await self.context.outbound.resolve(url.host, url.port or _PORTS.get(url.scheme, 443))
-        timeout = httpx.Timeout(self.context.total_timeout, connect=self.context.connect_timeout)
         headers = {"Authorization": f"Bearer {token}", "Accept": "*/*"}
+        # The policy-checked client connects only to the addresses it checked (no rebinding).
+        ctx = self.context
         async with (
-            httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            outbound_client(ctx.outbound, connect_timeout=ctx.connect_timeout,
+                            total_timeout=ctx.total_timeout, follow_redirects=False) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
             _check(response)

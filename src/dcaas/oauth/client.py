@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from dcaas.connectors.drivers.http import outbound_client
 from dcaas.errors import Code, ValidationFailed
-from dcaas.kit.outbound import OutboundPolicy
 
 if TYPE_CHECKING:
     from dcaas.config import OAuthClient, Settings
@@ -151,28 +151,20 @@ async def refresh(app: OAuthApp, refresh_token: str, settings: Settings) -> Toke
     return await _token_request(app, form, settings)
 
 
-async def check_outbound(url: httpx.URL, settings: Settings) -> None:
-    """Raise OutboundRefused / HostNotFound unless the URL's host may be reached."""
-    port = url.port or (443 if url.scheme == "https" else 80)
-    await OutboundPolicy.parse(settings.outbound_allow).resolve(url.host, port)
-
-
 async def _token_request(app: OAuthApp, form: dict[str, str], settings: Settings) -> TokenSet:
     url = httpx.URL(app.token_url)
-    await check_outbound(url, settings)
     auth: httpx.BasicAuth | None = None
     form = {**form, "client_id": app.client_id}
     if app.client_secret and app.token_auth == "client_secret_basic":  # noqa: S105
         auth = httpx.BasicAuth(app.client_id, app.client_secret)
     elif app.client_secret:
         form["client_secret"] = app.client_secret
-    timeout = httpx.Timeout(settings.connector_total_timeout,
-                            connect=settings.connector_connect_timeout)  # fmt: skip
+    # The policy-checked client resolves, checks and connects to the checked address only.
+    client = outbound_client(settings.outbound, connect_timeout=settings.connector_connect_timeout,
+                             total_timeout=settings.connector_total_timeout,
+                             follow_redirects=False)  # fmt: skip
     try:
-        async with (
-            asyncio.timeout(settings.connector_total_timeout),
-            httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as http,
-        ):
+        async with asyncio.timeout(settings.connector_total_timeout), client as http:
             response = await http.post(url, data=form, auth=auth or httpx.USE_CLIENT_DEFAULT,
                                        headers={"Accept": "application/json"})  # fmt: skip
     except (httpx.HTTPError, TimeoutError):

@@ -97,6 +97,7 @@ def outbound_client(
     total_timeout: float,
     ssl_context: ssl.SSLContext | None = None,
     max_redirects: int = MAX_REDIRECTS,
+    follow_redirects: bool = True,
     **kwargs: Any,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` for connectors: policy-checked, timed out, redirects capped.
@@ -108,7 +109,7 @@ def outbound_client(
     return httpx.AsyncClient(
         transport=PolicyTransport(policy, context),
         timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
-        follow_redirects=True,
+        follow_redirects=follow_redirects,
         max_redirects=max_redirects,
         trust_env=False,
         **kwargs,
