@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from dcaas.connection import presenter
 from dcaas.connection.bulk import bulk_update
@@ -38,6 +39,19 @@ IfMatch = Annotated[str | None, Header(
     alias="If-Match", max_length=1024,
     description="Write only if the connection's ETag is among these (or `*`); else 412",
 )]  # fmt: skip
+
+
+class GetQuery(BaseModel):
+    """The query of GET one connection (validated as one model: cheaper than one per field)."""
+
+    type: Literal["connectionname"] | None = Field(
+        default=None, description="connectionname: qID is the connection's name")
+    spaceId: str | None = Field(default=None, description="The space, with type=connectionname")
+    parseConnection: bool = Field(default=False, description="Add connectionProperties")
+    extended: bool = False
+    credentialId: str | None = None
+    byCredentialName: bool = False
+    noCache: bool = False
 
 
 def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
@@ -172,17 +186,13 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
                                                   "schema": {"type": "string"}}}}})  # fmt: skip
 async def get_connection(
     request: Request, qID: str, db: Session, caller: Caller, state: State,
-    type: ByName = None,  # noqa: A002
-    spaceId: str | None = None,
-    parseConnection: bool = False,
-    extended: bool = False,
-    credentialId: str | None = None,
-    byCredentialName: bool = False,
-    noCache: bool = False,
+    query: Annotated[GetQuery, Query()],
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
-    view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
-    answer = model_response(presenter.connection_get(view, base_url(request), parse=parseConnection))
+    view = await _service(db, caller, state).get(qID, by_name=query.type is not None,
+                                                 space_id=query.spaceId)  # fmt: skip
+    answer = model_response(presenter.connection_get(view, base_url(request),
+                                                     parse=query.parseConnection))  # fmt: skip
     answer.headers["ETag"] = etag(view.connection.version)
     return answer
 

@@ -88,7 +88,10 @@ _writes: ContextVar[bool] = ContextVar("dcaas_unit_of_work_writes", default=True
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")
+    # A read-only unit of work needs no transaction of its own: each SELECT sees a
+    # consistent snapshot (WAL), and a BEGIN would cost one more trip to the driver's thread.
+    if _writes.get():
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
