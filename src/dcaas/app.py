@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dcaas import __version__, idempotency, observability
@@ -130,9 +130,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(ServiceUnavailable(
             "the key provider is unavailable, so secrets cannot be sealed or opened; retry later"))
 
-    @app.exception_handler(OperationalError)
-    async def on_store_error(request: Request, exc: OperationalError) -> JSONResponse:
-        if "database is locked" in str(exc.orig):  # SQLite's busy_timeout ran out
+    @app.exception_handler(DBAPIError)
+    async def on_store_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:  # the database restarted or failed over: the pool
+            log.warning("lost the database connection on %s %s; the pool reconnects",
+                        request.method, request.url.path)  # fmt: skip
+            return error_response(ServiceUnavailable(
+                "the connection to the database was lost; retry", headers={"Retry-After": "1"}))
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
             log.warning("SQLite stayed locked on %s %s", request.method, request.url.path)
             return error_response(ServiceUnavailable(
                 "the database is busy with other writes; retry shortly", code=Code.STORE_BUSY,
