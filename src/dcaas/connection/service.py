@@ -109,6 +109,7 @@ class ConnectionService:
         source = self._known_source(body.datasourceID)
         await self.sources.require_enabled_for_create(source.id)
         space = await self.access.space_for_write(body.space)
+        self._spaces[space.id] = space
         split = source.validate(body.connectionProperties)
         connection = Connection(
             id=new_uuid(),
@@ -125,7 +126,6 @@ class ConnectionService:
             separate_credentials=bool(split.control.get("separateCredentials")),
             auth_status=auth_status,
         )
-        await self._check_name(connection)
         credential = await self._credential_for(
             source.id, source.provider, {**split.secrets, **(extra_secrets or {})}, split.control
         )
@@ -136,6 +136,7 @@ class ConnectionService:
         await self.sources.require_enabled_for_create(body.datasourceID)
         source = get_data_source(body.datasourceID)
         space = await self.access.space_for_write(body.space)
+        self._spaces[space.id] = space
         conn_id = await self._client_id(body.qID, body.qEngineObjectID)
         text, public, secrets = self._split_statement(body.qConnectStatement, source)
         connection = Connection(
@@ -153,7 +154,6 @@ class ConnectionService:
             architecture=body.qArchitecture,
             separate_credentials=body.qSeparateCredentials,
         )
-        await self._check_name(connection)
         credential: Credential | None = None
         if body.qCredentialsID:
             credential = await self.credentials.usable(body.qCredentialsID)
@@ -239,10 +239,10 @@ class ConnectionService:
         self, connection: Connection, credential: Credential | None
     ) -> ConnectionView:
         try:
-            async with self.session.begin_nested():
-                await self.repo.add(connection)
+            await self.repo.add(connection)
         except IntegrityError:
-            # Lost a race with a concurrent create of the same name: the constraint decides.
+            # The unique (tenant, space, name) constraint decides, also between concurrent
+            # creates; the request's transaction is rolled back with the 409.
             raise _conflict(connection.name) from None
         name = credential.name if credential is not None else None
         return await self._view(connection, credential_name=name)
