@@ -80,6 +80,19 @@ class AsyncConnectionsAPI:
                idempotency_key: str | None = None) -> ConnectionCreated | AuthUrl:  # fmt: skip
         return await self._t.send(c.create(body, idempotency_key))
 
+    async def create_auth_url(self, body: PropertiesConnectionCreate, *,
+                          idempotency_key: str | None = None) -> AuthUrl:  # fmt: skip
+        """Start creating an OAuth connection: the URL to consent at (``authUrlOnly``)."""
+        return await self._t.send(c.create_auth_url(body, idempotency_key))
+
+    async def authorize(self, qid: str, *, by_name: bool = False) -> AuthUrl:
+        """A new authorization URL for a saved OAuth connection (the callback keeps its id)."""
+        return await self._t.send(c.authorize(qid, by_name))
+
+    async def reauthenticate(self, qid: str, code: str, *, by_name: bool = False) -> None:
+        """Restore an OAuth connection's tokens from an authorization code (``qlik-auth-code``)."""
+        await self._t.send(c.reauthenticate(qid, code, by_name))
+
     async def update(self, qid: str, body: ConnectionUpdate, *,
                     if_match: str | None = None) -> None:  # fmt: skip
         await self._t.send(c.put(qid, body, if_match))
@@ -118,8 +131,9 @@ class AsyncConnectionsAPI:
             for item in page.data:
                 yield item
 
-    async def preview(self, qid: str, path: str) -> Preview:
-        return await self._t.send(c.preview(qid, path))
+    async def preview(self, qid: str, path: str, *, limit: int | None = None) -> Preview:
+        """The first rows of a table (or JSON array), or the first bytes of another file."""
+        return await self._t.send(c.preview(qid, path, limit))
 
 
 class AsyncLegacyAPI:

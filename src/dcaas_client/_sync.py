@@ -79,6 +79,19 @@ class ConnectionsAPI:
                idempotency_key: str | None = None) -> ConnectionCreated | AuthUrl:  # fmt: skip
         return self._t.send(c.create(body, idempotency_key))
 
+    def create_auth_url(self, body: PropertiesConnectionCreate, *,
+                          idempotency_key: str | None = None) -> AuthUrl:  # fmt: skip
+        """Start creating an OAuth connection: the URL to consent at (``authUrlOnly``)."""
+        return self._t.send(c.create_auth_url(body, idempotency_key))
+
+    def authorize(self, qid: str, *, by_name: bool = False) -> AuthUrl:
+        """A new authorization URL for a saved OAuth connection (the callback keeps its id)."""
+        return self._t.send(c.authorize(qid, by_name))
+
+    def reauthenticate(self, qid: str, code: str, *, by_name: bool = False) -> None:
+        """Restore an OAuth connection's tokens from an authorization code (``qlik-auth-code``)."""
+        self._t.send(c.reauthenticate(qid, code, by_name))
+
     def update(self, qid: str, body: ConnectionUpdate, *,
               if_match: str | None = None) -> None:  # fmt: skip
         self._t.send(c.put(qid, body, if_match))
@@ -115,8 +128,9 @@ class ConnectionsAPI:
         for page in self._t.pages(c.browse(qid, path, limit)):
             yield from page.data
 
-    def preview(self, qid: str, path: str) -> Preview:
-        return self._t.send(c.preview(qid, path))
+    def preview(self, qid: str, path: str, *, limit: int | None = None) -> Preview:
+        """The first rows of a table (or JSON array), or the first bytes of another file."""
+        return self._t.send(c.preview(qid, path, limit))
 
 
 class LegacyAPI:

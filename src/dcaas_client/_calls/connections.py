@@ -86,6 +86,32 @@ def create(body: AnyCreate, idempotency_key: str | None) -> Call[ConnectionCreat
                 headers=create_headers(idempotency_key))  # fmt: skip
 
 
+def create_auth_url(body: PropertiesConnectionCreate,
+                    idempotency_key: str | None) -> Call[AuthUrl]:  # fmt: skip
+    """A create with ``authUrlOnly``: an OAuth source answers 201 ``{authUrl}``, nothing made."""
+    return Call("POST", BASE, _auth_url, json=body.body() | {"authUrlOnly": True},
+                headers=create_headers(idempotency_key))  # fmt: skip
+
+
+def _auth_url(response: httpx.Response) -> AuthUrl:
+    body = response.json()
+    if not (isinstance(body, dict) and "authUrl" in body):
+        raise ValueError("expected an authUrl: is the data source an OAuth one?")
+    return AuthUrl.model_validate(body)
+
+
+def authorize(qid: str, by_name: bool) -> Call[AuthUrl]:
+    return Call("POST", f"{BASE}/{seg(qid)}/actions/authorize", _auth_url,
+                params=query(type="connectionname" if by_name else None))  # fmt: skip
+
+
+def reauthenticate(qid: str, code: str, by_name: bool) -> Call[None]:
+    """PATCH with only a ``qlik-auth-code`` header (and an empty patch): new tokens, same id."""
+    return Call("PATCH", f"{BASE}/{seg(qid)}", nothing, json=[],
+                params=query(type="connectionname" if by_name else None),
+                headers={"qlik-auth-code": code})  # fmt: skip
+
+
 def put(qid: str, body: ConnectionUpdate, if_match: str | None) -> Call[None]:
     return Call("PUT", f"{BASE}/{seg(qid)}", nothing, json=body.body(),
                 headers=write_headers(if_match))  # fmt: skip
@@ -132,8 +158,9 @@ def browse(qid: str, path: str, limit: int | None) -> Call[Entries]:
                 params=query(path=path, limit=limit))  # fmt: skip
 
 
-def preview(qid: str, path: str) -> Call[Preview]:
-    return Call("GET", f"{BASE}/{seg(qid)}/preview", model(Preview), params=query(path=path))
+def preview(qid: str, path: str, limit: int | None) -> Call[Preview]:
+    return Call("GET", f"{BASE}/{seg(qid)}/preview", model(Preview),
+                params=query(path=path, limit=limit))  # fmt: skip
 
 
 def legacy_create(

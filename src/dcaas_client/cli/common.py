@@ -119,7 +119,7 @@ def table(rows: Sequence[BaseModel], columns: Sequence[str], title: str | None =
         grid.add_column(column, overflow="fold")
     for row in rows:
         data = row.model_dump(by_alias=True)
-        grid.add_row(*(_cell(data.get(c)) for c in columns))
+        grid.add_row(*(cell(data.get(c)) for c in columns))
     out.print(grid)
 
 
@@ -130,7 +130,7 @@ def record(value: BaseModel, hidden: Sequence[str] = ()) -> None:
     grid.add_column("value", overflow="fold")
     for key, val in value.model_dump(by_alias=True).items():
         if key not in hidden and val not in (None, [], {}):
-            grid.add_row(key, _cell(val))
+            grid.add_row(key, cell(val))
     out.print(grid)
 
 
@@ -141,7 +141,8 @@ def show(value: BaseModel, output: Output, hidden: Sequence[str] = ()) -> None:
         record(value, hidden)
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A table cell: JSON for lists and objects, '' for None."""
     if value is None:
         return ""
     if isinstance(value, dict | list):

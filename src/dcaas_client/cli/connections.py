@@ -1,4 +1,5 @@
-"""``dcaas connections``: list, get, create, update, delete, duplicate, test, browse, preview."""
+"""``dcaas connections``: list, get, create, update, delete, duplicate, test, browse, preview,
+authorize."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.table import Table
 
 from dcaas_client.cli import common as c
 from dcaas_client.cli.common import Output, OutputOpt, TokenOpt, UrlOpt
@@ -14,6 +17,7 @@ from dcaas_client.models import (
     ConnectionCreated,
     DuplicateRequest,
     PatchOp,
+    Preview,
     PropertiesConnectionCreate,
     TestResult,
 )
@@ -86,6 +90,9 @@ def create(
     tag: Annotated[list[str] | None, typer.Option(help="A tag (repeatable)")] = None,
     sets: SetOpt = None, file: FileOpt = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt")] = False,
+    auth_url_only: Annotated[bool, typer.Option(
+        "--auth-url-only", help="OAuth source: print the URL to consent at, create nothing yet",
+    )] = False,
     url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
 ) -> None:  # fmt: skip
     """Create a connection; required properties not given are prompted (secrets hidden)."""
@@ -102,7 +109,8 @@ def create(
             space=space or extra.get("spaceId") or extra.get("space"),
             tags=tag or extra.get("tags"),
         )
-        made = sdk.connections.create(body)
+        made = (sdk.connections.create_auth_url(body) if auth_url_only
+                else sdk.connections.create(body))  # fmt: skip
     if output is Output.json:
         c.emit_json(made)
     elif isinstance(made, ConnectionCreated):
@@ -187,11 +195,22 @@ def run_test(
 
 
 def _show_test(result: TestResult, output: Output) -> None:
+    """The steps as a table (or the answer as JSON); exit 1 when the test failed."""
     if output is Output.json:
         c.emit_json(result)
     else:
-        c.table(result.steps, ("name", "status", "elapsedMs", "code", "failureClass", "detail"),
-                title=f"test {result.status}")  # fmt: skip
+        colour = "green" if result.passed else "red"
+        grid = Table(title=f"test [{colour}]{result.status}[/{colour}]", box=box.SIMPLE_HEAD,
+                     pad_edge=False, collapse_padding=True, title_justify="left")  # fmt: skip
+        for column in ("name", "status", "elapsed", "code", "failure class"):
+            right = column == "elapsed"
+            grid.add_column(column, no_wrap=True, justify="right" if right else "left")
+        grid.add_column("detail", overflow="fold", ratio=1)
+        for step in result.steps:
+            style = {"passed": "green", "failed": "red"}.get(step.status, "dim")
+            grid.add_row(step.name, f"[{style}]{step.status}[/{style}]", f"{step.elapsedMs} ms",
+                         step.code or "", step.failureClass or "", step.detail or "")  # fmt: skip
+        c.out.print(grid)
     if not result.passed:
         raise typer.Exit(c.CLIENT_ERROR)
 
@@ -200,7 +219,7 @@ def _show_test(result: TestResult, output: Output) -> None:
 def browse(
     qid: Annotated[str, typer.Argument(metavar="ID")],
     path: Annotated[str, typer.Argument(help="Where to list (default: the top)")] = "",
-    limit: Annotated[int | None, typer.Option(min=1, help="Page size")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, max=1000, help="Page size")] = None,
     all_pages: Annotated[bool, typer.Option("--all", help="Follow every page")] = False,
     url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
 ) -> None:  # fmt: skip
@@ -219,10 +238,47 @@ def browse(
 @app.command()
 def preview(
     qid: Annotated[str, typer.Argument(metavar="ID")],
-    path: Annotated[str, typer.Argument(help="File or table to preview")],
+    path: Annotated[str, typer.Argument(help="Table or file ('' for a REST endpoint)")] = "",
+    limit: Annotated[int | None, typer.Option(min=1, max=1000, help="Most rows")] = None,
     url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
 ) -> None:  # fmt: skip
-    """Show the start of a file or table."""
-    with c.client(url, token, output) as sdk, c.progress(f"Reading {path}...", output):
-        found = sdk.connections.preview(qid, path)
-    c.show(found, output)
+    """Show the first rows of a table (or JSON array), or the first bytes of a file."""
+    with c.client(url, token, output) as sdk, c.progress(f"Reading {path or '/'}...", output):
+        found = sdk.connections.preview(qid, path, limit=limit)
+    if output is Output.json:
+        c.emit_json(found)
+    else:
+        _show_preview(found)
+
+
+def _show_preview(found: Preview) -> None:
+    more = ", truncated" if found.truncated else ""
+    if found.kind == "rows":
+        grid = Table(title=f"{found.path or '/'} ({len(found.rows or [])} rows{more})")
+        for column in found.columns or []:
+            grid.add_column(column, overflow="fold")
+        for row in found.rows or []:
+            grid.add_row(*(c.cell(v) for v in row))
+        c.out.print(grid)
+    elif found.encoding == "base64":
+        c.say(f"{found.bytesRead} bytes of binary content ({found.contentType or 'unknown'}{more});"
+              " use --output json for the base64 text")  # fmt: skip
+    else:
+        c.say(found.content or "")
+        if found.truncated:
+            c.err.print(f"(the first {found.bytesRead} bytes)", highlight=False)
+
+
+@app.command()
+def authorize(
+    qid: Annotated[str, typer.Argument(metavar="ID", help=ID_HELP)],
+    by_name: Annotated[bool, typer.Option("--by-name", help="ID is a connection name")] = False,
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
+) -> None:  # fmt: skip
+    """Print a new authorization URL for an OAuth connection (open it, consent; same id)."""
+    with c.client(url, token, output) as sdk:
+        found = sdk.connections.authorize(qid, by_name=by_name)
+    if output is Output.json:
+        c.emit_json(found)
+    else:
+        c.say(found.authUrl)

@@ -10,6 +10,9 @@ from dcaas_client.models.common import ApiModel, PageLinks
 
 
 class TestStep(ApiModel):
+    """One step of a test (resolve-host, connect, tls, authenticate, ...); a failed step has
+    a stable ``code`` (``DCAAS-60xx``), a ``failureClass`` and a ``detail`` saying what to do."""
+
     name: str
     status: str  # passed, failed or skipped
     elapsedMs: int = 0
@@ -32,12 +35,15 @@ class TestResult(ApiModel):
 
 
 class Entry(ApiModel):
+    """A schema, table, column, bucket, folder, file or endpoint behind a connection."""
+
     name: str
     path: str
     type: str
     size: int | None = None
     modified: str | None = None
     etag: str | None = None
+    extra: dict[str, Any] | None = None  # type-specific facts, e.g. a column's dataType
 
 
 class Entries(ApiModel):
@@ -48,12 +54,15 @@ class Entries(ApiModel):
 
 
 class Preview(ApiModel):
-    """The start of a file or table: rows when the format is known, content otherwise."""
+    """The start of a file, table or endpoint: ``kind`` ``rows`` (columns and rows) when the
+    format is known, ``bytes`` (``content``, text or base64 per ``encoding``) otherwise."""
 
-    path: str | None = None
-    kind: str | None = None
-    columns: list[str] = Field(default_factory=list)
-    rows: list[list[Any]] = Field(default_factory=list)
+    path: str
+    kind: str  # rows or bytes
+    columns: list[str] | None = None
+    rows: list[list[Any]] | None = None
     content: str | None = None
-    encoding: str | None = None
-    truncated: bool | None = None
+    encoding: str | None = None  # utf-8 or base64
+    bytesRead: int = 0
+    truncated: bool = False
+    contentType: str | None = None
