@@ -91,7 +91,7 @@ async def list_connections(
     base = base_url(request)
     body = Connections(
         data=[presenter.connection_get(v, base) for v in result.items],
-        meta={"count": result.count},  # type: ignore[arg-type]
+        meta={"count": result.count},
         links=page_links(request, result.next, result.prev),
     )
     if dataName and dataName != "data":

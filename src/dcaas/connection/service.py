@@ -6,6 +6,7 @@ any step leaves nothing half-written.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,7 +329,7 @@ class ConnectionService:
         views = [await self._view(c) for c in page.items]
         return Page(views, page.next, page.prev, page.count)
 
-    async def _list_conditions(self, query: ListQuery) -> list[ColumnElement[bool]]:
+    async def _list_conditions(self, query: ListQuery) -> builtins.list[ColumnElement[bool]]:
         p = self.principal
         conditions: list[ColumnElement[bool]] = []
         if query.user_id and query.user_id != p.user_id:
@@ -456,7 +457,9 @@ class ConnectionService:
         except StaleDataError:
             raise _changed_meanwhile(conn_id, conditional=if_match is not None) from None
 
-    async def bulk_delete(self, ids: list[str]) -> list[tuple[str, int, DcaasError | None]]:
+    async def bulk_delete(
+        self, ids: builtins.list[str]
+    ) -> builtins.list[tuple[str, int, DcaasError | None]]:
         results: list[tuple[str, int, DcaasError | None]] = []
         for conn_id in ids:
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -253,7 +253,7 @@ class DataSource:
     def api_spec(self) -> dict[str, Any]:
         """The ``connectionProperties`` JSON Schema, with ``required`` and secret markers."""
         schema = self.properties.model_json_schema(mode="validation")
-        schema = _inline_refs(schema, schema.pop("$defs", {}))
+        schema = cast("dict[str, Any]", _inline_refs(schema, schema.pop("$defs", {})))
         _strip_titles(schema)
         required = set(schema.get("required", []))
         groups = self.properties.required_credentials

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,7 +194,7 @@ class CredentialService:
 
     async def orphans(
         self, *, q_type: str | None, data_source_id: str | None, separated: int | None
-    ) -> list[Credential]:
+    ) -> builtins.list[Credential]:
         sep = None if separated is None else bool(separated)
         return list(
             await self.repo.orphans(q_type=q_type, data_source_id=data_source_id, separated=sep)

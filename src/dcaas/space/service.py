@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -168,11 +169,13 @@ class SpaceService:
             )
         await self.repo.remove(space)
 
-    async def assignments(self, space_id: str) -> list[SpaceMember]:
+    async def assignments(self, space_id: str) -> builtins.list[SpaceMember]:
         space = await self.access.visible_space(space_id)
         return list(await self.repo.members(space.id))
 
-    async def assign(self, space_id: str, *, user: User, roles: list[str]) -> SpaceMember:
+    async def assign(
+        self, space_id: str, *, user: User, roles: builtins.list[str]
+    ) -> SpaceMember:
         space = await self._owned(space_id)
         if await self.repo.member_by_user(space.id, user.id) is not None:
             raise Conflict(
