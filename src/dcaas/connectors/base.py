@@ -111,8 +111,8 @@ class Steps:
             failure = exc if isinstance(exc, SourceFailure) else classify(exc)
             self.results.append(
                 StepResult(name, "failed", _ms(started), str(failure.code),
-                           failure.failure_class, failure.detail)  # fmt: skip
-            )
+                           failure.failure_class, failure.detail)
+            )  # fmt: skip
             raise StepFailed from exc
         self.results.append(StepResult(name, "passed", _ms(started)))
 

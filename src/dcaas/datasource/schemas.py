@@ -40,9 +40,9 @@ class DataSourceNew(BaseModel):
                 qriPrefix=source.qri_prefix,
                 connectionPart=QriTemplate(
                     template=source.qri_connection_template, properties=list(source.qri_properties)
-                ),  # fmt: skip
+                ),
                 pathPart=QriTemplate(prefix="#", template="{filePath}", properties=["filePath"]),
-            )
+            )  # fmt: skip
         return cls(
             dataSourceId=source.id, name=source.name, dataSourceName=source.name,
             provider=source.provider, providerName=source.provider_name,
