@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from tests.conftest import Api
 
 from dcaas.connection.models import Connection
-from tests.conftest import Api
 
 
 async def test_a_created_connection_is_committed_when_the_201_starts(api: Api) -> None:

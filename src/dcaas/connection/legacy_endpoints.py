@@ -11,13 +11,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.connection import presenter
+from dcaas.connection.endpoints import create_properties
 from dcaas.connection.schemas import (
     AuthUrlResponse,
     CreateConnectionRes,
     DcaasConnectionCreate,
     GetConnectionResponse,
 )
-from dcaas.connection.endpoints import create_properties
 from dcaas.connection.service import ConnectionService
 from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService

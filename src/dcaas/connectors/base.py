@@ -107,7 +107,7 @@ class Steps:
             yield
         except StepFailed:
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure is classified by the table
+        except Exception as exc:
             failure = exc if isinstance(exc, SourceFailure) else classify(exc)
             self.results.append(
                 StepResult(name, "failed", _ms(started), str(failure.code),

@@ -21,8 +21,6 @@ import asyncpg
 import httpx
 import pymysql
 
-import httpx
-
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
