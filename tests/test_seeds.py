@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from tests.conftest import Api
+
+if TYPE_CHECKING:
+    from tests.conftest import Api
 
 SECRET_S3 = "s3-secret-Zq8v1"
 SECRET_GCS = "gcs-key-material-Xk2"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import pytest
-from tests.conftest import Api
 from tests.test_seeds import ALL_SECRETS, SEEDS
+
+if TYPE_CHECKING:
+    import pytest
+    from tests.conftest import Api
 
 
 async def test_no_plaintext_secret_anywhere(api: Api, caplog: pytest.LogCaptureFixture) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
 
 from dcaas.kit.db import create_engine, session_factory, transaction
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 async def test_a_released_savepoint_is_rolled_back_with_its_transaction(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from dcaas.connection import statement
-from dcaas.connection.models import Connection
 from dcaas.connection.schemas import LogOnIn
 from dcaas.connectors import get_data_source
 from dcaas.credential.service import credential_payload
@@ -24,6 +23,7 @@ from dcaas.kit.jsonpatch import PatchOp, apply, touched
 from dcaas.kit.schemas import MAX_NAME, Tags
 
 if TYPE_CHECKING:
+    from dcaas.connection.models import Connection
     from dcaas.connection.service import ConnectionService
 
 PATCHABLE = {

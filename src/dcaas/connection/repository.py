@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import UnaryExpression
 
 from dcaas.connection.models import Connection
-from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.scim import FieldKind, FilterField
 from dcaas.space.models import Space
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.sql.expression import UnaryExpression
+
+    from dcaas.kit.paging import Cursor, Sort
 
 FILTER_FIELDS: dict[str, FilterField] = {
     "qName": FilterField(Connection.name),

@@ -6,22 +6,17 @@ any step leaves nothing half-written.
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, false
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from dcaas.auth.principal import Principal
 from dcaas.connection import statement
 from dcaas.connection.models import Connection
 from dcaas.connection.repository import FILTER_FIELDS, ConnectionRepository
-from dcaas.connection.schemas import ConnectionCreate, ConnectionUpdate, DcaasConnectionCreate
 from dcaas.connectors import DataSource, get_data_source
-from dcaas.credential.models import Credential
 from dcaas.credential.service import CredentialService, credential_payload
 from dcaas.credential.vault import seal_secret
 from dcaas.datasource.service import DataSourceService
@@ -35,14 +30,23 @@ from dcaas.errors import (
     ValidationFailed,
 )
 from dcaas.kit import etag as etags
-from dcaas.kit.crypto import Envelope
 from dcaas.kit.ids import is_uuid, new_uuid
 from dcaas.kit.listing import assemble
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
-from dcaas.space.models import Space
 from dcaas.space.service import SpaceAccess
+
+if TYPE_CHECKING:
+    import builtins
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
+    from dcaas.connection.schemas import ConnectionCreate, ConnectionUpdate, DcaasConnectionCreate
+    from dcaas.credential.models import Credential
+    from dcaas.kit.crypto import Envelope
+    from dcaas.space.models import Space
 
 _LOG_ON_CURRENT_USER = {"1", "LOG_ON_CURRENT_USER"}
 _HOST_PROPERTIES = ("host", "server", "url")

@@ -25,10 +25,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from dcaas.errors import Code
-from dcaas.kit.outbound import OutboundPolicy
+if TYPE_CHECKING:
+    from dcaas.errors import Code
+    from dcaas.kit.outbound import OutboundPolicy
 
 
 class FailureClass(StrEnum):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dcaas.connectors import DataSource
 from dcaas.kit.schemas import StrictModel
+
+if TYPE_CHECKING:
+    from dcaas.connectors import DataSource
 
 
 class QriTemplate(BaseModel):

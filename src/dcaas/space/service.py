@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from dcaas.auth.principal import Principal
 from dcaas.errors import BadRequest, Code, Conflict, Forbidden, NotFound
 from dcaas.kit.time import utcnow
 from dcaas.space.models import MANAGE_ROLES, Role, Space, SpaceMember, SpaceType
 from dcaas.space.repository import SpaceRepository
-from dcaas.tenant.models import User
+
+if TYPE_CHECKING:
+    import builtins
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
+    from dcaas.tenant.models import User
 
 READ_PRIVILEGES = ["list", "read"]
 MANAGE_PRIVILEGES = ["list", "read", "update", "delete", "change_space"]
