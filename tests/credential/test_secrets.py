@@ -81,7 +81,8 @@ async def test_patch_keeps_stored_secret_when_untouched(api: Api) -> None:
     """A PATCH of a public property keeps the stored secret (re-validated, not lost)."""
     res = await api.client.post("/api/v1/data-connections", headers=api.h(api.alice),
                                 json={"datasourceID": "File_AmazonS3ConnectorV2", "qName": "k",
-                                      "connectionProperties": SEEDS["File_AmazonS3ConnectorV2"]})  # fmt: skip
+                                      "connectionProperties": SEEDS["File_AmazonS3ConnectorV2"]},
+                                )  # fmt: skip
     conn_id = res.json()["qID"]
     res = await api.client.patch(f"/api/v1/data-connections/{conn_id}", headers=api.h(api.alice),
                                  json=[{"op": "replace", "path": "/connectionProperties/region",

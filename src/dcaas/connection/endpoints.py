@@ -86,7 +86,8 @@ async def list_connections(
     )
     query = ListQuery(limit=limit, sort=order, cursor=cursor, filter=filter, space_id=spaceId,
                       personal=personal, owned_by_me=ownedByMe, user_id=userId,
-                      include_disabled=includeDisabled, case_insensitive=caseinsensitive)  # fmt: skip
+                      include_disabled=includeDisabled,
+                      case_insensitive=caseinsensitive)  # fmt: skip
     result = await _service(db, caller, state).list(query)
     base = base_url(request)
     body = Connections(
@@ -121,7 +122,8 @@ async def create_connection(request: Request, data: Body, db: Session, caller: C
 
 @router.post("/actions/delete", dependencies=[IDEMPOTENT],
              status_code=207, response_model=BulkResponse,
-             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
 async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
     body = parse(ActionDeleteRequest, data)
@@ -137,7 +139,8 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
 
 @router.post("/actions/update", dependencies=[IDEMPOTENT],
              status_code=207, response_model=BulkResponse,
-             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
 async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
     body = parse(ActionUpdateRequest, data)
@@ -153,7 +156,8 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
 
 @router.post("/actions/duplicate", dependencies=[IDEMPOTENT],
              status_code=201, response_model=ConnectionCreateResponse,
-             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
 async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
     body = parse(ActionDuplicateRequest, data)
@@ -182,7 +186,9 @@ async def get_connection(
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
     view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
-    answer = model_response(presenter.connection_get(view, base_url(request), parse=parseConnection))
+    answer = model_response(
+        presenter.connection_get(view, base_url(request), parse=parseConnection)
+    )
     answer.headers["ETag"] = etag(view.connection.version)
     return answer
 

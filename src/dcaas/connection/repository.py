@@ -36,7 +36,10 @@ _SORT_COLUMNS = {
 _WITH_SPACE = (
     select(Connection, Space)
     .join(Space, Space.id == Connection.space_id)
-    .where(Connection.tenant_id == bindparam("tenant_id"), Connection.id == bindparam("connection_id"))
+    .where(
+        Connection.tenant_id == bindparam("tenant_id"),
+        Connection.id == bindparam("connection_id"),
+    )
 )
 
 

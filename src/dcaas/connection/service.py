@@ -326,7 +326,8 @@ class ConnectionService:
     async def list(self, query: ListQuery) -> Page[ConnectionView]:
         conditions = await self._list_conditions(query)
         rows = await self.repo.page(conditions, sort=query.sort, cursor=query.cursor,
-                                    limit=query.limit, case_insensitive=query.case_insensitive)  # fmt: skip
+                                    limit=query.limit,
+                                    case_insensitive=query.case_insensitive)  # fmt: skip
         page = assemble(list(rows), sort=query.sort, cursor=query.cursor, limit=query.limit,
                         count=await self.repo.count(conditions),
                         case_insensitive=query.case_insensitive)  # fmt: skip

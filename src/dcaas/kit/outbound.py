@@ -80,7 +80,9 @@ class OutboundPolicy:
     def parse(cls, text: str) -> OutboundPolicy:
         """``"127.0.0.1/32, ::1/128"`` -> a policy; a bad network raises ``ValueError``."""
         nets = tuple(
-            ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in text.split(",")
+            if part.strip()
         )
         return cls(nets)
 
