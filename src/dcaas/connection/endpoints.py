@@ -68,11 +68,11 @@ async def list_connections(
     includeDisabled: bool = False,
     caseinsensitive: bool = False,
     dataName: str | None = None,
-    extended: bool = False,
-    owner: str | None = None,
-    noDatafiles: bool = False,
-    locale: str | None = None,
-    includeQris: bool = False,
+    extended: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    owner: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    noDatafiles: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    locale: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    includeQris: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
 ) -> Any:  # fmt: skip
     """List the data connections the caller may see, one page at a time."""
     if dataName is not None and (not dataName.strip() or dataName in ("meta", "links")):
@@ -179,10 +179,10 @@ async def get_connection(
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
     parseConnection: bool = False,
-    extended: bool = False,
-    credentialId: str | None = None,
-    byCredentialName: bool = False,
-    noCache: bool = False,
+    extended: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    credentialId: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    byCredentialName: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    noCache: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
 ) -> Any:  # fmt: skip
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
     view = await _service(db, caller, state).get(qID, by_name=type is not None, space_id=spaceId)
