@@ -39,7 +39,7 @@ def _rule(detail: str, field: str, code: Code = Code.INVALID_PATCH) -> BadReques
     return BadRequest(detail, code=code, meta={"field": field})
 
 
-async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> None:
+async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> None:  # noqa: C901, PLR0912, PLR0915 - one ordered pass; splitting risks the rule order
     ops = PatchOp.parse_list(raw_ops)
     for op in ops:
         if op.tokens[0].lower() not in PATCHABLE:

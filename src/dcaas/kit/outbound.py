@@ -51,7 +51,7 @@ def _normalise(address: IPAddress) -> IPAddress:
     return address
 
 
-def _reason(address: IPAddress) -> str | None:
+def _reason(address: IPAddress) -> str | None:  # noqa: PLR0911 - a table: one return per class
     """Why an address is refused by default, or None when it is a public address."""
     if address in _METADATA:
         return "cloud metadata"
