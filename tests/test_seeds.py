@@ -62,7 +62,8 @@ async def test_seed_example_creates_and_reads_back(api: Api, source: str) -> Non
     props = got.json()["connectionProperties"]
     assert props.get("bucketName", props.get("url", props.get("host")))
     for secret in ALL_SECRETS:
-        assert secret not in got.text and secret not in created.text
+        assert secret not in got.text
+        assert secret not in created.text
 
 
 @pytest.mark.parametrize("source", list(SEEDS))
@@ -71,7 +72,8 @@ async def test_api_specs_for_each_seed_source(api: Api, source: str) -> None:
     res = await api.client.get(f"/api/v1/data-sources/{source}/api-specs", headers=api.h(api.alice))
     assert res.status_code == 200
     spec = res.json()
-    assert spec["connectorProvider"] and spec["connectorVersion"]
+    assert spec["connectorProvider"]
+    assert spec["connectorVersion"]
     props = spec["connectionProperties"]["properties"]
     assert set(SEEDS[source]) <= set(props)
     assert spec["connectionProperties"]["required"]
