@@ -12,7 +12,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,11 +159,11 @@ def redis_prefix() -> str:
 
 
 @pytest.fixture
-def shared_specs() -> Iterator[Path]:
+def shared_specs() -> Path:
     path = SHARED / "specs" / "qlik"
     if not path.exists():
         pytest.skip("../shared/specs/qlik is not beside the checkout")
-    yield path
+    return path
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

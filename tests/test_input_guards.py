@@ -14,7 +14,8 @@ async def test_nul_in_body_is_refused(api: Api) -> None:
     """A NUL character anywhere in a JSON body is a 400, not a database error."""
     res = await api.client.post("/api/v1/data-connections", headers=api.h(api.alice),
                                 json={"datasourceID": "rest", "qName": "a\u0000b",
-                                      "connectionProperties": {"url": "https://e.com"}})  # fmt: skip
+                                      "connectionProperties": {"url": "https://e.com"}},
+                                )  # fmt: skip
     assert_error(res, 400, "DCAAS-1010")
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from tests.conftest import Api
+
+if TYPE_CHECKING:
+    from tests.conftest import Api
 
 SECRET_S3 = "s3-secret-Zq8v1"
 SECRET_GCS = "gcs-key-material-Xk2"
@@ -22,7 +26,8 @@ SEEDS = {
         "serviceAccountKeyFile": [{"name": "mykeyfile.json", "value": SECRET_GCS}],
         "bucketName": "bucket-name"},
     "rest": {"url": "https://tenant.example.com/api/v1/users",
-             "queryParameters": [{"name": "sort", "value": "+name"}, {"name": "limit", "value": "50"}],
+             "queryParameters": [{"name": "sort", "value": "+name"},
+                                 {"name": "limit", "value": "50"}],
              "queryHeaders": [{"name": "Authorization", "value": SECRET_HEADER, "encrypt": True}],
              "allowWithConnection": "true"},
     "File_FileTransferConnector": {
@@ -57,7 +62,8 @@ async def test_seed_example_creates_and_reads_back(api: Api, source: str) -> Non
     props = got.json()["connectionProperties"]
     assert props.get("bucketName", props.get("url", props.get("host")))
     for secret in ALL_SECRETS:
-        assert secret not in got.text and secret not in created.text
+        assert secret not in got.text
+        assert secret not in created.text
 
 
 @pytest.mark.parametrize("source", list(SEEDS))
@@ -66,7 +72,8 @@ async def test_api_specs_for_each_seed_source(api: Api, source: str) -> None:
     res = await api.client.get(f"/api/v1/data-sources/{source}/api-specs", headers=api.h(api.alice))
     assert res.status_code == 200
     spec = res.json()
-    assert spec["connectorProvider"] and spec["connectorVersion"]
+    assert spec["connectorProvider"]
+    assert spec["connectorVersion"]
     props = spec["connectionProperties"]["properties"]
     assert set(SEEDS[source]) <= set(props)
     assert spec["connectionProperties"]["required"]
@@ -74,7 +81,8 @@ async def test_api_specs_for_each_seed_source(api: Api, source: str) -> None:
     assert secrets, "every seed source has credential properties"
     assert all(props[k].get("writeOnly") for k in secrets)
     legacy = await api.client.get("/api/v1/dcaas/actions/data-connections/api-specs",
-                                  params={"dataSourceId": source}, headers=api.h(api.alice))  # fmt: skip
+                                  params={"dataSourceId": source},
+                                  headers=api.h(api.alice))  # fmt: skip
     assert legacy.status_code == 200
     assert legacy.json()["connectionProperties"] == spec["connectionProperties"]
 
@@ -96,7 +104,8 @@ async def test_connect_statement_round_trips_through_parse_connection(api: Api) 
     """qConnectStatement follows Qlik's CUSTOM CONNECT form and parseConnection inverts it."""
     body = {"datasourceID": "rest", "qName": "stmt",
             "connectionProperties": {"url": 'https://e.com/a;b="c"', "timeout": "45",
-                                     "queryParameters": [{"name": "q", "value": "x;y"}]}}  # fmt: skip
+                                     "queryParameters": [{"name": "q", "value": "x;y"}]},
+            }  # fmt: skip
     res = await api.client.post("/api/v1/data-connections", json=body, headers=api.h(api.alice))
     assert res.status_code == 201, res.text
     created = res.json()
@@ -105,7 +114,8 @@ async def test_connect_statement_round_trips_through_parse_connection(api: Api) 
     )
     assert created["qLogOn"] == "0"
     got = await api.client.get(f"/api/v1/data-connections/{created['qID']}",
-                               params={"parseConnection": "true"}, headers=api.h(api.alice))  # fmt: skip
+                               params={"parseConnection": "true"},
+                               headers=api.h(api.alice))  # fmt: skip
     assert got.json()["qLogOn"] == 0
     assert got.json()["connectionProperties"] == {
         "url": 'https://e.com/a;b="c"',

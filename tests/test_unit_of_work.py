@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from dcaas.connection.models import Connection
-from tests.conftest import Api
+
+if TYPE_CHECKING:
+    from tests.conftest import Api
 
 
 async def test_a_created_connection_is_committed_when_the_201_starts(api: Api) -> None:

@@ -146,7 +146,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(InternalError("an unexpected error occurred; it has been logged"))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import TYPE_CHECKING
 
 from dcaas.api_key.service import IssuedKey, issue
 from dcaas.kit.db import transaction
 from dcaas.tenant.repository import TenantRepository
 from dcaas.tenant.service import ensure_tenant, ensure_user
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 DEFAULT_TENANT = "default"
 DEFAULT_ADMIN = "admin"

@@ -57,9 +57,9 @@ class Code(StrEnum):
     CREDENTIAL_IN_USE = "DCAAS-4004"
     # 5xxx: identity and access
     UNAUTHENTICATED = "DCAAS-5001"
-    TOKEN_INVALID = "DCAAS-5002"
-    TOKEN_EXPIRED = "DCAAS-5003"
-    TOKEN_REVOKED = "DCAAS-5004"
+    TOKEN_INVALID = "DCAAS-5002"  # noqa: S105 - an error code, not a token
+    TOKEN_EXPIRED = "DCAAS-5003"  # noqa: S105 - an error code, not a token
+    TOKEN_REVOKED = "DCAAS-5004"  # noqa: S105 - an error code, not a token
     FORBIDDEN = "DCAAS-5005"
     SPACE_NOT_FOUND = "DCAAS-5006"
     USER_NOT_FOUND = "DCAAS-5007"
@@ -95,7 +95,7 @@ class Code(StrEnum):
     OAUTH_STATE_EXPIRED = "DCAAS-7005"
     OAUTH_NO_PENDING = "DCAAS-7006"
     OAUTH_CODE_REJECTED = "DCAAS-7007"
-    OAUTH_TOKEN_ENDPOINT_FAILED = "DCAAS-7008"
+    OAUTH_TOKEN_ENDPOINT_FAILED = "DCAAS-7008"  # noqa: S105 - an error code, not a token
     OAUTH_AUTHORIZATION_REQUIRED = "DCAAS-7009"
     OAUTH_PROVIDER_DENIED = "DCAAS-7010"
     OAUTH_SETTINGS_MISMATCH = "DCAAS-7011"

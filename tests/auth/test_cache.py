@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+from tests.conftest import Api, assert_error
+
 from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
-from tests.conftest import Api, assert_error
 
 ALICE = Principal(tenant_id="t", user_id="u", subject="alice", is_admin=False, via="api_key")
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import pytest
-from tests.conftest import Api
 from tests.test_seeds import ALL_SECRETS, SEEDS
 
+if TYPE_CHECKING:
+    import pytest
+    from tests.conftest import Api
 
-async def test_no_plaintext_secret_anywhere(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+
+async def test_no_plaintext_secret_anywhere(api: Api, caplog: pytest.LogCaptureFixture) -> None:  # noqa: C901 - one end-to-end scenario, read top to bottom
     """Create, read, list, patch and fail with secrets; search responses, logs and the DB."""
     caplog.set_level(logging.DEBUG)
     bodies: list[str] = []
@@ -62,7 +65,7 @@ async def test_no_plaintext_secret_anywhere(api: Api, caplog: pytest.LogCaptureF
 
         async with api.app.state.dcaas.engine.connect() as conn:  # type: ignore[attr-defined]
             for table in ("connections", "credentials"):
-                rows = (await conn.execute(text(f"SELECT * FROM {table}"))).all()
+                rows = (await conn.execute(text(f"SELECT * FROM {table}"))).all()  # noqa: S608 - fixed table names
                 dump = repr(rows)
                 for secret in (*ALL_SECRETS, rotated):
                     assert secret not in dump
@@ -78,7 +81,8 @@ async def test_patch_keeps_stored_secret_when_untouched(api: Api) -> None:
     """A PATCH of a public property keeps the stored secret (re-validated, not lost)."""
     res = await api.client.post("/api/v1/data-connections", headers=api.h(api.alice),
                                 json={"datasourceID": "File_AmazonS3ConnectorV2", "qName": "k",
-                                      "connectionProperties": SEEDS["File_AmazonS3ConnectorV2"]})  # fmt: skip
+                                      "connectionProperties": SEEDS["File_AmazonS3ConnectorV2"]},
+                                )  # fmt: skip
     conn_id = res.json()["qID"]
     res = await api.client.patch(f"/api/v1/data-connections/{conn_id}", headers=api.h(api.alice),
                                  json=[{"op": "replace", "path": "/connectionProperties/region",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
 
 from dcaas.kit.db import create_engine, session_factory, transaction
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 async def test_a_released_savepoint_is_rolled_back_with_its_transaction(tmp_path: Path) -> None:
@@ -16,11 +19,15 @@ async def test_a_released_savepoint_is_rolled_back_with_its_transaction(tmp_path
     sessions = session_factory(engine)
     async with transaction(sessions) as session:
         await session.execute(text("CREATE TABLE t (x INTEGER)"))
-    with pytest.raises(RuntimeError):
+
+    async def abandoned_request() -> None:
         async with transaction(sessions) as session:
             async with session.begin_nested():
                 await session.execute(text("INSERT INTO t VALUES (1)"))
             raise RuntimeError("a later step fails")
+
+    with pytest.raises(RuntimeError):
+        await abandoned_request()
     async with transaction(sessions, writes=False) as session:
         assert await session.scalar(text("SELECT count(*) FROM t")) == 0
     await engine.dispose()

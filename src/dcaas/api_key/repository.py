@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.api_key.models import ApiKey
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def by_lookup(session: AsyncSession, lookup: str) -> ApiKey | None:
     """The one unscoped query: authentication finds the tenant from the key itself."""
-    return await session.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
+    api_key: ApiKey | None = await session.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
+    return api_key
 
 
 class ApiKeyRepository:
@@ -19,9 +24,10 @@ class ApiKeyRepository:
         self.tenant_id = tenant_id
 
     async def get(self, key_id: str) -> ApiKey | None:
-        return await self.session.scalar(
+        api_key: ApiKey | None = await self.session.scalar(
             select(ApiKey).where(ApiKey.tenant_id == self.tenant_id, ApiKey.id == key_id)
         )
+        return api_key
 
     async def list(self, *, user_id: str | None, limit: int) -> Sequence[ApiKey]:
         stmt = select(ApiKey).where(ApiKey.tenant_id == self.tenant_id)

@@ -7,18 +7,22 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from dcaas.api_key.models import ApiKey
 from dcaas.api_key.repository import ApiKeyRepository, by_lookup
-from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
 from dcaas.errors import Code, NotFound, Unauthorized
 from dcaas.kit.time import utcnow
-from dcaas.tenant.models import User
 from dcaas.tenant.repository import UserRepository
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.cache import PrincipalCache
+    from dcaas.tenant.models import User
 
 PREFIX = "dcaas_"
 

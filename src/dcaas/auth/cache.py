@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cachetools import TTLCache
 
-from dcaas.auth.principal import Principal
+if TYPE_CHECKING:
+    from dcaas.auth.principal import Principal
 
 
 @dataclass(frozen=True)

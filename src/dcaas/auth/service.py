@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from dcaas.api_key import service as api_keys
-from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
-from dcaas.auth.tokens import JwtVerifier
 from dcaas.errors import Code, Unauthorized
 from dcaas.tenant.service import ensure_tenant, ensure_user
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.cache import PrincipalCache
+    from dcaas.auth.tokens import JwtVerifier
 
 
 def bearer_token(header: str | None) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import jwt
 from jwt import PyJWK, PyJWKSet
 
-from dcaas.config import Settings
 from dcaas.errors import Code, Unauthorized
+
+if TYPE_CHECKING:
+    from dcaas.config import Settings
 
 _ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
 _ADMIN_ROLES = {"TenantAdmin", "admin", "tenant_admin"}

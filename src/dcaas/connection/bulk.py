@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dcaas.connection.schemas import BulkUpdateItem
-from dcaas.connection.service import ConnectionService
+from typing import TYPE_CHECKING
+
 from dcaas.errors import Code, DcaasError, Forbidden, NotFound
 from dcaas.space.repository import SpaceRepository
 from dcaas.tenant.repository import UserRepository
+
+if TYPE_CHECKING:
+    from dcaas.connection.schemas import BulkUpdateItem
+    from dcaas.connection.service import ConnectionService
 
 
 async def bulk_update(

@@ -82,11 +82,11 @@ async def list_connections(
     includeDisabled: bool = False,
     caseinsensitive: bool = False,
     dataName: str | None = None,
-    extended: bool = False,
-    owner: str | None = None,
-    noDatafiles: bool = False,
-    locale: str | None = None,
-    includeQris: bool = False,
+    extended: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    owner: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    noDatafiles: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    locale: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    includeQris: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
 ) -> Any:  # fmt: skip
     """List the data connections the caller may see, one page at a time."""
     if dataName is not None and (not dataName.strip() or dataName in ("meta", "links")):
@@ -100,12 +100,13 @@ async def list_connections(
     )
     query = ListQuery(limit=limit, sort=order, cursor=cursor, filter=filter, space_id=spaceId,
                       personal=personal, owned_by_me=ownedByMe, user_id=userId,
-                      include_disabled=includeDisabled, case_insensitive=caseinsensitive)  # fmt: skip
+                      include_disabled=includeDisabled,
+                      case_insensitive=caseinsensitive)  # fmt: skip
     result = await _service(db, caller, state).list(query)
     base = base_url(request)
     body = Connections(
         data=[presenter.connection_get(v, base) for v in result.items],
-        meta={"count": result.count},  # type: ignore[arg-type]
+        meta={"count": result.count},
         links=page_links(request, result.next, result.prev),
     )
     if dataName and dataName != "data":
@@ -135,7 +136,8 @@ async def create_connection(request: Request, data: Body, db: Session, caller: C
 
 @router.post("/actions/delete", dependencies=[IDEMPOTENT],
              status_code=207, response_model=BulkResponse,
-             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
 async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
     body = parse(ActionDeleteRequest, data)
@@ -151,7 +153,8 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
 
 @router.post("/actions/update", dependencies=[IDEMPOTENT],
              status_code=207, response_model=BulkResponse,
-             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
 async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
     body = parse(ActionUpdateRequest, data)
@@ -167,7 +170,8 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
 
 @router.post("/actions/duplicate", dependencies=[IDEMPOTENT],
              status_code=201, response_model=ConnectionCreateResponse,
-             response_model_exclude_none=True, openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
+             response_model_exclude_none=True,
+             openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
 async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
     body = parse(ActionDuplicateRequest, data)

@@ -11,13 +11,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.connection import presenter
+from dcaas.connection.endpoints import create_properties
 from dcaas.connection.schemas import (
     AuthUrlResponse,
     CreateConnectionRes,
     DcaasConnectionCreate,
     GetConnectionResponse,
 )
-from dcaas.connection.endpoints import create_properties
 from dcaas.connection.service import ConnectionService
 from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService
@@ -66,7 +66,7 @@ async def api_specs(
             response_model_exclude_none=True)  # fmt: skip
 async def get(response: Response, connectionId: str, db: Session, caller: Caller,
               state: State) -> Any:  # fmt: skip
-    """One connection with its properties. Use GET /api/v1/data-connections/{id}?parseConnection=true."""
+    """One connection with its properties. Use GET /api/v1/data-connections/{id}?parseConnection=true."""  # noqa: E501 - the OpenAPI description; a line break would show in it
     successor = f"/api/v1/data-connections/{quote(connectionId, safe='')}?parseConnection=true"
     _deprecated(response, successor)
     view = await ConnectionService(db, caller, state.envelope).get(connectionId)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from dcaas.connection import statement
-from dcaas.connection.models import Connection
 from dcaas.connection.schemas import LogOnIn
 from dcaas.connectors import get_data_source
 from dcaas.credential.service import credential_payload
@@ -24,6 +23,7 @@ from dcaas.kit.jsonpatch import PatchOp, apply, touched
 from dcaas.kit.schemas import MAX_NAME, Tags
 
 if TYPE_CHECKING:
+    from dcaas.connection.models import Connection
     from dcaas.connection.service import ConnectionService
 
 PATCHABLE = {
@@ -39,7 +39,7 @@ def _rule(detail: str, field: str, code: Code = Code.INVALID_PATCH) -> BadReques
     return BadRequest(detail, code=code, meta={"field": field})
 
 
-async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> None:
+async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> None:  # noqa: C901, PLR0912, PLR0915 - one ordered pass; splitting risks the rule order
     ops = PatchOp.parse_list(raw_ops)
     for op in ops:
         if op.tokens[0].lower() not in PATCHABLE:

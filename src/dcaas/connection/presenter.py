@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dcaas.connection.schemas import (
     ConnectionCreateResponse,
@@ -10,10 +10,12 @@ from dcaas.connection.schemas import (
     CreateConnectionRes,
     GetConnectionResponse,
 )
-from dcaas.connection.service import ConnectionView
 from dcaas.connectors import get_data_source
 from dcaas.kit.schemas import Href, Link
 from dcaas.kit.time import iso
+
+if TYPE_CHECKING:
+    from dcaas.connection.service import ConnectionView
 
 
 def _qri(view: ConnectionView) -> str | None:

@@ -110,7 +110,8 @@ class ProbeService:
         log.info("connection test of a %s source: %s", target.source.id, status)
         failed = next((r for r in steps.results if r.status == "failed"), None)
         record_connector_test(target.source.id, status,
-                              str(failed.failure_class) if failed and failed.failure_class else None)  # fmt: skip
+                              str(failed.failure_class) if failed and failed.failure_class
+                              else None)  # fmt: skip
         return ProbeResult(passed, steps.results)
 
     async def browse(self, target: Target, path: str, limit: int, token: str | None) -> EntryPage:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from dcaas.kit.schemas import TopLevelLinks  # noqa: TC001 - pydantic needs it at run time
+from dcaas.kit.schemas import TopLevelLinks
 
 
 class ProbeStep(BaseModel):

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.connection.models import Connection
-from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.scim import FieldKind, FilterField
 from dcaas.space.models import Space
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.sql.expression import UnaryExpression
+
+    from dcaas.kit.paging import Cursor, Sort
 
 FILTER_FIELDS: dict[str, FilterField] = {
     "qName": FilterField(Connection.name),
@@ -30,7 +36,10 @@ _SORT_COLUMNS = {
 _WITH_SPACE = (
     select(Connection, Space)
     .join(Space, Space.id == Connection.space_id)
-    .where(Connection.tenant_id == bindparam("tenant_id"), Connection.id == bindparam("connection_id"))
+    .where(
+        Connection.tenant_id == bindparam("tenant_id"),
+        Connection.id == bindparam("connection_id"),
+    )
 )
 
 
@@ -52,9 +61,10 @@ class ConnectionRepository:
         return Connection.tenant_id == self.tenant_id
 
     async def get(self, connection_id: str) -> Connection | None:
-        return await self.session.scalar(
+        connection: Connection | None = await self.session.scalar(
             select(Connection).where(self._scope(), Connection.id == connection_id)
         )
+        return connection
 
     async def get_with_space(self, connection_id: str) -> tuple[Connection, Space] | None:
         """A connection and its space in one query (the space decides who may see it)."""
@@ -105,12 +115,11 @@ class ConnectionRepository:
             after = key < cursor.value if descending else key > cursor.value
             tie = Connection.id < cursor.id if descending else Connection.id > cursor.id
             where.append(or_(after, and_(key == cursor.value, tie)))
-        order = (
+        order: list[UnaryExpression[Any]] = (
             [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
         )
         stmt = select(Connection).where(*where).order_by(*order).limit(limit + 1)
-        rows = list((await self.session.scalars(stmt)).all())
-        return rows
+        return list((await self.session.scalars(stmt)).all())
 
     async def add(self, connection: Connection) -> Connection:
         self.session.add(connection)

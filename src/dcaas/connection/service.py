@@ -7,20 +7,16 @@ any step leaves nothing half-written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, false
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from dcaas.auth.principal import Principal
 from dcaas.connection import statement
 from dcaas.connection.models import Connection
 from dcaas.connection.repository import FILTER_FIELDS, ConnectionRepository
-from dcaas.connection.schemas import ConnectionCreate, ConnectionUpdate, DcaasConnectionCreate
 from dcaas.connectors import DataSource, get_data_source
-from dcaas.credential.models import Credential
 from dcaas.credential.service import CredentialService, credential_payload
 from dcaas.credential.vault import seal_secret
 from dcaas.datasource.service import DataSourceService
@@ -34,14 +30,23 @@ from dcaas.errors import (
     ValidationFailed,
 )
 from dcaas.kit import etag as etags
-from dcaas.kit.crypto import Envelope
 from dcaas.kit.ids import is_uuid, new_uuid
 from dcaas.kit.listing import assemble
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
-from dcaas.space.models import Space
 from dcaas.space.service import SpaceAccess
+
+if TYPE_CHECKING:
+    import builtins
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
+    from dcaas.connection.schemas import ConnectionCreate, ConnectionUpdate, DcaasConnectionCreate
+    from dcaas.credential.models import Credential
+    from dcaas.kit.crypto import Envelope
+    from dcaas.space.models import Space
 
 _LOG_ON_CURRENT_USER = {"1", "LOG_ON_CURRENT_USER"}
 _HOST_PROPERTIES = ("host", "server", "url")
@@ -321,14 +326,15 @@ class ConnectionService:
     async def list(self, query: ListQuery) -> Page[ConnectionView]:
         conditions = await self._list_conditions(query)
         rows = await self.repo.page(conditions, sort=query.sort, cursor=query.cursor,
-                                    limit=query.limit, case_insensitive=query.case_insensitive)  # fmt: skip
+                                    limit=query.limit,
+                                    case_insensitive=query.case_insensitive)  # fmt: skip
         page = assemble(list(rows), sort=query.sort, cursor=query.cursor, limit=query.limit,
                         count=await self.repo.count(conditions),
                         case_insensitive=query.case_insensitive)  # fmt: skip
         views = [await self._view(c) for c in page.items]
         return Page(views, page.next, page.prev, page.count)
 
-    async def _list_conditions(self, query: ListQuery) -> list[ColumnElement[bool]]:
+    async def _list_conditions(self, query: ListQuery) -> builtins.list[ColumnElement[bool]]:
         p = self.principal
         conditions: list[ColumnElement[bool]] = []
         if query.user_id and query.user_id != p.user_id:
@@ -456,7 +462,9 @@ class ConnectionService:
         except StaleDataError:
             raise _changed_meanwhile(conn_id, conditional=if_match is not None) from None
 
-    async def bulk_delete(self, ids: list[str]) -> list[tuple[str, int, DcaasError | None]]:
+    async def bulk_delete(
+        self, ids: builtins.list[str]
+    ) -> builtins.list[tuple[str, int, DcaasError | None]]:
         results: list[tuple[str, int, DcaasError | None]] = []
         for conn_id in ids:
             try:

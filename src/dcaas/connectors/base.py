@@ -25,10 +25,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from dcaas.errors import Code
-from dcaas.kit.outbound import OutboundPolicy
+if TYPE_CHECKING:
+    from dcaas.errors import Code
+    from dcaas.kit.outbound import OutboundPolicy
 
 
 class FailureClass(StrEnum):
@@ -107,12 +108,12 @@ class Steps:
             yield
         except StepFailed:
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure is classified by the table
+        except Exception as exc:
             failure = exc if isinstance(exc, SourceFailure) else classify(exc)
             self.results.append(
                 StepResult(name, "failed", _ms(started), str(failure.code),
-                           failure.failure_class, failure.detail)  # fmt: skip
-            )
+                           failure.failure_class, failure.detail)
+            )  # fmt: skip
             raise StepFailed from exc
         self.results.append(StepResult(name, "passed", _ms(started)))
 

@@ -21,8 +21,6 @@ import asyncpg
 import httpx
 import pymysql
 
-import httpx
-
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
@@ -54,23 +52,23 @@ class Rule:
 _GENERIC: list[Rule] = [
     Rule(OutboundRefused, Code.SOURCE_OUTBOUND_REFUSED, F.CONFIGURATION, str, http_status=400),
     Rule(HostNotFound, Code.SOURCE_HOST_NOT_FOUND, F.CONFIGURATION,
-         lambda e: f"{e}; check the host name", http_status=400),  # fmt: skip
+         lambda e: f"{e}; check the host name", http_status=400),
     Rule(socket.gaierror, Code.SOURCE_HOST_NOT_FOUND, F.CONFIGURATION,
-         "the host name does not resolve; check the host name", http_status=400),  # fmt: skip
+         "the host name does not resolve; check the host name", http_status=400),
     Rule(ConnectionRefusedError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
          "the server refused the connection; check the host and port, and that the service "
-         "is running"),  # fmt: skip
+         "is running"),
     Rule((TimeoutError, asyncio.TimeoutError), Code.SOURCE_CONNECT_TIMEOUT, F.UNREACHABLE,
-         "the server did not answer in time; check the host, port and any firewall"),  # fmt: skip
+         "the server did not answer in time; check the host, port and any firewall"),
     Rule(ssl.SSLCertVerificationError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
          "the server's TLS certificate is not trusted; check the host name, or supply the "
-         "root certificate", http_status=400),  # fmt: skip
+         "root certificate", http_status=400),
     Rule(ssl.SSLError, Code.SOURCE_TLS_FAILED, F.CONFIGURATION,
          "the TLS handshake failed; check that the port speaks TLS and the TLS settings",
-         http_status=400),  # fmt: skip
+         http_status=400),
     Rule(OSError, Code.SOURCE_CONNECT_REFUSED, F.UNREACHABLE,
-         "the connection to the server failed; check the host and port"),  # fmt: skip
-]
+         "the connection to the server failed; check the host and port"),
+]  # fmt: skip
 
 def _caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
     """Whether ``kind`` is anywhere in the exception's chain (libraries wrap the root cause)."""

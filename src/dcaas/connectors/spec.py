@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -21,7 +21,7 @@ from dcaas.errors import Code, ValidationFailed
 if TYPE_CHECKING:
     from dcaas.connectors.base import Connector
 
-SECRET_MARK = "x-secret"
+SECRET_MARK = "x-secret"  # noqa: S105 - a JSON Schema keyword, not a secret
 
 
 def secret(default: Any = None, *, description: str, **extra: Any) -> Any:
@@ -157,7 +157,7 @@ class OAuthEndpoints:
     # Extra authorization-request parameters, e.g. Google's access_type=offline.
     authorize_params: tuple[tuple[str, str], ...] = ()
     # How the client authenticates at the token endpoint: "client_secret_post" or "_basic".
-    token_auth: str = "client_secret_post"
+    token_auth: str = "client_secret_post"  # noqa: S105 - a method name
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ class DataSource:
     def api_spec(self) -> dict[str, Any]:
         """The ``connectionProperties`` JSON Schema, with ``required`` and secret markers."""
         schema = self.properties.model_json_schema(mode="validation")
-        schema = _inline_refs(schema, schema.pop("$defs", {}))
+        schema = cast("dict[str, Any]", _inline_refs(schema, schema.pop("$defs", {})))
         _strip_titles(schema)
         required = set(schema.get("required", []))
         groups = self.properties.required_credentials

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class CredentialRepository:
@@ -26,20 +30,25 @@ class CredentialRepository:
         return stmt
 
     async def get(self, credential_id: str) -> Credential | None:
-        return await self.session.scalar(self._scoped().where(Credential.id == credential_id))
+        credential: Credential | None = await self.session.scalar(
+            self._scoped().where(Credential.id == credential_id)
+        )
+        return credential
 
     async def by_name(self, name: str) -> Credential | None:
-        return await self.session.scalar(
+        credential: Credential | None = await self.session.scalar(
             self._scoped().where(Credential.name == name).order_by(Credential.created).limit(1)
         )
+        return credential
 
     async def get_any_owner(self, credential_id: str) -> Credential | None:
         """Tenant-scoped only: a shared connection's embedded credential, for its users."""
-        return await self.session.scalar(
+        credential: Credential | None = await self.session.scalar(
             select(Credential).where(
                 Credential.tenant_id == self.tenant_id, Credential.id == credential_id
             )
         )
+        return credential
 
     async def connection_counts(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from dcaas.auth.principal import Principal
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.models import Credential
 from dcaas.credential.repository import CredentialRepository
 from dcaas.credential.vault import open_credential, seal_into
 from dcaas.errors import BadRequest, Code, Conflict, NotFound
-from dcaas.kit.crypto import Envelope
 from dcaas.kit.ids import new_uuid
 from dcaas.kit.jsonpatch import PatchOp, apply
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import FieldKind, FilterField, filter_clause
 from dcaas.kit.time import utcnow
+
+if TYPE_CHECKING:
+    import builtins
+
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
+    from dcaas.kit.crypto import Envelope
 
 FILTER_FIELDS: dict[str, FilterField] = {
     "qName": FilterField(Credential.name),
@@ -193,7 +198,7 @@ class CredentialService:
 
     async def orphans(
         self, *, q_type: str | None, data_source_id: str | None, separated: int | None
-    ) -> list[Credential]:
+    ) -> builtins.list[Credential]:
         sep = None if separated is None else bool(separated)
         return list(
             await self.repo.orphans(q_type=q_type, data_source_id=data_source_id, separated=sep)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dcaas.credential.models import Credential
 from dcaas.errors import Code, InternalError
 from dcaas.kit.crypto import DecryptionError, Envelope, Sealed
+
+if TYPE_CHECKING:
+    from dcaas.credential.models import Credential
 
 
 def _aad(tenant_id: str, record_id: str, kind: str) -> bytes:

@@ -26,8 +26,8 @@ async def list_data_sources(
     db: Session, caller: Caller,
     dataSourceId: str | None = None,
     includeDisabled: bool = False,
-    detail: bool = False,
-    includeui: bool = False,
+    detail: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    includeui: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
 ) -> Any:  # fmt: skip
     """The data sources of this deployment."""
     sources = await DataSourceService(db, caller).list(

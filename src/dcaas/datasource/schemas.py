@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dcaas.connectors import DataSource
 from dcaas.kit.schemas import StrictModel
+
+if TYPE_CHECKING:
+    from dcaas.connectors import DataSource
 
 
 class QriTemplate(BaseModel):
@@ -40,9 +42,9 @@ class DataSourceNew(BaseModel):
                 qriPrefix=source.qri_prefix,
                 connectionPart=QriTemplate(
                     template=source.qri_connection_template, properties=list(source.qri_properties)
-                ),  # fmt: skip
+                ),
                 pathPart=QriTemplate(prefix="#", template="{filePath}", properties=["filePath"]),
-            )
+            )  # fmt: skip
         return cls(
             dataSourceId=source.id, name=source.name, dataSourceName=source.name,
             provider=source.provider, providerName=source.provider_name,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
-from dcaas.auth.principal import Principal
 from dcaas.connectors import DataSource, all_data_sources, get_data_source
 from dcaas.datasource.models import DataSourceSetting
 from dcaas.datasource.repository import DataSourceSettingRepository
 from dcaas.errors import Code, Forbidden, NotFound
 from dcaas.kit.time import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
 
 DISABLED_TITLE = "Data source is not enabled."
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, Response
-from pydantic import BaseModel
 
-from dcaas.kit.paging import Cursor
 from dcaas.kit.schemas import Href, TopLevelLinks
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from dcaas.kit.paging import Cursor
 
 
 def base_url(request: Request) -> str:

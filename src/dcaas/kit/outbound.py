@@ -51,7 +51,7 @@ def _normalise(address: IPAddress) -> IPAddress:
     return address
 
 
-def _reason(address: IPAddress) -> str | None:
+def _reason(address: IPAddress) -> str | None:  # noqa: PLR0911 - a table: one return per class
     """Why an address is refused by default, or None when it is a public address."""
     if address in _METADATA:
         return "cloud metadata"
@@ -80,7 +80,9 @@ class OutboundPolicy:
     def parse(cls, text: str) -> OutboundPolicy:
         """``"127.0.0.1/32, ::1/128"`` -> a policy; a bad network raises ``ValueError``."""
         nets = tuple(
-            ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in text.split(",")
+            if part.strip()
         )
         return cls(nets)
 

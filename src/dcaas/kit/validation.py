@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dcaas.errors import Code, ValidationFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _LOCATION_ROOTS = {"body", "query", "path", "header"}
 

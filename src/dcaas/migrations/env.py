@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from alembic import context
 from sqlalchemy import text
-from sqlalchemy.engine import Connection as SyncConnection
 
 from dcaas.kit.db import create_engine
 from dcaas.models import Base
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection as SyncConnection
 
 config = context.config
 target_metadata = Base.metadata

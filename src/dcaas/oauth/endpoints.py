@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from dcaas.connection.schemas import AuthUrlResponse
-from dcaas.deps import Caller, Session, State  # noqa: TC001 - FastAPI reads them at runtime
+from dcaas.deps import Caller, Session, State
 from dcaas.kit.http import base_url
 from dcaas.oauth.schemas import CallbackResponse
 from dcaas.oauth.service import Completed, OAuthService, complete_callback

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.space.models import Space, SpaceMember, SpaceType
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class SpaceRepository:
@@ -16,23 +20,26 @@ class SpaceRepository:
         self.tenant_id = tenant_id
 
     async def get(self, space_id: str) -> Space | None:
-        return await self.session.scalar(
+        space: Space | None = await self.session.scalar(
             select(Space).where(Space.tenant_id == self.tenant_id, Space.id == space_id)
         )
+        return space
 
     async def personal_of(self, user_id: str) -> Space | None:
-        return await self.session.scalar(
+        space: Space | None = await self.session.scalar(
             select(Space).where(
                 Space.tenant_id == self.tenant_id,
                 Space.type == SpaceType.PERSONAL,
                 Space.owner_id == user_id,
             )
         )
+        return space
 
     async def by_name(self, name: str) -> Space | None:
-        return await self.session.scalar(
+        space: Space | None = await self.session.scalar(
             select(Space).where(Space.tenant_id == self.tenant_id, Space.name == name)
         )
+        return space
 
     async def memberships(self, user_id: str) -> dict[str, list[str]]:
         rows = await self.session.execute(
@@ -77,22 +84,24 @@ class SpaceRepository:
         return (await self.session.scalars(stmt)).all()
 
     async def member(self, space_id: str, assignment_id: str) -> SpaceMember | None:
-        return await self.session.scalar(
+        space_member: SpaceMember | None = await self.session.scalar(
             select(SpaceMember).where(
                 SpaceMember.tenant_id == self.tenant_id,
                 SpaceMember.space_id == space_id,
                 SpaceMember.id == assignment_id,
             )
         )
+        return space_member
 
     async def member_by_user(self, space_id: str, user_id: str) -> SpaceMember | None:
-        return await self.session.scalar(
+        space_member: SpaceMember | None = await self.session.scalar(
             select(SpaceMember).where(
                 SpaceMember.tenant_id == self.tenant_id,
                 SpaceMember.space_id == space_id,
                 SpaceMember.user_id == user_id,
             )
         )
+        return space_member
 
     async def add_member(self, member: SpaceMember) -> SpaceMember:
         self.session.add(member)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from dcaas.auth.principal import Principal
 from dcaas.errors import BadRequest, Code, Conflict, Forbidden, NotFound
 from dcaas.kit.time import utcnow
 from dcaas.space.models import MANAGE_ROLES, Role, Space, SpaceMember, SpaceType
 from dcaas.space.repository import SpaceRepository
-from dcaas.tenant.models import User
+
+if TYPE_CHECKING:
+    import builtins
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
+    from dcaas.tenant.models import User
 
 READ_PRIVILEGES = ["list", "read"]
 MANAGE_PRIVILEGES = ["list", "read", "update", "delete", "change_space"]
@@ -168,11 +174,13 @@ class SpaceService:
             )
         await self.repo.remove(space)
 
-    async def assignments(self, space_id: str) -> list[SpaceMember]:
+    async def assignments(self, space_id: str) -> builtins.list[SpaceMember]:
         space = await self.access.visible_space(space_id)
         return list(await self.repo.members(space.id))
 
-    async def assign(self, space_id: str, *, user: User, roles: list[str]) -> SpaceMember:
+    async def assign(
+        self, space_id: str, *, user: User, roles: builtins.list[str]
+    ) -> SpaceMember:
         space = await self._owned(space_id)
         if await self.repo.member_by_user(space.id, user.id) is not None:
             raise Conflict(

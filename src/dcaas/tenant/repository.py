@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.tenant.models import Tenant, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class TenantRepository:
@@ -14,7 +18,8 @@ class TenantRepository:
         return await self.session.get(Tenant, tenant_id)
 
     async def by_name(self, name: str) -> Tenant | None:
-        return await self.session.scalar(select(Tenant).where(Tenant.name == name))
+        tenant: Tenant | None = await self.session.scalar(select(Tenant).where(Tenant.name == name))
+        return tenant
 
     async def any(self) -> bool:
         return (await self.session.scalar(select(Tenant.id).limit(1))) is not None
@@ -33,14 +38,16 @@ class UserRepository:
         self.tenant_id = tenant_id
 
     async def get(self, user_id: str) -> User | None:
-        return await self.session.scalar(
+        user: User | None = await self.session.scalar(
             select(User).where(User.tenant_id == self.tenant_id, User.id == user_id)
         )
+        return user
 
     async def by_subject(self, subject: str) -> User | None:
-        return await self.session.scalar(
+        user: User | None = await self.session.scalar(
             select(User).where(User.tenant_id == self.tenant_id, User.subject == subject)
         )
+        return user
 
     async def add(self, user: User) -> User:
         self.session.add(user)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dcaas.space.service import ensure_personal_space
 from dcaas.tenant.models import Tenant, User
 from dcaas.tenant.repository import TenantRepository, UserRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def ensure_tenant(session: AsyncSession, *, tenant_id: str | None, name: str) -> Tenant:
