@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
-
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, assert_error, running_api
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 async def test_a_dropped_database_connection_answers_503_then_recovers(tmp_path: Path) -> None:

@@ -124,6 +124,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         error.status = exc.status_code  # type: ignore[misc]
         return error_response(error)
 
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return _unexpected(request, exc)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(InternalError("an unexpected error occurred; it has been logged"))
+
+
+def _install_outage_handlers(app: FastAPI) -> None:
+    """What the service depends on (the database, the key provider) failing: 503, not 500."""
+
     @app.exception_handler(KeyProviderError)
     async def on_key_provider(request: Request, exc: KeyProviderError) -> JSONResponse:
         log.error("key provider unavailable on %s %s: %s", request.method, request.url.path, exc)
@@ -142,12 +155,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return error_response(ServiceUnavailable(
                 "the database is busy with other writes; retry shortly", code=Code.STORE_BUSY,
                 headers={"Retry-After": "1"}))  # fmt: skip
-        return await on_unexpected(request, exc)
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(InternalError("an unexpected error occurred; it has been logged"))
+        return _unexpected(request, exc)
 
 
 def build_state(settings: Settings) -> AppState:
@@ -248,6 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.dcaas = state
     _install_error_handlers(app)
+    _install_outage_handlers(app)
     for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces,
                    api_keys):  # fmt: skip
         app.include_router(router)
