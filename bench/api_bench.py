@@ -332,6 +332,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="connections for the list bench")
     parser.add_argument("--list-requests", type=int, default=200)
     parser.add_argument("--skip-list", action="store_true")
+    parser.add_argument("--skip-compare", action="store_true", help="only the list benchmark")
     parser.add_argument("--pg-url", default=os.environ.get(
         "DCAAS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))  # fmt: skip
     args = parser.parse_args()
@@ -340,7 +341,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s")  # fmt: skip
     figures: dict[str, float] = {}
-    for kind in args.stores.split(","):
+    for kind in [] if args.skip_compare else args.stores.split(","):
         figures |= compare(kind.strip(), args)
     if not args.skip_list:
         figures |= deep_list(args)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from tests.conftest import assert_error
 
 URL = "/api/v1/data-connections"
@@ -391,3 +392,30 @@ async def test_cursor_from_other_sort_rejected(api) -> None:
         URL, params={"limit": 1, "page": cursor, "sort": "-created"}, headers=api.h(api.alice)
     )
     assert_error(r, 400, "DCAAS-1006")
+
+
+@pytest.mark.parametrize("sort", ["+created", "-created", "-updated", "+_id", "-qName"])
+async def test_paging_forward_and_back_under_every_sort(api, sort: str) -> None:
+    """Every sort pages through all connections once, in order, and back again via prev."""
+    ids = {(await create(api, f"s{i:02d}"))["id"] for i in range(7)}
+    forward: list[list[str]] = []
+    body = await _get_page(api, limit=3, sort=sort)
+    while True:
+        forward.append([c["id"] for c in body["data"]])
+        cursor = _page((body.get("links") or {}).get("next", {}).get("href"))
+        if cursor is None:
+            break
+        body = await _get_page(api, limit=3, sort=sort, page=cursor)
+        assert len(forward) < 5
+    flat = [i for p in forward for i in p]
+    assert len(flat) == 7
+    assert set(flat) == ids
+    backward = [forward[-1]]
+    while True:
+        cursor = _page((body.get("links") or {}).get("prev", {}).get("href"))
+        if cursor is None:
+            break
+        body = await _get_page(api, limit=3, sort=sort, page=cursor)
+        backward.append([c["id"] for c in body["data"]])
+        assert len(backward) < 5
+    assert backward[::-1] == forward

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, literal, select, tuple_
 
 from dcaas.connection.models import Connection
 from dcaas.kit.scim import FieldKind, FilterField
@@ -112,9 +112,11 @@ class ConnectionRepository:
         descending = sort.descending != backwards
         where = [self._scope(), *conditions]
         if cursor is not None:
-            after = key < cursor.value if descending else key > cursor.value
-            tie = Connection.id < cursor.id if descending else Connection.id > cursor.id
-            where.append(or_(after, and_(key == cursor.value, tie)))
+            # A row-value comparison, so that the (tenant, key, id) index seeks straight to
+            # the cursor: "key > v OR (key = v AND id > i)" made PostgreSQL walk from the start.
+            mark = tuple_(literal(cursor.value, key.type), literal(cursor.id, Connection.id.type))
+            pair = tuple_(key, Connection.id)
+            where.append(pair < mark if descending else pair > mark)
         order: list[UnaryExpression[Any]] = (
             [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, literal, tuple_
 
 from dcaas.kit.paging import Cursor, Page, Sort
 
@@ -25,9 +25,10 @@ async def keyset_page(repo: Any, condition: ColumnElement[bool] | None, *, sort:
     descending = sort.descending != backwards
     where = condition
     if cursor is not None:
-        after = column < cursor.value if descending else column > cursor.value
-        tie = model.id < cursor.id if descending else model.id > cursor.id
-        keyset = or_(after, and_(column == cursor.value, tie))
+        # Row values: the (tenant, key, id) index seeks straight to the cursor.
+        mark = tuple_(literal(cursor.value, column.type), literal(cursor.id, model.id.type))
+        pair = tuple_(column, model.id)
+        keyset = pair < mark if descending else pair > mark
         where = keyset if where is None else and_(where, keyset)
     order = [column.desc(), model.id.desc()] if descending else [column.asc(), model.id.asc()]
     rows = list(await repo.page(where, order=order, limit=limit + 1))
