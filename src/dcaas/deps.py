@@ -59,6 +59,15 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(session)]
 
 
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For a GET that writes (the OAuth callback): a writing unit of work whatever the method."""
+    async with transaction(_state(request).sessions, writes=True) as s:
+        yield s
+
+
+WriteSession = Annotated[AsyncSession, Depends(write_session)]
+
+
 async def principal(request: Request, db: Session) -> Principal:
     state = _state(request)
     caller = await authenticate(

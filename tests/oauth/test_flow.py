@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from tests.conftest import assert_error
 from tests.oauth.conftest import (
     BASE,
@@ -72,6 +72,27 @@ async def test_finish_through_the_callback(api, provider) -> None:
     assert done.headers["cache-control"] == "no-store"
     listed = await api.client.get(BASE, headers=api.h(api.alice))
     assert [c["qName"] for c in listed.json()["data"]] == ["via-callback"]
+
+
+async def test_the_callback_writes_in_one_transaction(api, provider) -> None:
+    """The callback is a GET that writes: its statements run inside one transaction."""
+    grant = await consent(await start(api, rest_body(provider, "atomic")))
+    engine = api.app.state.dcaas.engine.sync_engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement.split(maxsplit=1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        done = await api.client.get(grant.callback_path)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert done.status_code == 200, done.text
+    assert "INSERT" in seen
+    if api.settings.is_sqlite:  # SQLite statements outside a BEGIN would each commit alone
+        assert seen[0] == "BEGIN"
+        assert "BEGIN" not in seen[1:]
 
 
 async def test_deprecated_endpoint_gives_auth_url_and_finishes(api, provider) -> None:

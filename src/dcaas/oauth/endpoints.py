@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from dcaas.connection.schemas import AuthUrlResponse
-from dcaas.deps import Caller, Session, State
+from dcaas.deps import Caller, Session, State, WriteSession
 from dcaas.kit.http import base_url
 from dcaas.oauth.schemas import CallbackResponse
 from dcaas.oauth.service import Completed, OAuthService, complete_callback
@@ -45,7 +45,7 @@ def _page(answer: CallbackResponse) -> str:
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
 async def oauth_callback(
-    request: Request, *, db: Session, state: State,
+    request: Request, *, db: WriteSession, state: State,
     code: Annotated[str | None, Query(max_length=4096)] = None,
     state_: Annotated[str | None, Query(alias="state", max_length=512)] = None,
     error: Annotated[str | None, Query(max_length=256)] = None,
