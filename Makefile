@@ -20,6 +20,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
 # Benchmarks print their figures (needs wrk, and the local PostgreSQL for the PG parts).

@@ -95,8 +95,9 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, args: argparse.Namespace, *, token: str | None = None,
-        script: str | None = None) -> Load:  # fmt: skip
+def wrk(
+    url: str, args: argparse.Namespace, *, token: str | None = None, script: str | None = None
+) -> Load:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
@@ -114,7 +115,9 @@ def wrk(url: str, args: argparse.Namespace, *, token: str | None = None,
 
 
 @contextmanager
-def process(cmd: list[str], env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    cmd: list[str], env: dict[str, str], ready_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_ready(ready_url)
@@ -166,8 +169,13 @@ def server_env(db_url: str, data_dir: Path) -> dict[str, str]:
 
 
 def api_key(env: dict[str, str]) -> str:
-    out = subprocess.run([str(BIN / "dcaas"), "apikey", "create", "--tenant", "bench",
-                          "--user", "bench"], env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [str(BIN / "dcaas"), "apikey", "create", "--tenant", "bench", "--user", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -200,20 +208,39 @@ def compare(kind: str, args: argparse.Namespace) -> dict[str, float]:
         serve = [str(BIN / "dcaas"), "serve", "--port", str(port)]
         base = f"http://127.0.0.1:{port}"
         with process(serve, env, f"{base}/health/live"):
-            created = httpx.post(f"{base}/api/v1/data-connections", headers={"Authorization": f"Bearer {token}"},
-                                 json={"dataSourceId": "rest", "qName": "seed",
-                                       "connectionProperties": {"url": "https://example.com/api"}})  # fmt: skip
+            created = httpx.post(
+                f"{base}/api/v1/data-connections",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "dataSourceId": "rest",
+                    "qName": "seed",
+                    "connectionProperties": {"url": "https://example.com/api"},
+                },
+            )
             created.raise_for_status()
             conn_id = created.json()["qID"] if "qID" in created.json() else created.json()["id"]
             lua = data_dir / "create.lua"
             lua.write_text(CREATE_LUA)
             wrk(f"{base}/api/v1/data-connections/{conn_id}", args, token=token)  # warm up
             get_dcaas = wrk(f"{base}/api/v1/data-connections/{conn_id}", args, token=token)
-            create_dcaas = wrk(f"{base}/api/v1/data-connections", args, token=token, script=str(lua))
+            create_dcaas = wrk(
+                f"{base}/api/v1/data-connections", args, token=token, script=str(lua)
+            )
         bport = free_port()
         benv = {**env, "BASELINE_DB_URL": baseline_url(db_url)}
-        bcmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "baseline:app",
-                "--port", str(bport), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+        bcmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(BENCH),
+            "baseline:app",
+            "--port",
+            str(bport),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         bbase = f"http://127.0.0.1:{bport}"
         with process(bcmd, benv, f"{bbase}/c/{conn_id}"):
             wrk(f"{bbase}/c/{conn_id}", args)  # warm up
@@ -231,20 +258,31 @@ def _print_pair(title: str, ours: Load, base: Load) -> None:
     print(f"\n{title}")
     print(f"  {'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, load in (("dcaas", ours), ("baseline", base)):
-        print(f"  {label:10} {load.rps:9.0f} {load.p50_ms:8.2f} {load.p99_ms:8.2f} {load.errors:7d}")
-    print(f"  ratio      {ours.rps / base.rps:9.2f} {ours.p50_ms / base.p50_ms:8.2f} "
-          f"{ours.p99_ms / base.p99_ms:8.2f}   (throughput: dcaas/baseline; latency: dcaas/baseline)")  # fmt: skip
+        print(
+            f"  {label:10} {load.rps:9.0f} {load.p50_ms:8.2f} {load.p99_ms:8.2f} {load.errors:7d}"
+        )
+    print(
+        f"  ratio      {ours.rps / base.rps:9.2f} {ours.p50_ms / base.p50_ms:8.2f} "
+        f"{ours.p99_ms / base.p99_ms:8.2f}   (throughput: dcaas/baseline; latency: dcaas/baseline)"
+    )
 
 
 async def fill(db_url: str, seed_id: str, rows: int) -> None:
     """Copy the seed connection ``rows`` times with names conn-00000001...; then ANALYZE."""
     conn = await asyncpg.connect(db_url)
     try:
-        columns = [r["column_name"] for r in await conn.fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'connections' "
-            "ORDER BY ordinal_position")]  # fmt: skip
-        made = {"id": "md5(i::text || 'bench')", "name": "'conn-' || lpad(i::text, 8, '0')",
-                "credential_id": "NULL"}  # fmt: skip
+        columns = [
+            r["column_name"]
+            for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'connections' "
+                "ORDER BY ordinal_position"
+            )
+        ]
+        made = {
+            "id": "md5(i::text || 'bench')",
+            "name": "'conn-' || lpad(i::text, 8, '0')",
+            "credential_id": "NULL",
+        }
         select = ", ".join(made.get(c, f"c.{c}") for c in columns)
         step = 100_000
         for start in range(1, rows + 1, step):
@@ -277,13 +315,22 @@ def deep_list(args: argparse.Namespace) -> dict[str, float]:
         token = api_key(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        with process([str(BIN / "dcaas"), "serve", "--port", str(port)], env,
-                     f"{base}/health/live") as proc, httpx.Client(  # fmt: skip
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        ) as client:
-            seed = client.post("/api/v1/data-connections", json={
-                "dataSourceId": "rest", "qName": "seed",
-                "connectionProperties": {"url": "https://example.com/api"}})  # fmt: skip
+        with (
+            process(
+                [str(BIN / "dcaas"), "serve", "--port", str(port)], env, f"{base}/health/live"
+            ) as proc,
+            httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as client,
+        ):
+            seed = client.post(
+                "/api/v1/data-connections",
+                json={
+                    "dataSourceId": "rest",
+                    "qName": "seed",
+                    "connectionProperties": {"url": "https://example.com/api"},
+                },
+            )
             seed.raise_for_status()
             client.get("/api/v1/data-connections", params={"limit": "20"}).raise_for_status()
             rest_mib = rss_mib(proc.pid)
@@ -292,8 +339,12 @@ def deep_list(args: argparse.Namespace) -> dict[str, float]:
             print(f"\nfilled {args.rows} connections in {time.perf_counter() - started:.0f} s")
             deep_name = f"conn-{int(args.rows * 0.9):08d}"
             deep_id = asyncio.run(_id_of(db_url, deep_name))
-            cursor = Cursor(sort=Sort("qName", descending=False).token, value=deep_name,
-                            id=deep_id, direction="next").encode()  # fmt: skip
+            cursor = Cursor(
+                sort=Sort("qName", descending=False).token,
+                value=deep_name,
+                id=deep_id,
+                direction="next",
+            ).encode()
             url = "/api/v1/data-connections"
             first = timed_gets(client, url, {"limit": "20"}, args.list_requests)
             deep = timed_gets(client, url, {"limit": "20", "page": cursor}, args.list_requests)
@@ -303,15 +354,22 @@ def deep_list(args: argparse.Namespace) -> dict[str, float]:
     p50_first, p50_deep = statistics.median(first), statistics.median(deep)
     p99_first = statistics.quantiles(first, n=100)[98]
     p99_deep = statistics.quantiles(deep, n=100)[98]
-    print(f"\nlist page (limit 20) in {args.rows} connections on PostgreSQL, "
-          f"{args.list_requests} sequential requests each")  # fmt: skip
+    print(
+        f"\nlist page (limit 20) in {args.rows} connections on PostgreSQL, "
+        f"{args.list_requests} sequential requests each"
+    )
     print(f"  first page  p50 {p50_first:7.2f} ms   p99 {p99_first:7.2f} ms")
     print(f"  deep page   p50 {p50_deep:7.2f} ms   p99 {p99_deep:7.2f} ms   (at {deep_name})")
     print(f"  ratio deep/first p50 {p50_deep / p50_first:.2f}")
-    print(f"\nserver memory (RSS): at rest {rest_mib:.1f} MiB, after the list benchmark "
-          f"{after_mib:.1f} MiB")  # fmt: skip
-    return {"list.deep_over_first_p50": p50_deep / p50_first, "rss.rest_mib": rest_mib,
-            "rss.after_list_mib": after_mib}  # fmt: skip
+    print(
+        f"\nserver memory (RSS): at rest {rest_mib:.1f} MiB, after the list benchmark "
+        f"{after_mib:.1f} MiB"
+    )
+    return {
+        "list.deep_over_first_p50": p50_deep / p50_first,
+        "rss.rest_mib": rest_mib,
+        "rss.after_list_mib": after_mib,
+    }
 
 
 async def _id_of(db_url: str, name: str) -> str:
@@ -329,17 +387,25 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--stores", default="sqlite,postgresql")
-    parser.add_argument("--rows", type=int, default=1_000_000, help="connections for the list bench")
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="connections for the list bench"
+    )
     parser.add_argument("--list-requests", type=int, default=200)
     parser.add_argument("--skip-list", action="store_true")
     parser.add_argument("--skip-compare", action="store_true", help="only the list benchmark")
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "DCAAS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))  # fmt: skip
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "DCAAS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s"
+    )
     figures: dict[str, float] = {}
     for kind in [] if args.skip_compare else args.stores.split(","):
         figures |= compare(kind.strip(), args)

@@ -42,9 +42,12 @@ LIFETIME = 900  # seconds any server started here may live
 
 def s3_client(moto: servers.Moto) -> Any:
     return boto3.client(
-        "s3", endpoint_url=moto.endpoint, region_name="us-east-1",
-        aws_access_key_id=moto.access_key, aws_secret_access_key=moto.secret_key,
-    )  # fmt: skip
+        "s3",
+        endpoint_url=moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=moto.access_key,
+        aws_secret_access_key=moto.secret_key,
+    )
 
 
 def fill_bucket(moto: servers.Moto, objects: int) -> None:
@@ -58,19 +61,39 @@ def start_dcaas(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     """The dcaas server in a child process, and an admin API key for it."""
     port = servers.closed_port()
     env = os.environ | {
-        "DCAAS_DATA_DIR": str(data_dir), "DCAAS_OUTBOUND_ALLOW": "127.0.0.1/32",
-        "DCAAS_RATE_LIMIT_ENABLED": "false", "DCAAS_BOOTSTRAP": "false",
-        "DCAAS_HOST": "127.0.0.1", "DCAAS_PORT": str(port), "DCAAS_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "DCAAS_DATA_DIR": str(data_dir),
+        "DCAAS_OUTBOUND_ALLOW": "127.0.0.1/32",
+        "DCAAS_RATE_LIMIT_ENABLED": "false",
+        "DCAAS_BOOTSTRAP": "false",
+        "DCAAS_HOST": "127.0.0.1",
+        "DCAAS_PORT": str(port),
+        "DCAAS_LOG_LEVEL": "WARNING",
+    }
     made = subprocess.run(
-        [sys.executable, "-m", "dcaas", "apikey", "create", "--tenant", "bench", "--user",
-         "bench", "--admin"], env=env, check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "dcaas",
+            "apikey",
+            "create",
+            "--tenant",
+            "bench",
+            "--user",
+            "bench",
+            "--admin",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     token = made.stdout.strip().splitlines()[-1]
     server = subprocess.Popen(
-        ["timeout", str(LIFETIME), sys.executable, "-m", "dcaas", "serve"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        ["timeout", str(LIFETIME), sys.executable, "-m", "dcaas", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     servers.wait_port(port, timeout=30)
     return server, f"http://127.0.0.1:{port}", token
 
@@ -87,12 +110,17 @@ def timed(n: int, call: Callable[[], object]) -> list[float]:
 
 def api_half(base: str, token: str, moto: servers.Moto, n: int) -> list[float] | str:
     body = {
-        "dataSourceId": "File_AmazonS3ConnectorV2", "qName": "bench",
+        "dataSourceId": "File_AmazonS3ConnectorV2",
+        "qName": "bench",
         "connectionProperties": {
-            "accessKey": moto.access_key, "secretKey": moto.secret_key, "bucketName": BUCKET,
-            "endpointUrl": moto.endpoint, "forcePathStyle": True, "region": "us-east-1",
+            "accessKey": moto.access_key,
+            "secretKey": moto.secret_key,
+            "bucketName": BUCKET,
+            "endpointUrl": moto.endpoint,
+            "forcePathStyle": True,
+            "region": "us-east-1",
         },
-    }  # fmt: skip
+    }
     url = f"{base}/api/v1/data-connections/actions/test"
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
         first = client.post(url, json=body)

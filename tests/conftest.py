@@ -46,8 +46,9 @@ def _stores() -> list[object]:
 async def _fresh_pg_schema(base_url: str) -> str:
     """A throwaway PostgreSQL database per test app, dropped afterwards by the fixture."""
     name = "dcaas_t_" + uuid.uuid4().hex[:12]
-    admin = create_async_engine(base_url.replace("postgresql://", "postgresql+asyncpg://"),
-                                isolation_level="AUTOCOMMIT")  # fmt: skip
+    admin = create_async_engine(
+        base_url.replace("postgresql://", "postgresql+asyncpg://"), isolation_level="AUTOCOMMIT"
+    )
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
@@ -56,8 +57,9 @@ async def _fresh_pg_schema(base_url: str) -> str:
 
 async def _drop_pg(base_url: str, url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    admin = create_async_engine(base_url.replace("postgresql://", "postgresql+asyncpg://"),
-                                isolation_level="AUTOCOMMIT")  # fmt: skip
+    admin = create_async_engine(
+        base_url.replace("postgresql://", "postgresql+asyncpg://"), isolation_level="AUTOCOMMIT"
+    )
     async with admin.connect() as conn:
         await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
@@ -93,21 +95,32 @@ async def running_api(store: str, tmp_path: Path, **overrides: Any) -> AsyncIter
             if REQUIRE_POSTGRES:
                 pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
             pytest.skip(f"PostgreSQL unreachable: {exc}")
-    chosen = {"data_dir": tmp_path, "database_url": db_url, "env": "development",
-              "jwt_hs256_secret": TEST_SECRET, "redis_url": None, **overrides}  # fmt: skip
+    chosen = {
+        "data_dir": tmp_path,
+        "database_url": db_url,
+        "env": "development",
+        "jwt_hs256_secret": TEST_SECRET,
+        "redis_url": None,
+        **overrides,
+    }
     settings = Settings(**chosen)
     await asyncio.to_thread(upgrade, settings.async_database_url)
     app = create_app(settings)
     state = app.state.dcaas
     keys = {}
-    for tenant, user, admin in (("acme", "admin", True), ("acme", "alice", False),
-                                ("acme", "bob", False), ("evil", "mallory", False)):  # fmt: skip
+    for tenant, user, admin in (
+        ("acme", "admin", True),
+        ("acme", "alice", False),
+        ("acme", "bob", False),
+        ("evil", "mallory", False),
+    ):
         keys[user] = (await create_key(state.sessions, tenant=tenant, user=user, admin=admin)).token
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Api(client, settings, keys["admin"], keys["alice"], keys["bob"],
-                      keys["mallory"], app)  # fmt: skip
+            yield Api(
+                client, settings, keys["admin"], keys["alice"], keys["bob"], keys["mallory"], app
+            )
     finally:
         await state.engine.dispose()
         if db_url and POSTGRES_URL:

@@ -65,8 +65,12 @@ class Live:
 async def _keys(app: Any) -> dict[str, str]:
     state = app.state.dcaas
     keys = {}
-    for tenant, user, admin in (("acme", "admin", True), ("acme", "alice", False),
-                                ("acme", "bob", False), ("evil", "mallory", False)):  # fmt: skip
+    for tenant, user, admin in (
+        ("acme", "admin", True),
+        ("acme", "alice", False),
+        ("acme", "bob", False),
+        ("evil", "mallory", False),
+    ):
         keys[user] = (await create_key(state.sessions, tenant=tenant, user=user, admin=admin)).token
     await state.engine.dispose()
     return keys
@@ -75,9 +79,12 @@ async def _keys(app: Any) -> dict[str, str]:
 @contextlib.contextmanager
 def live_dcaas(data_dir: Path, **overrides: Any) -> Iterator[Live]:
     """dcaas on a fresh store, with keys made before it starts serving."""
-    settings = Settings(data_dir=data_dir, env="development",  # type: ignore[call-arg]
-                        jwt_hs256_secret="test-secret-test-secret-test-secret-0",
-                        **overrides)  # fmt: skip
+    settings = Settings(
+        data_dir=data_dir,
+        env="development",  # type: ignore[call-arg]
+        jwt_hs256_secret="test-secret-test-secret-test-secret-0",
+        **overrides,
+    )
     upgrade(settings.async_database_url)
     keys = asyncio.run(_keys(create_app(settings)))
     with serve(create_app(settings)) as url:

@@ -74,8 +74,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, body: bytes) -> None:
         parts = urlsplit(self.path)
-        self.server.record.seen.append({"path": parts.path, "headers": dict(self.headers),
-                                        "query": parts.query, "body": body.decode()})  # fmt: skip
+        self.server.record.seen.append(
+            {
+                "path": parts.path,
+                "headers": dict(self.headers),
+                "query": parts.query,
+                "body": body.decode(),
+            }
+        )
         if not self._auth_ok(parts.path):
             self._send(401, {"error": "unauthorized"})
             return
@@ -140,8 +146,13 @@ def _cert(subject: str, issuer: x509.Name, public: Any, signer: Any, *extensions
 def make_tls(tmp: Path) -> tuple[ssl.SSLContext, str]:
     """A throwaway CA and a server certificate for 127.0.0.1 / localhost signed by it."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("dcaas test CA", _name("dcaas test CA"), ca_key.public_key(), ca_key,
-               (x509.BasicConstraints(ca=True, path_length=None), True))  # fmt: skip
+    ca = _cert(
+        "dcaas test CA",
+        _name("dcaas test CA"),
+        ca_key.public_key(),
+        ca_key,
+        (x509.BasicConstraints(ca=True, path_length=None), True),
+    )
     key = ec.generate_private_key(ec.SECP256R1())
     san = x509.SubjectAlternativeName(
         [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
@@ -149,9 +160,13 @@ def make_tls(tmp: Path) -> tuple[ssl.SSLContext, str]:
     cert = _cert("localhost", ca.subject, key.public_key(), ca_key, (san, False))
     cert_file, key_file = tmp / "server.pem", tmp / "server.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     return context, ca.public_bytes(serialization.Encoding.PEM).decode()

@@ -51,8 +51,9 @@ def free_port() -> int:
 
 
 def _as_postgres(*args: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True,
-                   timeout=120)  # fmt: skip
+    subprocess.run(
+        ["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120
+    )
 
 
 _PG_FILL = [
@@ -60,10 +61,14 @@ _PG_FILL = [
     *[f"CREATE TABLE sales.{t} (id int PRIMARY KEY, name text)" for t in TABLES[:5]],
     "CREATE VIEW sales.v1 AS SELECT id FROM sales.t1",
     'CREATE TABLE sales."we""ird" (x int)',
-    ("ALTER TABLE sales.t1 ADD COLUMN price numeric(8,2), ADD COLUMN at timestamptz, "
-     "ADD COLUMN raw bytea"),
-    ("INSERT INTO sales.t1 SELECT i, 'name ' || i, i * 1.5, '2024-01-02T03:04:05Z', "
-     "'\\x00ff' FROM generate_series(1, 30) AS i"),
+    (
+        "ALTER TABLE sales.t1 ADD COLUMN price numeric(8,2), ADD COLUMN at timestamptz, "
+        "ADD COLUMN raw bytea"
+    ),
+    (
+        "INSERT INTO sales.t1 SELECT i, 'name ' || i, i * 1.5, '2024-01-02T03:04:05Z', "
+        "'\\x00ff' FROM generate_series(1, 30) AS i"
+    ),
     'INSERT INTO sales."we""ird" VALUES (7)',
 ]
 
@@ -81,12 +86,25 @@ def postgres_cluster() -> Iterator[Db]:
     for path in (base, *base.iterdir()):
         shutil.chown(path, "postgres", "postgres")
     data, port = base / "data", free_port()
-    _as_postgres(f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "-A", "scram-sha-256",
-                 "--pwfile", str(base / "pw"), "--no-sync")  # fmt: skip
-    options = (f"-h 127.0.0.1 -p {port} -k {base} -c ssl=on -c fsync=off "
-               f"-c ssl_cert_file={base}/server.pem -c ssl_key_file={base}/server.key")  # fmt: skip
-    _as_postgres(f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(base / "log"),
-                 "-w", "start")  # fmt: skip
+    _as_postgres(
+        f"{bindir}/initdb",
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "-A",
+        "scram-sha-256",
+        "--pwfile",
+        str(base / "pw"),
+        "--no-sync",
+    )
+    options = (
+        f"-h 127.0.0.1 -p {port} -k {base} -c ssl=on -c fsync=off "
+        f"-c ssl_cert_file={base}/server.pem -c ssl_key_file={base}/server.key"
+    )
+    _as_postgres(
+        f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"
+    )
     try:
         asyncio.run(_pg_setup(port))
         yield Db(port, "shop", PASSWORD, "shop", "sales", ca)
@@ -96,21 +114,29 @@ def postgres_cluster() -> Iterator[Db]:
 
 
 async def _pg_setup(port: int) -> None:
-    admin = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", ssl=False,
-                                  password="super-" + PASSWORD, database="postgres")  # fmt: skip
+    admin = await asyncpg.connect(
+        host="127.0.0.1",
+        port=port,
+        user="postgres",
+        ssl=False,
+        password="super-" + PASSWORD,
+        database="postgres",
+    )
     await admin.execute(f"CREATE ROLE shop LOGIN PASSWORD '{PASSWORD}'")
     await admin.execute("CREATE DATABASE shop OWNER shop")
     await admin.close()
-    conn = await asyncpg.connect(host="127.0.0.1", port=port, user="shop", password=PASSWORD,
-                                 database="shop", ssl=False)  # fmt: skip
+    conn = await asyncpg.connect(
+        host="127.0.0.1", port=port, user="shop", password=PASSWORD, database="shop", ssl=False
+    )
     for statement in _PG_FILL:
         await conn.execute(statement)
     await conn.close()
 
 
 async def _maria(sql: list[str], database: str | None = None) -> None:
-    conn = await aiomysql.connect(host="127.0.0.1", port=3306, user="root", password="",
-                                  db=database, autocommit=True)  # fmt: skip
+    conn = await aiomysql.connect(
+        host="127.0.0.1", port=3306, user="root", password="", db=database, autocommit=True
+    )
     async with conn.cursor() as cursor:
         for statement in sql:
             await cursor.execute(statement)
@@ -125,16 +151,23 @@ def mariadb_account() -> Iterator[Db]:
     hosts = ("%", "localhost", "127.0.0.1")
     create = [f"CREATE DATABASE `{database}`"]
     for host in hosts:
-        create += [f"CREATE USER '{user}'@'{host}' IDENTIFIED BY '{PASSWORD}'",
-                   f"GRANT ALL ON `{database}`.* TO '{user}'@'{host}'"]  # fmt: skip
-    fill = [*[f"CREATE TABLE {t} (id int PRIMARY KEY, name text)" for t in TABLES[:5]],
-            "CREATE VIEW v1 AS SELECT id FROM t1", 'CREATE TABLE `we"ird` (x int)',
-            "INSERT INTO t1 VALUES (1, 'one'), (2, 'two'), (3, 'three')"]  # fmt: skip
+        create += [
+            f"CREATE USER '{user}'@'{host}' IDENTIFIED BY '{PASSWORD}'",
+            f"GRANT ALL ON `{database}`.* TO '{user}'@'{host}'",
+        ]
+    fill = [
+        *[f"CREATE TABLE {t} (id int PRIMARY KEY, name text)" for t in TABLES[:5]],
+        "CREATE VIEW v1 AS SELECT id FROM t1",
+        'CREATE TABLE `we"ird` (x int)',
+        "INSERT INTO t1 VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+    ]
     asyncio.run(_maria(create))
     try:
         asyncio.run(_maria(fill, database))
         yield Db(3306, user, PASSWORD, database, database)
     finally:
-        drop = [f"DROP DATABASE IF EXISTS `{database}`",
-                *[f"DROP USER IF EXISTS '{user}'@'{h}'" for h in hosts]]  # fmt: skip
+        drop = [
+            f"DROP DATABASE IF EXISTS `{database}`",
+            *[f"DROP USER IF EXISTS '{user}'@'{h}'" for h in hosts],
+        ]
         asyncio.run(_maria(drop))

@@ -56,8 +56,10 @@ def _free_port() -> int:
 
 
 def _require_servers() -> None:
-    for url, required, name in ((POSTGRES_URL, REQUIRE_POSTGRES, "POSTGRES"),
-                                (REDIS_URL, REQUIRE_REDIS, "REDIS")):  # fmt: skip
+    for url, required, name in (
+        (POSTGRES_URL, REQUIRE_POSTGRES, "POSTGRES"),
+        (REDIS_URL, REQUIRE_REDIS, "REDIS"),
+    ):
         if not url:
             if required:
                 pytest.fail(f"DCAAS_REQUIRE_{name}=1 but DCAAS_TEST_{name}_URL is not set")
@@ -85,27 +87,39 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     assert REDIS_URL
     db_url = asyncio.run(_fresh_pg_schema(POSTGRES_URL))
     data = tmp_path_factory.mktemp("replicas")
-    env = {**os.environ, "DCAAS_DATABASE_URL": db_url, "DCAAS_REDIS_URL": REDIS_URL,
-           "DCAAS_RATE_LIMIT_PREFIX": f"dcaas-test-{uuid.uuid4().hex}",
-           "DCAAS_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-           "DCAAS_BOOTSTRAP": "false", "DCAAS_DATA_DIR": str(data), "DCAAS_LOG_LEVEL": "WARNING",
-           "DCAAS_RATE_LIMIT_ENABLED": "true"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DCAAS_DATABASE_URL": db_url,
+        "DCAAS_REDIS_URL": REDIS_URL,
+        "DCAAS_RATE_LIMIT_PREFIX": f"dcaas-test-{uuid.uuid4().hex}",
+        "DCAAS_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "DCAAS_BOOTSTRAP": "false",
+        "DCAAS_DATA_DIR": str(data),
+        "DCAAS_LOG_LEVEL": "WARNING",
+        "DCAAS_RATE_LIMIT_ENABLED": "true",
+    }
     for name in ("DCAAS_RATE_LIMIT_TIER1", "DCAAS_RATE_LIMIT_TIER2"):
         env.pop(name, None)  # Qlik's defaults: 1000 and 100 a minute
     keys = {}
     for user in USERS:
         command = [DCAAS, "apikey", "create", "--tenant", "acme", "--user", user]
-        out = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
-                             timeout=120)  # fmt: skip
+        out = subprocess.run(
+            command, env=env, capture_output=True, text=True, check=True, timeout=120
+        )
         keys[user] = out.stdout.strip().splitlines()[-1]
     processes, urls = [], []
     try:
         for i in range(2):
             port, log = _free_port(), data / f"replica{i}.log"
             with log.open("wb") as fh:
-                processes.append(subprocess.Popen(
-                    [DCAAS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env, stdout=fh, stderr=subprocess.STDOUT))  # fmt: skip
+                processes.append(
+                    subprocess.Popen(
+                        [DCAAS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                        env=env,
+                        stdout=fh,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
             urls.append(f"http://127.0.0.1:{port}")
             _wait_until_live(urls[-1], processes[-1], log)
         yield Replicas(urls, keys)
@@ -118,21 +132,24 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
 
 
 def body(name: str) -> dict[str, Any]:
-    return {"qName": name, "datasourceID": "rest",
-            "connectionProperties": {"url": "https://api.example.com"}}  # fmt: skip
+    return {
+        "qName": name,
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
 
 
 async def test_101st_write_in_a_minute_is_429_on_either_replica(replicas) -> None:
     """100 writes alternating replicas succeed; the 101st and 102nd are 429 on each replica."""
     async with httpx.AsyncClient(timeout=30) as client:
         for i in range(100):
-            r = await client.post(replicas.urls[i % 2] + URL, json=body(f"w{i}"),
-                                  headers=replicas.h("writer"))  # fmt: skip
+            r = await client.post(
+                replicas.urls[i % 2] + URL, json=body(f"w{i}"), headers=replicas.h("writer")
+            )
             assert r.status_code == 201, r.text
             assert r.headers["RateLimit-Remaining"] == str(99 - i)
         for url in replicas.urls:
-            refused = await client.post(url + URL, json=body("over"),
-                                        headers=replicas.h("writer"))  # fmt: skip
+            refused = await client.post(url + URL, json=body("over"), headers=replicas.h("writer"))
             assert_error(refused, 429, "HTTP-429")
             assert 1 <= int(refused.headers["Retry-After"]) <= 60
             assert refused.headers["RateLimit-Limit"] == "100"
@@ -152,9 +169,11 @@ async def test_one_idempotency_key_on_both_replicas_creates_once(replicas) -> No
         assert again.headers["Idempotent-Replayed"] == "true"
         raced_key = replicas.h("repeater", **{"Idempotency-Key": "race-1"})
         raced = await asyncio.gather(
-            *(client.post(url + URL, json=body("raced"), headers=raced_key)
-              for url in replicas.urls * 3)
-        )  # fmt: skip
+            *(
+                client.post(url + URL, json=body("raced"), headers=raced_key)
+                for url in replicas.urls * 3
+            )
+        )
         assert [r.status_code for r in raced] == [201] * 6
         assert len({r.json()["qID"] for r in raced}) == 1
         listed = await client.get(replicas.urls[1] + URL, headers=replicas.h("repeater"))
@@ -165,9 +184,13 @@ async def test_fifty_concurrent_creates_across_replicas_give_one_201(replicas) -
     """50 creates of one name spread over both replicas: one 201 and 49 x 409 DCAAS-3002."""
     async with httpx.AsyncClient(timeout=60) as client:
         answers = await asyncio.gather(
-            *(client.post(replicas.urls[i % 2] + URL, json=body("one"),
-                          headers=replicas.h("racer")) for i in range(50))
-        )  # fmt: skip
+            *(
+                client.post(
+                    replicas.urls[i % 2] + URL, json=body("one"), headers=replicas.h("racer")
+                )
+                for i in range(50)
+            )
+        )
     assert Counter(r.status_code for r in answers) == {201: 1, 409: 49}
     for r in answers:
         if r.status_code == 409:

@@ -28,7 +28,9 @@ async def test_a_dropped_database_connection_answers_503_then_recovers(tmp_path:
         try:
             killed = await killer.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = $1 AND pid <> pg_backend_pid()", database)  # fmt: skip
+                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                database,
+            )
         finally:
             await killer.close()
         assert killed == 1

@@ -32,9 +32,13 @@ async def test_a_created_connection_is_committed_when_the_201_starts(api: Api) -
     transport = httpx.ASGITransport(app=inner)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         created = await client.post(
-            "/api/v1/data-connections", headers=api.h(api.alice),
-            json={"dataSourceId": "rest", "qName": "durable",
-                  "connectionProperties": {"url": "https://example.com"}},
-        )  # fmt: skip
+            "/api/v1/data-connections",
+            headers=api.h(api.alice),
+            json={
+                "dataSourceId": "rest",
+                "qName": "durable",
+                "connectionProperties": {"url": "https://example.com"},
+            },
+        )
     assert created.status_code == 201, created.text
     assert seen == [1]

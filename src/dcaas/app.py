@@ -140,21 +140,35 @@ def _install_outage_handlers(app: FastAPI) -> None:
     @app.exception_handler(KeyProviderError)
     async def on_key_provider(request: Request, exc: KeyProviderError) -> JSONResponse:
         log.error("key provider unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(ServiceUnavailable(
-            "the key provider is unavailable, so secrets cannot be sealed or opened; retry later"))
+        return error_response(
+            ServiceUnavailable(
+                "the key provider is unavailable, so secrets cannot be sealed or opened;"
+                " retry later"
+            )
+        )
 
     @app.exception_handler(DBAPIError)
     async def on_store_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:  # the database restarted or failed over: the pool
-            log.warning("lost the database connection on %s %s; the pool reconnects",
-                        request.method, request.url.path)  # fmt: skip
-            return error_response(ServiceUnavailable(
-                "the connection to the database was lost; retry", headers={"Retry-After": "1"}))
+            log.warning(
+                "lost the database connection on %s %s; the pool reconnects",
+                request.method,
+                request.url.path,
+            )
+            return error_response(
+                ServiceUnavailable(
+                    "the connection to the database was lost; retry", headers={"Retry-After": "1"}
+                )
+            )
         if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
             log.warning("SQLite stayed locked on %s %s", request.method, request.url.path)
-            return error_response(ServiceUnavailable(
-                "the database is busy with other writes; retry shortly", code=Code.STORE_BUSY,
-                headers={"Retry-After": "1"}))  # fmt: skip
+            return error_response(
+                ServiceUnavailable(
+                    "the database is busy with other writes; retry shortly",
+                    code=Code.STORE_BUSY,
+                    headers={"Retry-After": "1"},
+                )
+            )
         return _unexpected(request, exc)
 
 
@@ -173,21 +187,32 @@ def build_state(settings: Settings) -> AppState:
 
 
 _BODY_MODELS: list[Any] = [
-    connection_schemas.ConnectionCreate, connection_schemas.DcaasConnectionCreate,
-    connection_schemas.ConnectionUpdate, connection_schemas.ActionDeleteRequest,
-    connection_schemas.ActionUpdateRequest, connection_schemas.ActionDuplicateRequest,
-    credential_schemas.CredentialCreate, credential_schemas.ActionFilterOrphanRequest,
-    datasource_schemas.DataSourceSettingsRequest, space_schemas.SpaceCreate,
-    space_schemas.SpaceUpdate, space_schemas.AssignmentCreate, api_key_schemas.ApiKeyCreate,
-]  # fmt: skip
+    connection_schemas.ConnectionCreate,
+    connection_schemas.DcaasConnectionCreate,
+    connection_schemas.ConnectionUpdate,
+    connection_schemas.ActionDeleteRequest,
+    connection_schemas.ActionUpdateRequest,
+    connection_schemas.ActionDuplicateRequest,
+    credential_schemas.CredentialCreate,
+    credential_schemas.ActionFilterOrphanRequest,
+    datasource_schemas.DataSourceSettingsRequest,
+    space_schemas.SpaceCreate,
+    space_schemas.SpaceUpdate,
+    space_schemas.AssignmentCreate,
+    api_key_schemas.ApiKeyCreate,
+]
 
 
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        doc = get_openapi(title="dcaas", version=__version__, routes=app.routes,
-                          description="Qlik-compatible data-connections API")  # fmt: skip
+        doc = get_openapi(
+            title="dcaas",
+            version=__version__,
+            routes=app.routes,
+            description="Qlik-compatible data-connections API",
+        )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for model in _BODY_MODELS:
             schema = model.model_json_schema(
@@ -196,7 +221,8 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
         schemas["PatchRequest"] = TypeAdapter(list[PatchOp]).json_schema(
-            ref_template="#/components/schemas/{model}")  # fmt: skip
+            ref_template="#/components/schemas/{model}"
+        )
         schemas["PatchRequest"]["minItems"] = 1
         schemas.update(schemas["PatchRequest"].pop("$defs", {}))
         schemas["ErrorEnvelope"] = ErrorEnvelope.model_json_schema(
@@ -257,8 +283,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dcaas = state
     _install_error_handlers(app)
     _install_outage_handlers(app)
-    for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces,
-                   api_keys):  # fmt: skip
+    for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces, api_keys):
         app.include_router(router)
 
     @app.get("/health/live", include_in_schema=False)

@@ -66,9 +66,16 @@ def serve(
                 f"  curl -H 'Authorization: Bearer {issued.token}' {url}/api/v1/data-sources\n"
             )
     # Our access line replaces uvicorn's; log_config=None leaves our logging configuration be.
-    uvicorn.run("dcaas.cli:served_app", factory=True, host=bind_host, port=bind_port,
-                workers=workers, log_level=settings.log_level.lower(),
-                access_log=False, log_config=None)  # fmt: skip
+    uvicorn.run(
+        "dcaas.cli:served_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
+    )
 
 
 def served_app() -> FastAPI:

@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     jwt_admin_claim: str = "roles"
     max_body_bytes: int = 1_048_576
     auth_cache_seconds: float = Field(
-        default=5.0, ge=0, description="Seconds an authenticated key or token is remembered "
+        default=5.0,
+        ge=0,
+        description="Seconds an authenticated key or token is remembered "
         "in-process; a key revoked on another replica stops working within this time",
     )
     outbound_allow: str = Field(

@@ -88,17 +88,24 @@ async def json_body(request: Request) -> Any:
         raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
     raw = await request.body()
     if not raw.strip():
-        raise BadRequest("the request body is empty; send a JSON document", code=Code.INVALID_JSON,
-                         meta={"field": "body"})  # fmt: skip
+        raise BadRequest(
+            "the request body is empty; send a JSON document",
+            code=Code.INVALID_JSON,
+            meta={"field": "body"},
+        )
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}", code=Code.INVALID_JSON,
-                         meta={"field": "body"}) from None  # fmt: skip
+        raise BadRequest(
+            f"the body is not valid JSON: {exc}", code=Code.INVALID_JSON, meta={"field": "body"}
+        ) from None
     if _has_nul(data):
         # PostgreSQL cannot store U+0000 in text; refuse it for every store alike.
-        raise BadRequest("the body contains a NUL character (U+0000)", code=Code.INVALID_JSON,
-                         meta={"field": "body"})  # fmt: skip
+        raise BadRequest(
+            "the body contains a NUL character (U+0000)",
+            code=Code.INVALID_JSON,
+            meta={"field": "body"},
+        )
     return data
 
 

@@ -71,17 +71,26 @@ class AsyncConnectionsAPI:
             for item in page.data:
                 yield item
 
-    async def get(self, qid: str, *, parse_connection: bool = False, by_name: bool = False,
-            space_id: str | None = None) -> ConnectionGet:  # fmt: skip
-        return await self._t.send(c.get(qid, parse_connection=parse_connection, by_name=by_name,
-                                  space_id=space_id))  # fmt: skip
+    async def get(
+        self,
+        qid: str,
+        *,
+        parse_connection: bool = False,
+        by_name: bool = False,
+        space_id: str | None = None,
+    ) -> ConnectionGet:
+        return await self._t.send(
+            c.get(qid, parse_connection=parse_connection, by_name=by_name, space_id=space_id)
+        )
 
-    async def create(self, body: AnyCreate, *,
-               idempotency_key: str | None = None) -> ConnectionCreated | AuthUrl:  # fmt: skip
+    async def create(
+        self, body: AnyCreate, *, idempotency_key: str | None = None
+    ) -> ConnectionCreated | AuthUrl:
         return await self._t.send(c.create(body, idempotency_key))
 
-    async def create_auth_url(self, body: PropertiesConnectionCreate, *,
-                          idempotency_key: str | None = None) -> AuthUrl:  # fmt: skip
+    async def create_auth_url(
+        self, body: PropertiesConnectionCreate, *, idempotency_key: str | None = None
+    ) -> AuthUrl:
         """Start creating an OAuth connection: the URL to consent at (``authUrlOnly``)."""
         return await self._t.send(c.create_auth_url(body, idempotency_key))
 
@@ -93,12 +102,19 @@ class AsyncConnectionsAPI:
         """Restore an OAuth connection's tokens from an authorization code (``qlik-auth-code``)."""
         await self._t.send(c.reauthenticate(qid, code, by_name))
 
-    async def update(self, qid: str, body: ConnectionUpdate, *,
-                    if_match: str | None = None) -> None:  # fmt: skip
+    async def update(
+        self, qid: str, body: ConnectionUpdate, *, if_match: str | None = None
+    ) -> None:
         await self._t.send(c.put(qid, body, if_match))
 
-    async def patch(self, qid: str, ops: Sequence[PatchOp], *, if_match: str | None = None,
-              auth_code: str | None = None) -> None:  # fmt: skip
+    async def patch(
+        self,
+        qid: str,
+        ops: Sequence[PatchOp],
+        *,
+        if_match: str | None = None,
+        auth_code: str | None = None,
+    ) -> None:
         await self._t.send(c.patch(qid, ops, if_match, auth_code))
 
     async def delete(self, qid: str, *, if_match: str | None = None) -> None:
@@ -110,8 +126,9 @@ class AsyncConnectionsAPI:
     async def update_many(self, items: Sequence[BulkUpdateItem]) -> BulkResult:
         return await self._t.send(c.bulk_update(items))
 
-    async def duplicate(self, body: DuplicateRequest, *,
-                  idempotency_key: str | None = None) -> ConnectionCreated:  # fmt: skip
+    async def duplicate(
+        self, body: DuplicateRequest, *, idempotency_key: str | None = None
+    ) -> ConnectionCreated:
         return await self._t.send(c.duplicate(body, idempotency_key))
 
     async def test_new(self, body: AnyCreate) -> TestResult:
@@ -125,8 +142,9 @@ class AsyncConnectionsAPI:
     async def browse(self, qid: str, path: str = "", *, limit: int | None = None) -> Entries:
         return await self._t.send(c.browse(qid, path, limit))
 
-    async def iter_browse(self, qid: str, path: str = "", *,
-                          limit: int | None = None) -> AsyncIterator[Entry]:  # fmt: skip
+    async def iter_browse(
+        self, qid: str, path: str = "", *, limit: int | None = None
+    ) -> AsyncIterator[Entry]:
         async for page in self._t.pages(c.browse(qid, path, limit)):
             for item in page.data:
                 yield item
@@ -142,9 +160,12 @@ class AsyncLegacyAPI:
     def __init__(self, t: AsyncTransport) -> None:
         self._t = t
 
-    async def create(self, body: PropertiesConnectionCreate, *,
-               idempotency_key: str | None = None,
-               ) -> LegacyConnectionCreated | AuthUrl:  # fmt: skip
+    async def create(
+        self,
+        body: PropertiesConnectionCreate,
+        *,
+        idempotency_key: str | None = None,
+    ) -> LegacyConnectionCreated | AuthUrl:
         return await self._t.send(c.legacy_create(body, idempotency_key))
 
     async def get(self, connection_id: str) -> LegacyConnection:
@@ -158,8 +179,9 @@ class AsyncDataSourcesAPI:
     def __init__(self, t: AsyncTransport) -> None:
         self._t = t
 
-    async def list(self, *, data_source_id: str | None = None,
-             include_disabled: bool = False) -> builtins.list[DataSource]:  # fmt: skip
+    async def list(
+        self, *, data_source_id: str | None = None, include_disabled: bool = False
+    ) -> builtins.list[DataSource]:
         return (await self._t.send(k.sources_list(data_source_id, include_disabled))).dataSources
 
     async def api_spec(self, data_source_id: str) -> ApiSpec:
@@ -176,12 +198,22 @@ class AsyncCredentialsAPI:
     def __init__(self, t: AsyncTransport) -> None:
         self._t = t
 
-    async def list(self, *, limit: int | None = None, sort: str | None = None,
-             filter: str | None = None) -> Credentials:  # noqa: A002  # fmt: skip
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+    ) -> Credentials:
         return await self._t.send(k.credentials_list(limit, sort, filter))
 
-    async def iter(self, *, limit: int | None = None, sort: str | None = None,
-             filter: str | None = None) -> AsyncIterator[Credential]:  # noqa: A002  # fmt: skip
+    async def iter(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+    ) -> AsyncIterator[Credential]:
         async for page in self._t.pages(k.credentials_list(limit, sort, filter)):
             for item in page.data:
                 yield item
@@ -189,8 +221,9 @@ class AsyncCredentialsAPI:
     async def get(self, qid: str, *, by_name: bool = False) -> Credential:
         return await self._t.send(k.credential_get(qid, by_name))
 
-    async def update(self, qid: str, body: CredentialUpdate, *,
-                    if_match: str | None = None) -> None:  # fmt: skip
+    async def update(
+        self, qid: str, body: CredentialUpdate, *, if_match: str | None = None
+    ) -> None:
         await self._t.send(k.credential_put(qid, body, if_match))
 
     async def patch(self, qid: str, ops: Sequence[PatchOp], *, if_match: str | None = None) -> None:
@@ -216,8 +249,9 @@ class AsyncSpacesAPI:
     async def get(self, space_id: str) -> Space:
         return await self._t.send(k.space_get(space_id))
 
-    async def update(self, space_id: str, body: SpaceUpdate, *,
-                    if_match: str | None = None) -> Space:  # fmt: skip
+    async def update(
+        self, space_id: str, body: SpaceUpdate, *, if_match: str | None = None
+    ) -> Space:
         return await self._t.send(k.space_update(space_id, body, if_match))
 
     async def delete(self, space_id: str, *, if_match: str | None = None) -> None:
@@ -226,8 +260,9 @@ class AsyncSpacesAPI:
     async def assignments(self, space_id: str) -> builtins.list[Assignment]:
         return (await self._t.send(k.assignments_list(space_id))).data
 
-    async def assign(self, space_id: str, body: AssignmentCreate, *,
-               idempotency_key: str | None = None) -> Assignment:  # fmt: skip
+    async def assign(
+        self, space_id: str, body: AssignmentCreate, *, idempotency_key: str | None = None
+    ) -> Assignment:
         return await self._t.send(k.assignment_create(space_id, body, idempotency_key))
 
     async def unassign(self, space_id: str, assignment_id: str) -> None:
@@ -241,8 +276,9 @@ class AsyncApiKeysAPI:
     async def list(self, *, limit: int | None = None) -> builtins.list[ApiKey]:
         return (await self._t.send(k.keys_list(limit))).data
 
-    async def create(self, body: ApiKeyCreate | None = None, *,
-               idempotency_key: str | None = None) -> ApiKeyCreated:  # fmt: skip
+    async def create(
+        self, body: ApiKeyCreate | None = None, *, idempotency_key: str | None = None
+    ) -> ApiKeyCreated:
         return await self._t.send(k.key_create(body or ApiKeyCreate(), idempotency_key))
 
     async def revoke(self, key_id: str) -> None:
@@ -257,14 +293,20 @@ class AsyncClient:
     of 429 and 503 answers.
     """
 
-    def __init__(self, base_url: str | None = None, token: str | None = None, *,
-                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 retry: RetryPolicy | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         target = resolve(base_url, token)
         self.base_url = target.base_url
-        self._http = httpx.AsyncClient(base_url=target.base_url, headers=target.headers(),
-                                       timeout=timeout, transport=transport)  # fmt: skip
+        self._http = httpx.AsyncClient(
+            base_url=target.base_url, headers=target.headers(), timeout=timeout, transport=transport
+        )
         self.transport = AsyncTransport(self._http, retry or RetryPolicy())
         self.connections = AsyncConnectionsAPI(self.transport)
         self.legacy = AsyncLegacyAPI(self.transport)
@@ -282,6 +324,10 @@ class AsyncClient:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:  # fmt: skip
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.aclose()

@@ -70,17 +70,26 @@ class ConnectionsAPI:
         for page in self._t.pages(c.list_(q)):
             yield from page.data
 
-    def get(self, qid: str, *, parse_connection: bool = False, by_name: bool = False,
-            space_id: str | None = None) -> ConnectionGet:  # fmt: skip
-        return self._t.send(c.get(qid, parse_connection=parse_connection, by_name=by_name,
-                                  space_id=space_id))  # fmt: skip
+    def get(
+        self,
+        qid: str,
+        *,
+        parse_connection: bool = False,
+        by_name: bool = False,
+        space_id: str | None = None,
+    ) -> ConnectionGet:
+        return self._t.send(
+            c.get(qid, parse_connection=parse_connection, by_name=by_name, space_id=space_id)
+        )
 
-    def create(self, body: AnyCreate, *,
-               idempotency_key: str | None = None) -> ConnectionCreated | AuthUrl:  # fmt: skip
+    def create(
+        self, body: AnyCreate, *, idempotency_key: str | None = None
+    ) -> ConnectionCreated | AuthUrl:
         return self._t.send(c.create(body, idempotency_key))
 
-    def create_auth_url(self, body: PropertiesConnectionCreate, *,
-                          idempotency_key: str | None = None) -> AuthUrl:  # fmt: skip
+    def create_auth_url(
+        self, body: PropertiesConnectionCreate, *, idempotency_key: str | None = None
+    ) -> AuthUrl:
         """Start creating an OAuth connection: the URL to consent at (``authUrlOnly``)."""
         return self._t.send(c.create_auth_url(body, idempotency_key))
 
@@ -92,12 +101,17 @@ class ConnectionsAPI:
         """Restore an OAuth connection's tokens from an authorization code (``qlik-auth-code``)."""
         self._t.send(c.reauthenticate(qid, code, by_name))
 
-    def update(self, qid: str, body: ConnectionUpdate, *,
-              if_match: str | None = None) -> None:  # fmt: skip
+    def update(self, qid: str, body: ConnectionUpdate, *, if_match: str | None = None) -> None:
         self._t.send(c.put(qid, body, if_match))
 
-    def patch(self, qid: str, ops: Sequence[PatchOp], *, if_match: str | None = None,
-              auth_code: str | None = None) -> None:  # fmt: skip
+    def patch(
+        self,
+        qid: str,
+        ops: Sequence[PatchOp],
+        *,
+        if_match: str | None = None,
+        auth_code: str | None = None,
+    ) -> None:
         self._t.send(c.patch(qid, ops, if_match, auth_code))
 
     def delete(self, qid: str, *, if_match: str | None = None) -> None:
@@ -109,8 +123,9 @@ class ConnectionsAPI:
     def update_many(self, items: Sequence[BulkUpdateItem]) -> BulkResult:
         return self._t.send(c.bulk_update(items))
 
-    def duplicate(self, body: DuplicateRequest, *,
-                  idempotency_key: str | None = None) -> ConnectionCreated:  # fmt: skip
+    def duplicate(
+        self, body: DuplicateRequest, *, idempotency_key: str | None = None
+    ) -> ConnectionCreated:
         return self._t.send(c.duplicate(body, idempotency_key))
 
     def test_new(self, body: AnyCreate) -> TestResult:
@@ -139,9 +154,12 @@ class LegacyAPI:
     def __init__(self, t: SyncTransport) -> None:
         self._t = t
 
-    def create(self, body: PropertiesConnectionCreate, *,
-               idempotency_key: str | None = None,
-               ) -> LegacyConnectionCreated | AuthUrl:  # fmt: skip
+    def create(
+        self,
+        body: PropertiesConnectionCreate,
+        *,
+        idempotency_key: str | None = None,
+    ) -> LegacyConnectionCreated | AuthUrl:
         return self._t.send(c.legacy_create(body, idempotency_key))
 
     def get(self, connection_id: str) -> LegacyConnection:
@@ -155,8 +173,9 @@ class DataSourcesAPI:
     def __init__(self, t: SyncTransport) -> None:
         self._t = t
 
-    def list(self, *, data_source_id: str | None = None,
-             include_disabled: bool = False) -> builtins.list[DataSource]:  # fmt: skip
+    def list(
+        self, *, data_source_id: str | None = None, include_disabled: bool = False
+    ) -> builtins.list[DataSource]:
         return self._t.send(k.sources_list(data_source_id, include_disabled)).dataSources
 
     def api_spec(self, data_source_id: str) -> ApiSpec:
@@ -173,20 +192,29 @@ class CredentialsAPI:
     def __init__(self, t: SyncTransport) -> None:
         self._t = t
 
-    def list(self, *, limit: int | None = None, sort: str | None = None,
-             filter: str | None = None) -> Credentials:  # noqa: A002  # fmt: skip
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+    ) -> Credentials:
         return self._t.send(k.credentials_list(limit, sort, filter))
 
-    def iter(self, *, limit: int | None = None, sort: str | None = None,
-             filter: str | None = None) -> Iterator[Credential]:  # noqa: A002  # fmt: skip
+    def iter(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+    ) -> Iterator[Credential]:
         for page in self._t.pages(k.credentials_list(limit, sort, filter)):
             yield from page.data
 
     def get(self, qid: str, *, by_name: bool = False) -> Credential:
         return self._t.send(k.credential_get(qid, by_name))
 
-    def update(self, qid: str, body: CredentialUpdate, *,
-              if_match: str | None = None) -> None:  # fmt: skip
+    def update(self, qid: str, body: CredentialUpdate, *, if_match: str | None = None) -> None:
         self._t.send(k.credential_put(qid, body, if_match))
 
     def patch(self, qid: str, ops: Sequence[PatchOp], *, if_match: str | None = None) -> None:
@@ -212,8 +240,7 @@ class SpacesAPI:
     def get(self, space_id: str) -> Space:
         return self._t.send(k.space_get(space_id))
 
-    def update(self, space_id: str, body: SpaceUpdate, *,
-              if_match: str | None = None) -> Space:  # fmt: skip
+    def update(self, space_id: str, body: SpaceUpdate, *, if_match: str | None = None) -> Space:
         return self._t.send(k.space_update(space_id, body, if_match))
 
     def delete(self, space_id: str, *, if_match: str | None = None) -> None:
@@ -222,8 +249,9 @@ class SpacesAPI:
     def assignments(self, space_id: str) -> builtins.list[Assignment]:
         return self._t.send(k.assignments_list(space_id)).data
 
-    def assign(self, space_id: str, body: AssignmentCreate, *,
-               idempotency_key: str | None = None) -> Assignment:  # fmt: skip
+    def assign(
+        self, space_id: str, body: AssignmentCreate, *, idempotency_key: str | None = None
+    ) -> Assignment:
         return self._t.send(k.assignment_create(space_id, body, idempotency_key))
 
     def unassign(self, space_id: str, assignment_id: str) -> None:
@@ -237,8 +265,9 @@ class ApiKeysAPI:
     def list(self, *, limit: int | None = None) -> builtins.list[ApiKey]:
         return self._t.send(k.keys_list(limit)).data
 
-    def create(self, body: ApiKeyCreate | None = None, *,
-               idempotency_key: str | None = None) -> ApiKeyCreated:  # fmt: skip
+    def create(
+        self, body: ApiKeyCreate | None = None, *, idempotency_key: str | None = None
+    ) -> ApiKeyCreated:
         return self._t.send(k.key_create(body or ApiKeyCreate(), idempotency_key))
 
     def revoke(self, key_id: str) -> None:
@@ -253,14 +282,20 @@ class Client:
     of 429 and 503 answers.
     """
 
-    def __init__(self, base_url: str | None = None, token: str | None = None, *,
-                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None,
-                 retry: RetryPolicy | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         target = resolve(base_url, token)
         self.base_url = target.base_url
-        self._http = httpx.Client(base_url=target.base_url, headers=target.headers(),
-                                  timeout=timeout, transport=transport)  # fmt: skip
+        self._http = httpx.Client(
+            base_url=target.base_url, headers=target.headers(), timeout=timeout, transport=transport
+        )
         self.transport = SyncTransport(self._http, retry or RetryPolicy())
         self.connections = ConnectionsAPI(self.transport)
         self.legacy = LegacyAPI(self.transport)
@@ -278,6 +313,10 @@ class Client:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -34,8 +34,13 @@ P = TypeVar("P", bound=Paged)
 
 
 def _request(http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
-    return http.build_request(call.method, call.path, params=call.params or None,
-                              json=call.json, headers=dict(call.headers))  # fmt: skip
+    return http.build_request(
+        call.method,
+        call.path,
+        params=call.params or None,
+        json=call.json,
+        headers=dict(call.headers),
+    )
 
 
 def _next_href(page: Paged, seen: set[str]) -> str | None:
@@ -47,8 +52,9 @@ def _next_href(page: Paged, seen: set[str]) -> str | None:
 
 
 class SyncTransport:
-    def __init__(self, http: httpx.Client, retry: RetryPolicy,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self, http: httpx.Client, retry: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.http = http
         self.retry = retry
         self.sleep = sleep
@@ -84,8 +90,12 @@ class SyncTransport:
 
 
 class AsyncTransport:
-    def __init__(self, http: httpx.AsyncClient, retry: RetryPolicy,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        retry: RetryPolicy,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.http = http
         self.retry = retry
         self.sleep = sleep

@@ -140,9 +140,11 @@ def unreachable(exc: httpx.TransportError, url: str) -> UnreachableError:
     """The error for a request that got no answer."""
     kind = type(exc).__name__
     return UnreachableError(
-        f"no answer from {url}: {kind}", code="CLIENT-UNREACHABLE", title="Server unreachable.",
+        f"no answer from {url}: {kind}",
+        code="CLIENT-UNREACHABLE",
+        title="Server unreachable.",
         status=0,
-    )  # fmt: skip
+    )
 
 
 def _envelope_items(response: httpx.Response) -> list[dict[str, Any]]:

@@ -39,8 +39,9 @@ def test_a_zero_lifetime_turns_the_cache_off() -> None:
 
 async def test_a_revoked_key_stops_working_at_once_although_it_was_cached(api: Api) -> None:
     """Revoking through the API evicts the cached caller on this server."""
-    created = await api.client.post("/api/v1/api-keys", headers=api.h(api.alice),
-                                    json={"description": "temp"})  # fmt: skip
+    created = await api.client.post(
+        "/api/v1/api-keys", headers=api.h(api.alice), json={"description": "temp"}
+    )
     assert created.status_code == 201, created.text
     token, key_id = created.json()["token"], created.json()["id"]
     ok = await api.client.get("/api/v1/data-connections", headers=api.h(token))

@@ -25,8 +25,13 @@ def test_datasources_list_and_spec(cli: Cli) -> None:
 def test_credentials_get_orphans_and_delete(cli: Cli) -> None:
     """A separated credential outlives its connection, is listed as orphan, then deleted."""
     cred = f"cred-{uuid.uuid4().hex[:6]}"
-    sets = ["url=https://e.com", "username=u", "password=p-w", "separateCredentials=true",
-            f"credentialsName={cred}"]
+    sets = [
+        "url=https://e.com",
+        "username=u",
+        "password=p-w",
+        "separateCredentials=true",
+        f"credentialsName={cred}",
+    ]
     flags = [arg for s in sets for arg in ("--set", s)]
     made = cli.json("connections", "create", "--source", "rest", "--name", cred, *flags)
     cid = made["qCredentialsID"]
@@ -43,8 +48,11 @@ def test_spaces_and_assignments(cli: Cli, live: Live) -> None:
     space = cli.json("spaces", "create", f"team-{uuid.uuid4().hex[:6]}", "--description", "t")
     assert cli.json("spaces", "get", space["id"])["name"] == space["name"]
     assert space["id"] in {s["id"] for s in cli.json("spaces", "list")}
-    bob = json.loads(cli.run("spaces", "list", "-o", "json", "--url", live.url,
-                             "--token", live.bob, auth=False).stdout)[0]["ownerId"]  # fmt: skip
+    bob = json.loads(
+        cli.run(
+            "spaces", "list", "-o", "json", "--url", live.url, "--token", live.bob, auth=False
+        ).stdout
+    )[0]["ownerId"]
     member = cli.json("spaces", "assignments", "add", space["id"], bob, "--role", "producer")
     listed = cli.json("spaces", "assignments", "list", space["id"])
     assert member["id"] in {a["id"] for a in listed}

@@ -33,8 +33,9 @@ def _no_secret(text: str) -> None:
 def test_create_each_seed_from_set_flags(cli: Cli, source: str) -> None:
     """Every seed source is created from --set flags; reading it back shows no secret."""
     name = f"set-{source}-{uuid.uuid4().hex[:6]}"
-    made = cli.json("connections", "create", "--source", source, "--name", name,
-                    *_sets(SEEDS[source]))  # fmt: skip
+    made = cli.json(
+        "connections", "create", "--source", source, "--name", name, *_sets(SEEDS[source])
+    )
     assert made["datasourceID"] == source
     got = cli.json("connections", "get", made["qID"])
     assert got["qName"] == name
@@ -48,8 +49,11 @@ def test_create_each_seed_from_file(cli: Cli, tmp_path: Path, source: str) -> No
     """A seed's whole create body in a file creates the connection; no secret is printed."""
     name = f"file-{source}-{uuid.uuid4().hex[:6]}"
     body = tmp_path / "body.json"
-    body.write_text(json.dumps({"dataSourceId": source, "connectionName": name,
-                                "connectionProperties": SEEDS[source]}))  # fmt: skip
+    body.write_text(
+        json.dumps(
+            {"dataSourceId": source, "connectionName": name, "connectionProperties": SEEDS[source]}
+        )
+    )
     result = cli.run("connections", "create", "--file", str(body))
     assert result.exit_code == 0, result.output
     assert f" {name}" in result.stdout
@@ -61,8 +65,18 @@ def test_properties_file_and_set_override(cli: Cli, tmp_path: Path) -> None:
     props = tmp_path / "props.json"
     props.write_text(json.dumps({"url": "https://example.com/file", "timeout": 5}))
     name = f"mix-{uuid.uuid4().hex[:6]}"
-    made = cli.json("connections", "create", "--source", "rest", "--name", name,
-                    "--file", str(props), "--set", "timeout=7")  # fmt: skip
+    made = cli.json(
+        "connections",
+        "create",
+        "--source",
+        "rest",
+        "--name",
+        name,
+        "--file",
+        str(props),
+        "--set",
+        "timeout=7",
+    )
     got = cli.json("connections", "get", made["qID"])
     assert got["connectionProperties"]["timeout"] == 7
     assert got["connectionProperties"]["url"] == "https://example.com/file"
@@ -72,8 +86,16 @@ def test_list_with_filter(cli: Cli) -> None:
     """--filter narrows the list; the table and the json agree."""
     tag = f"lst-{uuid.uuid4().hex[:6]}"
     for i in range(3):
-        cli.json("connections", "create", "--source", "rest", "--name", f"{tag}-{i}",
-                 "--set", f"url=https://example.com/{i}")  # fmt: skip
+        cli.json(
+            "connections",
+            "create",
+            "--source",
+            "rest",
+            "--name",
+            f"{tag}-{i}",
+            "--set",
+            f"url=https://example.com/{i}",
+        )
     rows = cli.json("connections", "list", "--filter", f'qName sw "{tag}"', "--limit", "2", "--all")
     assert sorted(r["qName"] for r in rows) == [f"{tag}-0", f"{tag}-1", f"{tag}-2"]
     table = cli.run("connections", "list", "--filter", f'qName eq "{tag}-1"')
@@ -85,10 +107,19 @@ def test_list_with_filter(cli: Cli) -> None:
 def test_update_duplicate_and_delete(cli: Cli) -> None:
     """update --set/--name patches, duplicate copies, delete removes (then get exits 3)."""
     name = f"upd-{uuid.uuid4().hex[:6]}"
-    made = cli.json("connections", "create", "--source", "rest", "--name", name,
-                    "--set", "url=https://example.com/u")  # fmt: skip
-    result = cli.run("connections", "update", made["qID"], "--set", "timeout=9",
-                     "--name", name + "-2")  # fmt: skip
+    made = cli.json(
+        "connections",
+        "create",
+        "--source",
+        "rest",
+        "--name",
+        name,
+        "--set",
+        "url=https://example.com/u",
+    )
+    result = cli.run(
+        "connections", "update", made["qID"], "--set", "timeout=9", "--name", name + "-2"
+    )
     assert result.exit_code == 0, result.output
     got = cli.json("connections", "get", made["qID"])
     assert (got["qName"], got["connectionProperties"]["timeout"]) == (name + "-2", 9)
@@ -103,9 +134,17 @@ def test_prompts_follow_the_api_spec(cli: Cli) -> None:
     """Missing required properties are prompted; secrets are read without echo."""
     name = f"ask-{uuid.uuid4().hex[:6]}"
     secret_key, access_key = "prompted-secret-Vv5", "prompted-access-Tt4"
-    result = cli.run("connections", "create", "--source", "File_AmazonS3ConnectorV2",
-                     "--name", name, "--set", "region=eu-west-1",
-                     input=f"{access_key}\n{secret_key}\nmy-bucket\n")  # fmt: skip
+    result = cli.run(
+        "connections",
+        "create",
+        "--source",
+        "File_AmazonS3ConnectorV2",
+        "--name",
+        name,
+        "--set",
+        "region=eu-west-1",
+        input=f"{access_key}\n{secret_key}\nmy-bucket\n",
+    )
     assert result.exit_code == 0, result.output
     assert "accessKey" in result.output
     assert "secretKey" in result.output

@@ -39,14 +39,32 @@ def test_missing_token_is_4(cli: Cli) -> None:
 def test_forbidden_is_4(cli: Cli, live: Live) -> None:
     """A consumer creating a connection in a shared space is refused (403): exit 4."""
     space = cli.json("spaces", "create", f"ro-{uuid.uuid4().hex[:6]}")
-    bob_space = json.loads(cli.run("spaces", "list", "--output", "json", "--token", live.bob,
-                                   "--url", live.url, auth=False).stdout)[0]  # fmt: skip
-    added = cli.run("spaces", "assignments", "add", space["id"], bob_space["ownerId"],
-                    "--role", "consumer")  # fmt: skip
+    bob_space = json.loads(
+        cli.run(
+            "spaces", "list", "--output", "json", "--token", live.bob, "--url", live.url, auth=False
+        ).stdout
+    )[0]
+    added = cli.run(
+        "spaces", "assignments", "add", space["id"], bob_space["ownerId"], "--role", "consumer"
+    )
     assert added.exit_code == 0, added.output
-    result = cli.run("connections", "create", "--source", "rest", "--name", "nope",
-                     "--set", "url=https://e.com", "--space", space["id"],
-                     "--url", live.url, "--token", live.bob, auth=False)  # fmt: skip
+    result = cli.run(
+        "connections",
+        "create",
+        "--source",
+        "rest",
+        "--name",
+        "nope",
+        "--set",
+        "url=https://e.com",
+        "--space",
+        space["id"],
+        "--url",
+        live.url,
+        "--token",
+        live.bob,
+        auth=False,
+    )
     assert result.exit_code == 4, result.output
 
 
@@ -56,22 +74,35 @@ def test_unreachable_is_5(cli: Cli) -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    result = cli.run("spaces", "list", "--url", f"http://127.0.0.1:{port}", "--token", "t",
-                     auth=False)  # fmt: skip
+    result = cli.run(
+        "spaces", "list", "--url", f"http://127.0.0.1:{port}", "--token", "t", auth=False
+    )
     assert result.exit_code == 5
 
 
 def test_usage_errors_are_2(cli: Cli) -> None:
     """A malformed --set, or an unknown option, exits 2."""
-    assert cli.run("connections", "create", "--source", "rest", "--name", "n",
-                   "--set", "no-equals").exit_code == 2  # fmt: skip
+    assert (
+        cli.run(
+            "connections", "create", "--source", "rest", "--name", "n", "--set", "no-equals"
+        ).exit_code
+        == 2
+    )
     assert cli.run("connections", "list", "--bogus").exit_code == 2
 
 
 def test_conflict_is_1(cli: Cli) -> None:
     """A name already taken (409) is another client error: exit 1."""
-    args = ("connections", "create", "--source", "rest", "--name", f"dup-{uuid.uuid4().hex[:6]}",
-            "--set", "url=https://e.com")  # fmt: skip
+    args = (
+        "connections",
+        "create",
+        "--source",
+        "rest",
+        "--name",
+        f"dup-{uuid.uuid4().hex[:6]}",
+        "--set",
+        "url=https://e.com",
+    )
     assert cli.run(*args).exit_code == 0
     result = cli.run(*args)
     assert result.exit_code == 1

@@ -36,13 +36,20 @@ def provider() -> Iterator[AuthServer]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, provider: AuthServer) -> Iterator[Live]:
     """dcaas whose connectors may reach 127.0.0.1, with the provider as the oauth-rest app."""
-    app = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
-           "authorizationUrl": f"{provider.base}/authorize", "tokenUrl": f"{provider.base}/token"}
+    app = {
+        "clientId": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+        "authorizationUrl": f"{provider.base}/authorize",
+        "tokenUrl": f"{provider.base}/token",
+    }
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the provider speaks plain HTTP
-        with live_dcaas(tmp_path_factory.mktemp("dcaas"), outbound_allow="127.0.0.1/32",
-                        connector_total_timeout=5.0,
-                        oauth_clients={"oauth-rest": app}) as server:  # fmt: skip
+        with live_dcaas(
+            tmp_path_factory.mktemp("dcaas"),
+            outbound_allow="127.0.0.1/32",
+            connector_total_timeout=5.0,
+            oauth_clients={"oauth-rest": app},
+        ) as server:
             provider.add_client(CLIENT_ID, CLIENT_SECRET, f"{server.url}/api/v1/oauth/callback")
             yield server
 
@@ -63,9 +70,20 @@ def maria() -> Iterator[Db]:
 def rest(cli: Cli, http: rest_server.Server, token: str = TOKEN) -> str:
     """A bearer REST connection made with ``connections create --set``; its id."""
     name = f"rest-{uuid.uuid4().hex[:6]}"
-    made = cli.json("connections", "create", "--source", "rest", "--name", name,
-                    "--set", f"url={http.base}/bearer/items", "--set", "authSchema=bearer",
-                    "--set", f"bearerToken={token}")  # fmt: skip
+    made = cli.json(
+        "connections",
+        "create",
+        "--source",
+        "rest",
+        "--name",
+        name,
+        "--set",
+        f"url={http.base}/bearer/items",
+        "--set",
+        "authSchema=bearer",
+        "--set",
+        f"bearerToken={token}",
+    )
     assert made["qName"] == name
     return str(made["qID"])
 
@@ -111,11 +129,13 @@ def test_json_output_and_patch(cli: Cli, http: rest_server.Server) -> None:
 
 def test_definition_with_source(cli: Cli, http: rest_server.Server) -> None:
     """An unsaved definition (--source with --set) is tested; a wrong one exits 1."""
-    good = cli.run("connections", "test", "--source", "rest", "--set",
-                   f"url={http.base}/open/items")  # fmt: skip
+    good = cli.run(
+        "connections", "test", "--source", "rest", "--set", f"url={http.base}/open/items"
+    )
     assert good.exit_code == 0, good.output
-    missing = cli.run("connections", "test", "--source", "rest", "--set",
-                      f"url={http.base}/nowhere")  # fmt: skip
+    missing = cli.run(
+        "connections", "test", "--source", "rest", "--set", f"url={http.base}/nowhere"
+    )
     assert missing.exit_code == 1, missing.output
     assert "DCAAS-6008" in missing.stdout
 
@@ -139,11 +159,19 @@ def test_browse_and_preview_rest(cli: Cli, http: rest_server.Server) -> None:
 def test_browse_all_pages_of_tables(cli: Cli, live: Live, maria: Db) -> None:
     """browse --all --limit 2 over seven MariaDB tables lists them all, in order."""
     with Client(live.url, live.alice) as sdk:
-        made = sdk.connections.create(PropertiesConnectionCreate(
-            qName=f"maria-{uuid.uuid4().hex[:6]}", datasourceID="mysql",
-            connectionProperties={"host": "127.0.0.1", "port": maria.port,
-                                  "database": maria.database, "username": maria.user,
-                                  "password": maria.password}))  # fmt: skip
+        made = sdk.connections.create(
+            PropertiesConnectionCreate(
+                qName=f"maria-{uuid.uuid4().hex[:6]}",
+                datasourceID="mysql",
+                connectionProperties={
+                    "host": "127.0.0.1",
+                    "port": maria.port,
+                    "database": maria.database,
+                    "username": maria.user,
+                    "password": maria.password,
+                },
+            )
+        )
     qid = str(made.model_dump()["qID"])
     one_page = cli.json("connections", "browse", qid, maria.schema, "--limit", "2")
     assert len(one_page) == 2
@@ -159,9 +187,20 @@ def test_browse_all_pages_of_tables(cli: Cli, live: Live, maria: Db) -> None:
 
 def test_authorize_prints_an_auth_url(cli: Cli, provider: AuthServer) -> None:
     """create --auth-url-only and authorize print an S256 authorization URL; json parses."""
-    started = cli.run("connections", "create", "--source", "oauth-rest", "--name", "o",
-                      "--set", f"url={provider.base}/api/me", "--set", "scopes=read",
-                      "--auth-url-only", "--no-input")  # fmt: skip
+    started = cli.run(
+        "connections",
+        "create",
+        "--source",
+        "oauth-rest",
+        "--name",
+        "o",
+        "--set",
+        f"url={provider.base}/api/me",
+        "--set",
+        "scopes=read",
+        "--auth-url-only",
+        "--no-input",
+    )
     assert started.exit_code == 0, started.output
     auth_url = started.stdout.split("authorize at: ", 1)[1].strip()
     assert parse_qs(urlsplit(auth_url).query)["code_challenge_method"] == ["S256"]
@@ -171,7 +210,9 @@ def test_authorize_prints_an_auth_url(cli: Cli, provider: AuthServer) -> None:
     assert again.exit_code == 0, again.output
     assert again.stdout.startswith(f"{provider.base}/authorize?")
     assert "code_challenge_method=S256" in again.stdout
-    assert "code_challenge_method=S256" in cli.json("connections", "authorize", "o",
-                                                    "--by-name")["authUrl"]  # fmt: skip
+    assert (
+        "code_challenge_method=S256"
+        in cli.json("connections", "authorize", "o", "--by-name")["authUrl"]
+    )
     refused = cli.run("connections", "authorize", str(uuid.uuid4()))
     assert refused.exit_code == 3, refused.output

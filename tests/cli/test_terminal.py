@@ -81,18 +81,31 @@ def _files_containing(root: Path, needle: str) -> list[Path]:
 
 def test_secrets_typed_in_a_terminal_stay_secret(live: Live, home: Path) -> None:
     """login and create in a pty: hidden input, clean screen, nothing on disk but the config."""
-    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "COLUMNS": "200",
-           "PATH": os.environ.get("PATH", ""), "TERM": "xterm"}  # fmt: skip
-    code, screen = _run([str(DCAAS), "login", "--url", live.url], env,
-                        [(b"API key: ", live.alice)])  # fmt: skip
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "COLUMNS": "200",
+        "PATH": os.environ.get("PATH", ""),
+        "TERM": "xterm",
+    }
+    code, screen = _run([str(DCAAS), "login", "--url", live.url], env, [(b"API key: ", live.alice)])
     assert code == 0, screen
     assert live.alice not in screen
     config = home / ".config" / "dcaas" / "config.toml"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
 
     access, secret, name = "tty-access-Hh2", "tty-secret-Jj8", f"tty-{uuid.uuid4().hex[:6]}"
-    argv = [str(DCAAS), "connections", "create", "--source", "File_AmazonS3ConnectorV2",
-            "--name", name, "--set", "bucketName=tty-bucket"]  # fmt: skip
+    argv = [
+        str(DCAAS),
+        "connections",
+        "create",
+        "--source",
+        "File_AmazonS3ConnectorV2",
+        "--name",
+        name,
+        "--set",
+        "bucketName=tty-bucket",
+    ]
     code, screen = _run(argv, env, [(b"key id): ", access), (b"secret access key): ", secret)])
     assert code == 0, screen
     assert "created" in screen

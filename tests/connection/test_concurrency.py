@@ -11,8 +11,11 @@ URL = "/api/v1/data-connections"
 
 
 def body(name: str) -> dict[str, object]:
-    return {"qName": name, "datasourceID": "rest",
-            "connectionProperties": {"url": "https://api.example.com"}}  # fmt: skip
+    return {
+        "qName": name,
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
 
 
 async def test_fifty_concurrent_creates_of_one_name_give_one_201(api) -> None:
@@ -24,8 +27,9 @@ async def test_fifty_concurrent_creates_of_one_name_give_one_201(api) -> None:
     for r in answers:
         if r.status_code == 409:
             assert_error(r, 409, "DCAAS-3002")
-    listed = await api.client.get(URL, params={"filter": 'qName eq "same"'},
-                                  headers=api.h(api.alice))  # fmt: skip
+    listed = await api.client.get(
+        URL, params={"filter": 'qName eq "same"'}, headers=api.h(api.alice)
+    )
     assert listed.json()["meta"]["count"] == 1
 
 
@@ -45,10 +49,13 @@ async def test_concurrent_bulk_deletes_delete_each_connection_once(api) -> None:
         ids.append(r.json()["qID"])
     request = {"connections": [{"id": i} for i in ids]}
     answers = await asyncio.gather(
-        *(api.client.post(f"{URL}/actions/delete", json=request, headers=api.h(api.admin))
-          for _ in range(8))
-    )  # fmt: skip
+        *(
+            api.client.post(f"{URL}/actions/delete", json=request, headers=api.h(api.admin))
+            for _ in range(8)
+        )
+    )
     assert [r.status_code for r in answers] == [207] * 8
-    deleted = Counter(item["id"] for r in answers for item in r.json()["data"]
-                      if item["status"] == 204)  # fmt: skip
+    deleted = Counter(
+        item["id"] for r in answers for item in r.json()["data"] if item["status"] == 204
+    )
     assert deleted == dict.fromkeys(ids, 1)

@@ -12,8 +12,11 @@ URL = "/api/v1/data-connections"
 
 
 async def created(api) -> dict[str, Any]:
-    body = {"qName": "c", "datasourceID": "rest",
-            "connectionProperties": {"url": "https://api.example.com"}}  # fmt: skip
+    body = {
+        "qName": "c",
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
     r = await api.client.post(URL, json=body, headers=api.h(api.alice))
     assert r.status_code == 201, r.text
     return r.json()
@@ -33,8 +36,9 @@ async def test_get_has_etag_and_writes_return_the_next(api) -> None:
     conn = await created(api)
     got = await api.client.get(f"{URL}/{conn['qID']}", headers=api.h(api.alice))
     assert got.headers["ETag"] == '"1"'
-    patched = await api.client.patch(f"{URL}/{conn['qID']}", json=rename("d"),
-                                     headers={**api.h(api.alice), "If-Match": '"1"'})  # fmt: skip
+    patched = await api.client.patch(
+        f"{URL}/{conn['qID']}", json=rename("d"), headers={**api.h(api.alice), "If-Match": '"1"'}
+    )
     assert patched.status_code == 204
     assert patched.headers["ETag"] == '"2"'
     again = await api.client.get(f"{URL}/{conn['qID']}", headers=api.h(api.alice))
@@ -48,8 +52,9 @@ async def test_stale_if_match_is_412_and_changes_nothing(api) -> None:
     await api.client.patch(url, json=rename("d"), headers=api.h(api.alice))  # now "2"
     stale = {**api.h(api.alice), "If-Match": '"1"'}
     assert_error(await api.client.patch(url, json=rename("x"), headers=stale), 412, "DCAAS-1015")
-    assert_error(await api.client.put(url, json=put_body(conn, "y"), headers=stale), 412,
-                 "DCAAS-1015")  # fmt: skip
+    assert_error(
+        await api.client.put(url, json=put_body(conn, "y"), headers=stale), 412, "DCAAS-1015"
+    )
     assert_error(await api.client.delete(url, headers=stale), 412, "DCAAS-1015")
     got = await api.client.get(url, headers=api.h(api.alice))
     assert got.json()["qName"] == "d"
@@ -60,8 +65,9 @@ async def test_star_weak_and_missing_if_match_write(api) -> None:
     """If-Match * and a W/ tag of the current version write; no If-Match writes unconditionally."""
     conn = await created(api)
     url = f"{URL}/{conn['qID']}"
-    star = await api.client.put(url, json=put_body(conn, "p"),
-                                headers={**api.h(api.alice), "If-Match": "*"})  # fmt: skip
+    star = await api.client.put(
+        url, json=put_body(conn, "p"), headers={**api.h(api.alice), "If-Match": "*"}
+    )
     assert star.status_code == 204, star.text
     weak_tags = {**api.h(api.alice), "If-Match": 'W/"9", W/"2"'}
     weak = await api.client.patch(url, json=rename("q"), headers=weak_tags)

@@ -40,11 +40,14 @@ def http() -> Iterator[rest_server.Server]:
     httpd.shutdown()
 
 
-def basic(http: rest_server.Server, password: str = PASSWORD, path: str = "/basic/items",
-          name: str = "api") -> dict[str, Any]:  # fmt: skip
+def basic(
+    http: rest_server.Server,
+    password: str = PASSWORD,
+    path: str = "/basic/items",
+    name: str = "api",
+) -> dict[str, Any]:
     """A properties-form body for a basic-auth REST connection."""
-    props = {"url": http.base + path, "authSchema": "basic", "username": USER,
-             "password": password}  # fmt: skip
+    props = {"url": http.base + path, "authSchema": "basic", "username": USER, "password": password}
     return {"qName": name, "datasourceID": "rest", "connectionProperties": props}
 
 
@@ -83,8 +86,9 @@ async def test_definition_wrong_password_fails_at_authenticate(
     api: Api, http: rest_server.Server
 ) -> None:
     """A wrong password fails authenticate with DCAAS-6006 / fix-credentials, later skipped."""
-    res = await api.client.post(f"{URL}/actions/test", json=basic(http, "bad-pass-Zz1"),
-                                headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.post(
+        f"{URL}/actions/test", json=basic(http, "bad-pass-Zz1"), headers=api.h(api.alice)
+    )
     by = steps(res)
     assert res.json()["status"] == "failed"
     assert by["authenticate"]["code"] == "DCAAS-6006"
@@ -95,10 +99,18 @@ async def test_definition_wrong_password_fails_at_authenticate(
 
 async def test_definition_in_statement_form(api: Api, http: rest_server.Server) -> None:
     """The connect-statement form with qUsername / qPassword is tested the same way."""
-    statement = (f'CUSTOM CONNECT TO "provider=QvRestConnector.exe;sourceType=rest;'
-                 f'url={http.base}/basic/items;authSchema=basic;"')  # fmt: skip
-    body = {"qName": "s", "qConnectStatement": statement, "qType": "QvRestConnector.exe",
-            "datasourceID": "rest", "qUsername": USER, "qPassword": PASSWORD}  # fmt: skip
+    statement = (
+        f'CUSTOM CONNECT TO "provider=QvRestConnector.exe;sourceType=rest;'
+        f'url={http.base}/basic/items;authSchema=basic;"'
+    )
+    body = {
+        "qName": "s",
+        "qConnectStatement": statement,
+        "qType": "QvRestConnector.exe",
+        "datasourceID": "rest",
+        "qUsername": USER,
+        "qPassword": PASSWORD,
+    }
     before = await counts(api)
     res = await api.client.post(f"{URL}/actions/test", json=body, headers=api.h(api.alice))
     assert res.json()["status"] == "passed", res.text
@@ -118,8 +130,9 @@ async def test_saved_connection_with_and_without_empty_body(
     """A saved connection is tested with no body and with an empty patch []."""
     conn = await create(api, basic(http))
     for kwargs in ({}, {"json": []}):
-        res = await api.client.post(f"{URL}/{conn}/actions/test", headers=api.h(api.alice),
-                                    **kwargs)  # fmt: skip
+        res = await api.client.post(
+            f"{URL}/{conn}/actions/test", headers=api.h(api.alice), **kwargs
+        )
         assert res.json()["status"] == "passed", res.text
 
 
@@ -129,8 +142,13 @@ async def test_patch_is_tested_not_applied_and_keeps_stored_secret(
     """A patch of public properties is tested with the stored password; nothing changes."""
     conn = await create(api, basic(http))
     before = await api.client.get(f"{URL}/{conn}", headers=api.h(api.alice))
-    patch = [{"op": "add", "path": "/connectionProperties/queryParameters",
-              "value": [{"name": "page", "value": "1"}]}]  # fmt: skip
+    patch = [
+        {
+            "op": "add",
+            "path": "/connectionProperties/queryParameters",
+            "value": [{"name": "page", "value": "1"}],
+        }
+    ]
     res = await api.client.post(f"{URL}/{conn}/actions/test", json=patch, headers=api.h(api.alice))
     assert res.json()["status"] == "passed", res.text
     assert http.seen[-1]["query"] == "page=1"
@@ -202,8 +220,9 @@ async def test_browse_and_preview_rest(api: Api, http: rest_server.Server) -> No
     body = res.json()
     assert [(i["name"], i["type"]) for i in body["data"]] == [("items", "endpoint")]
     assert "next" not in body["links"]
-    res = await api.client.get(f"{URL}/{conn}/preview", params={"limit": 2},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/preview", params={"limit": 2}, headers=api.h(api.alice)
+    )
     assert res.status_code == 200, res.text
     assert res.json()["rows"] == [[1, "alpha"], [2, "beta"]]
     assert res.json()["truncated"] is True
@@ -212,8 +231,9 @@ async def test_browse_and_preview_rest(api: Api, http: rest_server.Server) -> No
 async def test_browse_failures_use_the_envelope(api: Api, http: rest_server.Server) -> None:
     """A missing path is 404 and a refused password 400, with code and meta.failureClass."""
     conn = await create(api, basic(http))
-    res = await api.client.get(f"{URL}/{conn}/browse", params={"path": "deeper"},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/browse", params={"path": "deeper"}, headers=api.h(api.alice)
+    )
     error = assert_error(res, 404, "DCAAS-6008")
     assert error["meta"]["failureClass"] == "fix-configuration"
     bad = await create(api, basic(http, "wrong-Vv3", name="bad"))
@@ -225,21 +245,21 @@ async def test_browse_failures_use_the_envelope(api: Api, http: rest_server.Serv
 async def test_bad_page_cursor_is_400(api: Api, http: rest_server.Server) -> None:
     """A page cursor that is not ours answers 400 DCAAS-1006."""
     conn = await create(api, basic(http))
-    res = await api.client.get(f"{URL}/{conn}/browse", params={"page": "garbage"},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/browse", params={"page": "garbage"}, headers=api.h(api.alice)
+    )
     assert_error(res, 400, "DCAAS-1006")
 
 
-async def test_source_without_connector_is_400(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_source_without_connector_is_400(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """A data source with no connector answers 400 SOURCE_UNSUPPORTED (DCAAS-6015)."""
 
     class Nothing(ConnectorProperties):
         host: str
 
-    source = DataSource(id="nothing", name="Nothing", provider="x.exe", provider_name="x",
-                        properties=Nothing)  # fmt: skip
+    source = DataSource(
+        id="nothing", name="Nothing", provider="x.exe", provider_name="x", properties=Nothing
+    )
     monkeypatch.setitem(registry._catalog(), "nothing", source)
     body = {"qName": "n", "datasourceID": "nothing", "connectionProperties": {"host": "h"}}
     res = await api.client.post(f"{URL}/actions/test", json=body, headers=api.h(api.alice))
@@ -252,8 +272,11 @@ async def test_source_without_connector_is_400(
 async def test_redirect_to_refused_address_fails(api: Api, http: rest_server.Server) -> None:
     """An allowed server redirecting to metadata or [::1] fails with DCAAS-6002."""
     for target in ("http://169.254.169.254/latest/meta-data/", f"http://[::1]:{http.port}/"):
-        body = {"qName": "r", "datasourceID": "rest", "connectionProperties": {
-            "url": f"{http.base}/redirect?to={target}"}}  # fmt: skip
+        body = {
+            "qName": "r",
+            "datasourceID": "rest",
+            "connectionProperties": {"url": f"{http.base}/redirect?to={target}"},
+        }
         res = await api.client.post(f"{URL}/actions/test", json=body, headers=api.h(api.alice))
         failed = [s for s in res.json()["steps"] if s["status"] == "failed"]
         assert [(s["name"], s["code"]) for s in failed] == [("authenticate", "DCAAS-6002")]
@@ -293,11 +316,17 @@ async def test_secrets_never_in_answers_or_logs(
     """Passwords, tokens and encrypted headers appear in no answer and no log line."""
     caplog.set_level(logging.DEBUG)
     header = "hdr-secret-Kk5"
-    bearer = {"url": http.base + "/bearer/items", "authSchema": "bearer",
-              "bearerToken": TOKEN + "-bad",
-              "queryHeaders": [{"name": "X-H", "value": header, "encrypt": True}]}  # fmt: skip
-    bodies = [basic(http, "wrong-secret-Jj8"), basic(http),
-              {"qName": "b", "datasourceID": "rest", "connectionProperties": bearer}]  # fmt: skip
+    bearer = {
+        "url": http.base + "/bearer/items",
+        "authSchema": "bearer",
+        "bearerToken": TOKEN + "-bad",
+        "queryHeaders": [{"name": "X-H", "value": header, "encrypt": True}],
+    }
+    bodies = [
+        basic(http, "wrong-secret-Jj8"),
+        basic(http),
+        {"qName": "b", "datasourceID": "rest", "connectionProperties": bearer},
+    ]
     texts = []
     for body in bodies:
         res = await api.client.post(f"{URL}/actions/test", json=body, headers=api.h(api.alice))

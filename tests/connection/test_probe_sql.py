@@ -31,8 +31,14 @@ def maria() -> Iterator[Db]:
 
 def body(db: Db, **extra: Any) -> dict[str, Any]:
     """A mysql connection body for the test database."""
-    props = {"host": "127.0.0.1", "port": db.port, "database": db.database, "username": db.user,
-             "password": db.password, **extra}  # fmt: skip
+    props = {
+        "host": "127.0.0.1",
+        "port": db.port,
+        "database": db.database,
+        "username": db.user,
+        "password": db.password,
+        **extra,
+    }
     return {"qName": "maria", "datasourceID": "mysql", "connectionProperties": props}
 
 
@@ -64,28 +70,35 @@ async def test_browse_pages_with_links_next(api: Api, maria: Db) -> None:
 async def test_cursor_is_bound_to_its_path(api: Api, maria: Db) -> None:
     """A page cursor from one path is refused on another (400 DCAAS-1006)."""
     conn = await created(api, maria)
-    res = await api.client.get(f"{URL}/{conn}/browse", params={"path": maria.schema, "limit": 2},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/browse", params={"path": maria.schema, "limit": 2}, headers=api.h(api.alice)
+    )
     page = res.json()["links"]["next"]["href"].split("page=")[1]
-    res = await api.client.get(f"{URL}/{conn}/browse", params={"path": "", "page": page},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/browse", params={"path": "", "page": page}, headers=api.h(api.alice)
+    )
     assert_error(res, 400, "DCAAS-1006")
 
 
 async def test_columns_and_preview(api: Api, maria: Db) -> None:
     """Columns carry dataType; preview gives rows; a missing table is 404 DCAAS-6008."""
     conn = await created(api, maria)
-    res = await api.client.get(f"{URL}/{conn}/browse", params={"path": f"{maria.schema}/t1"},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/browse", params={"path": f"{maria.schema}/t1"}, headers=api.h(api.alice)
+    )
     assert [(i["name"], i["extra"]["dataType"]) for i in res.json()["data"]] == [
-        ("id", "int"), ("name", "text")]
-    res = await api.client.get(f"{URL}/{conn}/preview", params={"path": f"{maria.schema}/t1"},
-                               headers=api.h(api.alice))  # fmt: skip
+        ("id", "int"),
+        ("name", "text"),
+    ]
+    res = await api.client.get(
+        f"{URL}/{conn}/preview", params={"path": f"{maria.schema}/t1"}, headers=api.h(api.alice)
+    )
     assert res.status_code == 200, res.text
     assert res.json()["columns"] == ["id", "name"]
     assert res.json()["rows"] == [[1, "one"], [2, "two"], [3, "three"]]
-    res = await api.client.get(f"{URL}/{conn}/preview", params={"path": f"{maria.schema}/nope"},
-                               headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.get(
+        f"{URL}/{conn}/preview", params={"path": f"{maria.schema}/nope"}, headers=api.h(api.alice)
+    )
     assert assert_error(res, 404, "DCAAS-6008")["meta"]["failureClass"] == "fix-configuration"
 
 
@@ -95,8 +108,9 @@ async def test_wrong_password_and_secrets_stay_hidden(
     """A wrong password fails authenticate; neither password shows in answers or logs."""
     caplog.set_level(logging.DEBUG)
     wrong = "wrong-sql-Cc4"
-    res = await api.client.post(f"{URL}/actions/test", json=body(maria, password=wrong),
-                                headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.post(
+        f"{URL}/actions/test", json=body(maria, password=wrong), headers=api.h(api.alice)
+    )
     by = {s["name"]: s for s in res.json()["steps"]}
     assert by["authenticate"]["code"] == "DCAAS-6006"
     texts = [res.text]

@@ -32,8 +32,11 @@ async def first_failure(api: Api, body: dict[str, Any]) -> tuple[str, str, str]:
 @pytest.mark.parametrize("host", INTERNAL)
 async def test_rest_to_internal_address_is_refused(api: Api, host: str) -> None:
     """A REST URL on loopback, metadata, private or IPv6 loopback fails at resolve-host."""
-    body = {"qName": "x", "datasourceID": "rest",
-            "connectionProperties": {"url": f"http://{host}:8080/latest/meta-data"}}  # fmt: skip
+    body = {
+        "qName": "x",
+        "datasourceID": "rest",
+        "connectionProperties": {"url": f"http://{host}:8080/latest/meta-data"},
+    }
     assert await first_failure(api, body) == ("resolve-host", "DCAAS-6002", "fix-configuration")
 
 
@@ -41,15 +44,26 @@ async def test_rest_to_internal_address_is_refused(api: Api, host: str) -> None:
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "169.254.169.254"])
 async def test_sql_to_internal_address_is_refused(api: Api, source: str, host: str) -> None:
     """A SQL host on loopback (also by name) or the metadata address fails at resolve-host."""
-    body = {"qName": "x", "datasourceID": source, "connectionProperties": {
-        "host": host, "database": "test", "username": "root", "password": "pw-Xx1"}}  # fmt: skip
+    body = {
+        "qName": "x",
+        "datasourceID": source,
+        "connectionProperties": {
+            "host": host,
+            "database": "test",
+            "username": "root",
+            "password": "pw-Xx1",
+        },
+    }
     assert await first_failure(api, body) == ("resolve-host", "DCAAS-6002", "fix-configuration")
 
 
 async def test_browse_of_refused_target_is_400(api: Api) -> None:
     """Browsing a saved connection to 127.0.0.1 answers 400 DCAAS-6002 in the envelope."""
-    body = {"qName": "x", "datasourceID": "postgresql", "connectionProperties": {
-        "host": "127.0.0.1", "database": "test", "username": "postgres"}}  # fmt: skip
+    body = {
+        "qName": "x",
+        "datasourceID": "postgresql",
+        "connectionProperties": {"host": "127.0.0.1", "database": "test", "username": "postgres"},
+    }
     res = await api.client.post(URL, json=body, headers=api.h(api.alice))
     assert res.status_code == 201, res.text
     res = await api.client.get(f"{URL}/{res.json()['qID']}/browse", headers=api.h(api.alice))

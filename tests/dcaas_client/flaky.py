@@ -28,15 +28,21 @@ class Script:
 
 
 def _envelope(status: int) -> dict[str, Any]:
-    item = {"code": f"TEST-{status}", "title": f"scripted {status}",
-            "detail": f"scripted answer {status}", "status": status, "meta": {}}
+    item = {
+        "code": f"TEST-{status}",
+        "title": f"scripted {status}",
+        "detail": f"scripted answer {status}",
+        "status": status,
+        "meta": {},
+    }
     return {"errors": [item]}
 
 
 def make_app(script: Script) -> Starlette:
     async def any_call(request: Request) -> Response:
-        script.seen.append({"at": time.monotonic(), "method": request.method,
-                            "headers": dict(request.headers)})  # fmt: skip
+        script.seen.append(
+            {"at": time.monotonic(), "method": request.method, "headers": dict(request.headers)}
+        )
         status, headers = script.answers.pop(0) if script.answers else (200, {})
         if status == 502:
             return PlainTextResponse("<html>bad gateway</html>", status_code=502)

@@ -66,8 +66,9 @@ def test_create_from_properties_get_patch_and_delete(alice: Client) -> None:
     assert made.qCredentialsID
     got = alice.connections.get(made.qID, parse_connection=True)
     assert got.connectionProperties == {"url": "https://example.com/a"}
-    alice.connections.patch(made.qID, [PatchOp(op="add", path="/connectionProperties/timeout",
-                                               value=10)])  # fmt: skip
+    alice.connections.patch(
+        made.qID, [PatchOp(op="add", path="/connectionProperties/timeout", value=10)]
+    )
     props = alice.connections.get(made.qID, parse_connection=True).connectionProperties
     assert props is not None
     assert props["timeout"] == 10
@@ -85,14 +86,25 @@ def test_get_by_name(alice: Client) -> None:
 def test_create_from_statement_and_put(alice: Client) -> None:
     """A connect-statement create, then a full replacement with PUT."""
     name = _name("stmt")
-    body = ConnectionCreate(qName=name, datasourceID="rest", qType="QvRestConnector.exe",
-                            qConnectStatement='CUSTOM CONNECT TO "provider=QvRestConnector.exe;'
-                                              'url=https://example.com/s;"')  # fmt: skip
+    body = ConnectionCreate(
+        qName=name,
+        datasourceID="rest",
+        qType="QvRestConnector.exe",
+        qConnectStatement='CUSTOM CONNECT TO "provider=QvRestConnector.exe;'
+        'url=https://example.com/s;"',
+    )
     made = _created(alice.connections.create(body))
     renamed = name + "-put"
-    alice.connections.update(made.qID, ConnectionUpdate(
-        qID=made.qID, qEngineObjectID=made.qID, qName=renamed, qType=made.qType,
-        qConnectStatement=made.qConnectStatement))  # fmt: skip
+    alice.connections.update(
+        made.qID,
+        ConnectionUpdate(
+            qID=made.qID,
+            qEngineObjectID=made.qID,
+            qName=renamed,
+            qType=made.qType,
+            qConnectStatement=made.qConnectStatement,
+        ),
+    )
     assert alice.connections.get(made.qID).qName == renamed
 
 
@@ -154,8 +166,17 @@ def test_data_source_settings(admin: Client) -> None:
 def test_credentials_lifecycle_and_orphans(alice: Client) -> None:
     """A separated credential outlives its connection, shows as an orphan, is edited, deleted."""
     cred_name = _name("cred")
-    made = _created(alice.connections.create(_rest(_name("sep"), password=SECRET, username="u",
-                    separateCredentials=True, credentialsName=cred_name)))  # fmt: skip
+    made = _created(
+        alice.connections.create(
+            _rest(
+                _name("sep"),
+                password=SECRET,
+                username="u",
+                separateCredentials=True,
+                credentialsName=cred_name,
+            )
+        )
+    )
     assert made.qCredentialsID
     cred = alice.credentials.get(made.qCredentialsID)
     assert cred.qName == cred_name
@@ -164,8 +185,9 @@ def test_credentials_lifecycle_and_orphans(alice: Client) -> None:
     alice.connections.delete(made.qID)
     assert cred.qID in {o.qID for o in alice.credentials.orphans(OrphanFilter(qSeparated=1))}
     alice.credentials.patch(cred.qID, [PatchOp(op="replace", path="/qName", value=cred_name + "p")])
-    replacement = CredentialUpdate(qName=cred_name + "u", qType=cred.qType or "",
-                                   qUsername="u2", qPassword=SECRET)
+    replacement = CredentialUpdate(
+        qName=cred_name + "u", qType=cred.qType or "", qUsername="u2", qPassword=SECRET
+    )
     alice.credentials.update(cred.qID, replacement)
     assert cred.qID in {c.qID for c in alice.credentials.iter(limit=2)}
     assert alice.credentials.list(filter=f'qName eq "{cred_name}u"').data[0].qID == cred.qID

@@ -83,8 +83,9 @@ def test_unknown_connection_is_not_found(alice: Client) -> None:
 
 def test_name_taken_is_conflict(alice: Client) -> None:
     """A second connection with the same name in the same space is a 409."""
-    body = PropertiesConnectionCreate(qName="twice", datasourceID="rest",
-                                      connectionProperties={"url": "https://e.com"})  # fmt: skip
+    body = PropertiesConnectionCreate(
+        qName="twice", datasourceID="rest", connectionProperties={"url": "https://e.com"}
+    )
     alice.connections.create(body)
     with pytest.raises(ConflictError) as info:
         alice.connections.create(body)
@@ -106,22 +107,28 @@ def test_unreachable_server() -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    with Client(f"http://127.0.0.1:{port}", "t") as client, \
-            pytest.raises(UnreachableError) as info:  # fmt: skip
+    with Client(f"http://127.0.0.1:{port}", "t") as client, pytest.raises(UnreachableError) as info:
         client.spaces.list()
     assert info.value.status == 0
 
 
-SCRIPTED = [(412, PreconditionFailedError), (500, ServerError),
-            (503, ServiceUnavailableError), (502, ServerError)]
+SCRIPTED = [
+    (412, PreconditionFailedError),
+    (500, ServerError),
+    (503, ServiceUnavailableError),
+    (502, ServerError),
+]
 
 
 @pytest.mark.parametrize(("status", "family"), SCRIPTED)
 def test_families_dcaas_does_not_answer_yet(status: int, family: type[DcaasError]) -> None:
     """412 and 5xx (dcaas answers them only in failures) from the scripted loopback app."""
     script = Script(answers=[(status, {})])
-    with serve(make_app(script)) as url, Client(url, "t", retry=NO_RETRY) as client, \
-            pytest.raises(family) as info:  # fmt: skip
+    with (
+        serve(make_app(script)) as url,
+        Client(url, "t", retry=NO_RETRY) as client,
+        pytest.raises(family) as info,
+    ):
         client.connections.delete("x", if_match='"stale"')
     assert info.value.status == status
     expected = "HTTP-502" if status == 502 else f"TEST-{status}"

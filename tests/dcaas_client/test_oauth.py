@@ -36,12 +36,19 @@ def provider() -> Iterator[AuthServer]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, provider: AuthServer) -> Iterator[Live]:
     """dcaas with the loopback provider as the operator's oauth-rest app."""
-    app = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
-           "authorizationUrl": f"{provider.base}/authorize", "tokenUrl": f"{provider.base}/token"}
+    app = {
+        "clientId": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+        "authorizationUrl": f"{provider.base}/authorize",
+        "tokenUrl": f"{provider.base}/token",
+    }
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the provider speaks plain HTTP
-        with live_dcaas(tmp_path_factory.mktemp("dcaas"), outbound_allow="127.0.0.1/32",
-                        oauth_clients={"oauth-rest": app}) as server:  # fmt: skip
+        with live_dcaas(
+            tmp_path_factory.mktemp("dcaas"),
+            outbound_allow="127.0.0.1/32",
+            oauth_clients={"oauth-rest": app},
+        ) as server:
             provider.add_client(CLIENT_ID, CLIENT_SECRET, f"{server.url}/api/v1/oauth/callback")
             yield server
 
@@ -55,8 +62,9 @@ def alice(live: Live) -> Iterator[Client]:
 def body(provider: AuthServer) -> PropertiesConnectionCreate:
     props = {"url": f"{provider.base}/api/me", "scopes": "read"}
     name = f"oauth-{uuid.uuid4().hex[:8]}"
-    return PropertiesConnectionCreate(qName=name, datasourceID="oauth-rest",
-                                      connectionProperties=props)  # fmt: skip
+    return PropertiesConnectionCreate(
+        qName=name, datasourceID="oauth-rest", connectionProperties=props
+    )
 
 
 def consent(auth_url: str) -> str:
@@ -97,8 +105,9 @@ def test_create_with_auth_url_only_flag(alice: Client, provider: AuthServer) -> 
     assert "code_challenge_method=S256" in made.authUrl
 
 
-def test_full_flow_authorize_and_reauthenticate(live: Live, alice: Client,
-                                                provider: AuthServer) -> None:  # fmt: skip
+def test_full_flow_authorize_and_reauthenticate(
+    live: Live, alice: Client, provider: AuthServer
+) -> None:
     """Consent + callback create the connection; authorize and a code re-authorize it, same id."""
     location = consent(alice.connections.create_auth_url(body(provider)).authUrl)
     assert location.startswith(f"{live.url}/api/v1/oauth/callback?")

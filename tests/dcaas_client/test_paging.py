@@ -32,9 +32,13 @@ def prefix(live: Live) -> str:
     tag = f"page-{uuid.uuid4().hex[:6]}"
     with Client(live.url, live.bob) as bob:
         for i in range(25):
-            bob.connections.create(PropertiesConnectionCreate(
-                qName=f"{tag}-{i:02}", datasourceID="rest",
-                connectionProperties={"url": f"https://example.com/{i}"}))  # fmt: skip
+            bob.connections.create(
+                PropertiesConnectionCreate(
+                    qName=f"{tag}-{i:02}",
+                    datasourceID="rest",
+                    connectionProperties={"url": f"https://example.com/{i}"},
+                )
+            )
     return tag
 
 

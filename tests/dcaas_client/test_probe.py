@@ -31,8 +31,9 @@ STEPS = ["resolve-host", "connect", "authenticate", "authorize", "reach-endpoint
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """dcaas whose connectors may reach 127.0.0.1 (where the test sources listen)."""
-    with live_dcaas(tmp_path_factory.mktemp("dcaas"), outbound_allow="127.0.0.1/32",
-                    connector_total_timeout=5.0) as server:  # fmt: skip
+    with live_dcaas(
+        tmp_path_factory.mktemp("dcaas"), outbound_allow="127.0.0.1/32", connector_total_timeout=5.0
+    ) as server:
         yield server
 
 
@@ -58,15 +59,22 @@ def alice(live: Live) -> Iterator[Client]:
 def bearer(http: rest_server.Server, token: str = TOKEN) -> PropertiesConnectionCreate:
     """A bearer-token REST definition for the local server's /bearer/items."""
     props = {"url": http.base + "/bearer/items", "authSchema": "bearer", "bearerToken": token}
-    return PropertiesConnectionCreate(qName=f"rest-{uuid.uuid4().hex[:8]}", datasourceID="rest",
-                                      connectionProperties=props)  # fmt: skip
+    return PropertiesConnectionCreate(
+        qName=f"rest-{uuid.uuid4().hex[:8]}", datasourceID="rest", connectionProperties=props
+    )
 
 
 def mysql(db: Db) -> PropertiesConnectionCreate:
-    props: dict[str, Any] = {"host": "127.0.0.1", "port": db.port, "database": db.database,
-                             "username": db.user, "password": db.password}  # fmt: skip
-    return PropertiesConnectionCreate(qName=f"maria-{uuid.uuid4().hex[:8]}",
-                                      datasourceID="mysql", connectionProperties=props)  # fmt: skip
+    props: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": db.port,
+        "database": db.database,
+        "username": db.user,
+        "password": db.password,
+    }
+    return PropertiesConnectionCreate(
+        qName=f"maria-{uuid.uuid4().hex[:8]}", datasourceID="mysql", connectionProperties=props
+    )
 
 
 def saved(client: Client, body: PropertiesConnectionCreate) -> str:
@@ -94,7 +102,10 @@ def test_wrong_token_fails_at_authenticate(alice: Client, http: rest_server.Serv
     by_name = {s.name: s for s in result.steps}
     failed = by_name["authenticate"]
     assert (failed.status, failed.code, failed.failureClass) == (
-        "failed", "DCAAS-6006", "fix-credentials")  # fmt: skip
+        "failed",
+        "DCAAS-6006",
+        "fix-credentials",
+    )
     assert failed.detail
     assert by_name["connect"].status == "passed"
     assert {by_name[n].status for n in ("authorize", "reach-endpoint")} == {"skipped"}
@@ -164,7 +175,9 @@ def test_probe_failures_raise(alice: Client, http: rest_server.Server, maria: Db
     with pytest.raises(BadRequestError) as refused:
         alice.connections.preview(bad, "")
     assert (refused.value.code, refused.value.meta["failureClass"]) == (
-        "DCAAS-6006", "fix-credentials")  # fmt: skip
+        "DCAAS-6006",
+        "fix-credentials",
+    )
 
 
 async def test_async_test_browse_preview(live: Live, http: rest_server.Server, maria: Db) -> None:
@@ -175,8 +188,9 @@ async def test_async_test_browse_preview(live: Live, http: rest_server.Server, m
         assert isinstance(made, ConnectionCreated)
         result = await client.connections.test(made.qID)
         assert result.passed, result.steps
-        names = [e.name async for e in client.connections.iter_browse(made.qID, maria.schema,
-                                                                       limit=2)]  # fmt: skip
+        names = [
+            e.name async for e in client.connections.iter_browse(made.qID, maria.schema, limit=2)
+        ]
         assert names == sorted(sql_servers.TABLES)
         shown = await client.connections.preview(made.qID, f"{maria.schema}/t1")
         assert shown.rows == [[1, "one"], [2, "two"], [3, "three"]]

@@ -43,8 +43,10 @@ def _keys(script: Script) -> list[str]:
 def test_429_twice_then_created_waits_as_told(flaky: tuple[str, Script]) -> None:
     """Two 429s (Retry-After in seconds, then as an HTTP date) are waited out, then 201."""
     url, script = flaky
-    script.answers = [(429, {"Retry-After": "1"}),
-                      (429, {"Retry-After": formatdate(time.time() + 1, usegmt=True)})]  # fmt: skip
+    script.answers = [
+        (429, {"Retry-After": "1"}),
+        (429, {"Retry-After": formatdate(time.time() + 1, usegmt=True)}),
+    ]
     with Client(url, "t") as client:
         made = client.connections.create(BODY)
     assert made.qName == "flaky"
@@ -80,8 +82,10 @@ def test_attempts_are_bounded(flaky: tuple[str, Script]) -> None:
     """After ``max_attempts`` answers of 429 the error is raised with the envelope."""
     url, script = flaky
     script.answers = [(429, {"Retry-After": "0"})] * 5
-    with Client(url, "t", retry=RetryPolicy(max_attempts=3)) as client, \
-            pytest.raises(RateLimitedError) as info:  # fmt: skip
+    with (
+        Client(url, "t", retry=RetryPolicy(max_attempts=3)) as client,
+        pytest.raises(RateLimitedError) as info,
+    ):
         client.connections.list()
     assert len(script.seen) == 3
     assert info.value.code == "TEST-429"
@@ -92,8 +96,10 @@ def test_a_wait_beyond_the_budget_is_not_attempted(flaky: tuple[str, Script]) ->
     """A Retry-After longer than ``max_wait`` raises at once instead of sleeping."""
     url, script = flaky
     script.answers = [(503, {"Retry-After": "120"})]
-    with Client(url, "t", retry=RetryPolicy(max_wait=5)) as client, \
-            pytest.raises(ServiceUnavailableError):  # fmt: skip
+    with (
+        Client(url, "t", retry=RetryPolicy(max_wait=5)) as client,
+        pytest.raises(ServiceUnavailableError),
+    ):
         client.connections.delete("x")
     assert len(script.seen) == 1
 

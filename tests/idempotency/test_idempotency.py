@@ -19,8 +19,11 @@ URL = "/api/v1/data-connections"
 
 
 def body(name: str) -> dict[str, Any]:
-    return {"qName": name, "datasourceID": "rest",
-            "connectionProperties": {"url": "https://api.example.com"}}  # fmt: skip
+    return {
+        "qName": name,
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
 
 
 def keyed(api, user: str, key: str) -> dict[str, str]:
@@ -29,8 +32,7 @@ def keyed(api, user: str, key: str) -> dict[str, str]:
 
 async def count(api, name: str) -> int:
     """How many connections named ``name`` alice sees (her personal space included)."""
-    r = await api.client.get(URL, params={"filter": f'qName eq "{name}"'},
-                             headers=api.h(api.alice))  # fmt: skip
+    r = await api.client.get(URL, params={"filter": f'qName eq "{name}"'}, headers=api.h(api.alice))
     return int(r.json()["meta"]["count"])
 
 
@@ -66,9 +68,11 @@ async def test_keys_belong_to_one_user(api) -> None:
 async def test_concurrent_duplicates_create_once(api) -> None:
     """Ten identical keyed requests at once: all answer the same 201, one connection exists."""
     answers = await asyncio.gather(
-        *(api.client.post(URL, json=body("race"), headers=keyed(api, api.alice, "k-race"))
-          for _ in range(10))
-    )  # fmt: skip
+        *(
+            api.client.post(URL, json=body("race"), headers=keyed(api, api.alice, "k-race"))
+            for _ in range(10)
+        )
+    )
     assert [r.status_code for r in answers] == [201] * 10
     assert len({r.json()["qID"] for r in answers}) == 1
     assert await count(api, "race") == 1
@@ -88,17 +92,22 @@ async def test_a_failed_request_may_be_retried_under_its_key(api) -> None:
 async def test_deprecated_create_and_duplicate_replay(api) -> None:
     """The deprecated create (with its Deprecation header) and duplicate replay too."""
     legacy = "/api/v1/dcaas/actions/data-connections"
-    req = {"dataSourceId": "rest", "connectionName": "old",
-           "connectionProperties": {"url": "https://api.example.com"}}  # fmt: skip
+    req = {
+        "dataSourceId": "rest",
+        "connectionName": "old",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
     one = await api.client.post(legacy, json=req, headers=keyed(api, api.alice, "k-old"))
     two = await api.client.post(legacy, json=req, headers=keyed(api, api.alice, "k-old"))
     assert (one.status_code, two.json()) == (201, one.json())
     assert two.headers["Deprecation"] == one.headers["Deprecation"]
     dup = {"id": one.json()["connectionId"], "name": "copy"}
-    d1 = await api.client.post(f"{URL}/actions/duplicate", json=dup,
-                               headers=keyed(api, api.alice, "k-dup"))  # fmt: skip
-    d2 = await api.client.post(f"{URL}/actions/duplicate", json=dup,
-                               headers=keyed(api, api.alice, "k-dup"))  # fmt: skip
+    d1 = await api.client.post(
+        f"{URL}/actions/duplicate", json=dup, headers=keyed(api, api.alice, "k-dup")
+    )
+    d2 = await api.client.post(
+        f"{URL}/actions/duplicate", json=dup, headers=keyed(api, api.alice, "k-dup")
+    )
     assert (d1.status_code, d2.json()) == (201, d1.json())
     assert await count(api, "copy") == 1
 
@@ -106,10 +115,12 @@ async def test_deprecated_create_and_duplicate_replay(api) -> None:
 async def test_stored_answers_are_sealed(api) -> None:
     """A new API key's token is replayed to the retry but never stored in plain text."""
     url = "/api/v1/api-keys"
-    one = await api.client.post(url, json={"description": "ci"},
-                                headers=keyed(api, api.alice, "k-key"))  # fmt: skip
-    two = await api.client.post(url, json={"description": "ci"},
-                                headers=keyed(api, api.alice, "k-key"))  # fmt: skip
+    one = await api.client.post(
+        url, json={"description": "ci"}, headers=keyed(api, api.alice, "k-key")
+    )
+    two = await api.client.post(
+        url, json={"description": "ci"}, headers=keyed(api, api.alice, "k-key")
+    )
     token = one.json()["token"]
     assert two.json()["token"] == token
     async with api.app.state.dcaas.sessions() as session:
@@ -158,9 +169,11 @@ async def test_duplicate_of_a_running_request_is_409_when_it_does_not_finish(
     """While another request holds the key past the wait, a duplicate is 409 DCAAS-8002."""
     monkeypatch.setattr(service_module, "WAIT_FOR_FIRST", 0.3)
     await _claim_directly(api, "k-held", body("held"))
-    r = await api.client.post(URL, content=json.dumps(body("held")),
-                              headers={**keyed(api, api.alice, "k-held"),
-                                       "Content-Type": "application/json"})  # fmt: skip
+    r = await api.client.post(
+        URL,
+        content=json.dumps(body("held")),
+        headers={**keyed(api, api.alice, "k-held"), "Content-Type": "application/json"},
+    )
     assert_error(r, 409, "DCAAS-8002")
     assert r.headers["Retry-After"] == "1"
     assert await count(api, "held") == 0
@@ -170,8 +183,10 @@ async def test_a_stale_claim_is_taken_over(api, monkeypatch) -> None:
     """A claim whose request died (older than the stale limit) is taken over: the retry runs."""
     monkeypatch.setattr(service_module, "STALE_CLAIM", timedelta(seconds=0))
     await _claim_directly(api, "k-dead", body("dead"))
-    r = await api.client.post(URL, content=json.dumps(body("dead")),
-                              headers={**keyed(api, api.alice, "k-dead"),
-                                       "Content-Type": "application/json"})  # fmt: skip
+    r = await api.client.post(
+        URL,
+        content=json.dumps(body("dead")),
+        headers={**keyed(api, api.alice, "k-dead"), "Content-Type": "application/json"},
+    )
     assert r.status_code == 201, r.text
     assert await count(api, "dead") == 1

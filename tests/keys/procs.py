@@ -41,8 +41,12 @@ def free_port() -> int:
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that points a dcaas process at the same store as ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DCAAS_")}
-    env.update(DCAAS_DATA_DIR=str(settings.data_dir), DCAAS_BOOTSTRAP="false",
-               DCAAS_RATE_LIMIT_ENABLED="false", DCAAS_LOG_LEVEL="WARNING")  # fmt: skip
+    env.update(
+        DCAAS_DATA_DIR=str(settings.data_dir),
+        DCAAS_BOOTSTRAP="false",
+        DCAAS_RATE_LIMIT_ENABLED="false",
+        DCAAS_LOG_LEVEL="WARNING",
+    )
     if settings.database_url:
         env["DCAAS_DATABASE_URL"] = settings.database_url
     env.update(extra)
@@ -51,8 +55,14 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
 
 def spawn(env: dict[str, str], *args: str, log: Path | None = None) -> subprocess.Popen[str]:
     out = log.open("w") if log else subprocess.PIPE
-    return subprocess.Popen([DCAAS, *args], env=env, stdout=out, stderr=subprocess.STDOUT,
-                            text=True, preexec_fn=_die_with_parent)  # noqa: PLW1509  # fmt: skip
+    return subprocess.Popen(
+        [DCAAS, *args],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509
+    )
 
 
 def cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

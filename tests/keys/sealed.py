@@ -24,10 +24,17 @@ async def open_all(settings: Settings) -> dict[str, dict[str, Any]]:
     engine = create_engine(settings.async_database_url)
     try:
         async with session_factory(engine)() as session:
-            rows = (await session.execute(
-                select(Connection, Credential).outerjoin(
-                    Credential, Credential.id == Connection.credential_id)
-            )).tuples().all()  # fmt: skip
+            rows = (
+                (
+                    await session.execute(
+                        select(Connection, Credential).outerjoin(
+                            Credential, Credential.id == Connection.credential_id
+                        )
+                    )
+                )
+                .tuples()
+                .all()
+            )
             return {conn.name: _open(envelope, conn, cred) for conn, cred in rows}
     finally:
         await engine.dispose()

@@ -33,13 +33,23 @@ async def _seed(settings: Settings) -> None:
     state = build_state(settings)
     try:
         issued = await create_key(state.sessions, tenant="t", user="u", admin=False)
-        caller = Principal(tenant_id=issued.key.tenant_id, user_id=issued.key.user_id,
-                           subject="u", is_admin=False, via="api_key")  # fmt: skip
+        caller = Principal(
+            tenant_id=issued.key.tenant_id,
+            user_id=issued.key.user_id,
+            subject="u",
+            is_admin=False,
+            via="api_key",
+        )
         async with transaction(state.sessions) as session:
             service = CredentialService(session, caller, state.envelope)
             for i in range(ROWS):
-                await service.create(data_source_id="rest", q_type="rest", name=f"cred-{i}",
-                                     payload={"password": f"p-{i}"}, separated=False)  # fmt: skip
+                await service.create(
+                    data_source_id="rest",
+                    q_type="rest",
+                    name=f"cred-{i}",
+                    payload={"password": f"p-{i}"},
+                    separated=False,
+                )
     finally:
         await state.engine.dispose()
 

@@ -46,9 +46,16 @@ class Traffic:
 
     async def create(self, n: int) -> None:
         name, password, secret = f"c-{n}", f"p-{n}", f"cs-{n}"
-        body = {"datasourceID": "rest", "qName": name,
-                "connectionProperties": {"url": "https://example.com", "authSchema": "basic",
-                                         "username": "u", "password": password}}  # fmt: skip
+        body = {
+            "datasourceID": "rest",
+            "qName": name,
+            "connectionProperties": {
+                "url": "https://example.com",
+                "authSchema": "basic",
+                "username": "u",
+                "password": password,
+            },
+        }
         res = await self.client.post(URL, json=body)
         assert res.status_code == 201, res.text
         self.ids[name] = res.json()["id"]
@@ -64,8 +71,10 @@ class Traffic:
         name = self.rng.choice([n for n in self.ids if n not in self.recent])
         self.recent.append(name)
         password, secret = f"p-{n}-patched", f"cs-{n}-patched"
-        ops = [{"op": "replace", "path": "/connectionProperties/password", "value": password},
-               {"op": "replace", "path": "/qConnectionSecret", "value": secret}]  # fmt: skip
+        ops = [
+            {"op": "replace", "path": "/connectionProperties/password", "value": password},
+            {"op": "replace", "path": "/qConnectionSecret", "value": secret},
+        ]
         res = await self.client.patch(f"{URL}/{self.ids[name]}", json=ops)
         assert res.status_code == 204, res.text
         self.expected[name] = {"password": password, "secret": secret}
@@ -114,8 +123,10 @@ async def test_rotate_and_retire_while_serving(store: Settings, tmp_path: Path) 
             for m in range(n, n + 10):  # the server goes on after the retirement
                 await traffic.round(m)
     opened = await open_all(store)
-    got = {name: {"password": v["credential"]["password"], "secret": v["secret"]}
-           for name, v in opened.items()}  # fmt: skip
+    got = {
+        name: {"password": v["credential"]["password"], "secret": v["secret"]}
+        for name, v in opened.items()
+    }
     assert got == traffic.expected
     assert await counts(store) == {new: 2 * len(traffic.expected)}
     for secret in (v for e in traffic.expected.values() for v in e.values()):

@@ -29,15 +29,23 @@ def _state(api: Api) -> AppState:
 
 
 async def _connection(api: Api, n: int, *, secret: bool) -> None:
-    body = {"datasourceID": "rest", "qName": f"c-{n}",
-            "connectionProperties": {"url": "https://example.com", "authSchema": "basic",
-                                     "username": "u", "password": f"p-{n}"}}  # fmt: skip
+    body = {
+        "datasourceID": "rest",
+        "qName": f"c-{n}",
+        "connectionProperties": {
+            "url": "https://example.com",
+            "authSchema": "basic",
+            "username": "u",
+            "password": f"p-{n}",
+        },
+    }
     res = await api.client.post(URL, json=body, headers=api.h(api.alice))
     assert res.status_code == 201, res.text
     if secret:
         ops = [{"op": "add", "path": "/qConnectionSecret", "value": f"cs-{n}"}]
-        res = await api.client.patch(f"{URL}/{res.json()['id']}", json=ops,
-                                     headers=api.h(api.alice))  # fmt: skip
+        res = await api.client.patch(
+            f"{URL}/{res.json()['id']}", json=ops, headers=api.h(api.alice)
+        )
         assert res.status_code == 204, res.text
 
 

@@ -39,9 +39,12 @@ def moto_url() -> Iterator[str]:
 def _moto_server() -> Iterator[str]:
     port = free_port()
     server = Path(sys.executable).with_name("moto_server")
-    proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=_die_with_parent)  # noqa: PLW1509  # fmt: skip
+    proc = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -125,8 +128,12 @@ async def test_api_and_cli_rotation_on_kms(
     kms: KMSClient, moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The app seals through KMS (DCAAS_KEY_PROVIDER=aws-kms); `dcaas keys rotate` moves it all."""
-    kms_env = {"DCAAS_KEY_PROVIDER": "aws-kms", "DCAAS_KMS_KEY_ID": _new_key(kms),
-               "DCAAS_KMS_ENDPOINT_URL": moto_url, "DCAAS_KMS_REGION": REGION}  # fmt: skip
+    kms_env = {
+        "DCAAS_KEY_PROVIDER": "aws-kms",
+        "DCAAS_KMS_KEY_ID": _new_key(kms),
+        "DCAAS_KMS_ENDPOINT_URL": moto_url,
+        "DCAAS_KMS_REGION": REGION,
+    }
     for name, value in kms_env.items():
         monkeypatch.setenv(name, value)
     settings = Settings(data_dir=tmp_path, env="development")
@@ -136,9 +143,16 @@ async def test_api_and_cli_rotation_on_kms(
     transport, headers = httpx.ASGITransport(app=app), {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
         for n in range(5):
-            body = {"datasourceID": "rest", "qName": f"c-{n}",
-                    "connectionProperties": {"url": "https://example.com", "authSchema": "basic",
-                                             "username": "u", "password": f"p-{n}"}}  # fmt: skip
+            body = {
+                "datasourceID": "rest",
+                "qName": f"c-{n}",
+                "connectionProperties": {
+                    "url": "https://example.com",
+                    "authSchema": "basic",
+                    "username": "u",
+                    "password": f"p-{n}",
+                },
+            }
             assert (await c.post("/api/v1/data-connections", json=body)).status_code == 201
     await app.state.dcaas.engine.dispose()
     env = env_for(settings, **kms_env, **AWS_ENV)
@@ -161,8 +175,12 @@ async def test_an_unreachable_kms_answers_503_not_500(
     server = _moto_server()
     url = next(server)
     own = kms_client(region=REGION, endpoint_url=url)
-    kms_env = {"DCAAS_KEY_PROVIDER": "aws-kms", "DCAAS_KMS_KEY_ID": _new_key(own),
-               "DCAAS_KMS_ENDPOINT_URL": url, "DCAAS_KMS_REGION": REGION}  # fmt: skip
+    kms_env = {
+        "DCAAS_KEY_PROVIDER": "aws-kms",
+        "DCAAS_KMS_KEY_ID": _new_key(own),
+        "DCAAS_KMS_ENDPOINT_URL": url,
+        "DCAAS_KMS_REGION": REGION,
+    }
     for name, value in kms_env.items():
         monkeypatch.setenv(name, value)
     settings = Settings(data_dir=tmp_path, env="development")
@@ -172,9 +190,16 @@ async def test_an_unreachable_kms_answers_503_not_500(
     server.close()  # stops the moto process
     transport, headers = httpx.ASGITransport(app=app), {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
-        body = {"datasourceID": "rest", "qName": "sealed",
-                "connectionProperties": {"url": "https://example.com", "authSchema": "basic",
-                                         "username": "u", "password": "p"}}  # fmt: skip
+        body = {
+            "datasourceID": "rest",
+            "qName": "sealed",
+            "connectionProperties": {
+                "url": "https://example.com",
+                "authSchema": "basic",
+                "username": "u",
+                "password": "p",
+            },
+        }
         answer = await c.post("/api/v1/data-connections", json=body)
         assert answer.status_code == 503, answer.text
         assert answer.json()["errors"][0]["code"] == "DCAAS-9002"

@@ -13,10 +13,17 @@ DEFAULT = OutboundPolicy()
 
 @pytest.mark.parametrize(
     ("host", "reason"),
-    [("127.0.0.1", "loopback"), ("169.254.169.254", "cloud metadata"), ("10.0.0.1", "private"),
-     ("[::1]", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("0.0.0.0", "unspecified"),  # noqa: S104 - refused, not bound
-     ("fd00:ec2::254", "cloud metadata"), ("192.168.1.1", "private")],
-)  # fmt: skip
+    [
+        ("127.0.0.1", "loopback"),
+        ("169.254.169.254", "cloud metadata"),
+        ("10.0.0.1", "private"),
+        ("[::1]", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - refused, not bound
+        ("fd00:ec2::254", "cloud metadata"),
+        ("192.168.1.1", "private"),
+    ],
+)
 async def test_default_policy_refuses_internal_addresses(host: str, reason: str) -> None:
     """Loopback, private, link-local, metadata and unspecified addresses are refused."""
     with pytest.raises(OutboundRefused) as raised:

@@ -370,10 +370,35 @@ def test_arbitrary_text_only_raises_bad_request(engine: Engine, text: str) -> No
 
 
 FILTER_PIECES = [
-    "qName", "QTYPE", "created", "bogus", " eq ", " ne ", " co ", " gt ", " pr", " and ", " or ",
-    "not ", "(", ")", '"', '\\"', "\\u00", "\\", "%", "_", "null", "true", "-1.5e3", "0",
-    '"2000-01-10T15:04:05Z"', '"2000-01-10T17:04:05+02:00"', '"x"', " ",
-]  # fmt: skip
+    "qName",
+    "QTYPE",
+    "created",
+    "bogus",
+    " eq ",
+    " ne ",
+    " co ",
+    " gt ",
+    " pr",
+    " and ",
+    " or ",
+    "not ",
+    "(",
+    ")",
+    '"',
+    '\\"',
+    "\\u00",
+    "\\",
+    "%",
+    "_",
+    "null",
+    "true",
+    "-1.5e3",
+    "0",
+    '"2000-01-10T15:04:05Z"',
+    '"2000-01-10T17:04:05+02:00"',
+    '"x"',
+    " ",
+]
 
 
 @given(st.lists(st.sampled_from(FILTER_PIECES), max_size=40).map("".join))

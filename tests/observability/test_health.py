@@ -40,7 +40,9 @@ async def test_ready_when_database_and_keys_work(api: Api) -> None:
     body = res.json()
     assert body["status"] == "ok"
     assert {name: c["status"] for name, c in body["checks"].items()} == {
-        "database": "ok", "keyProvider": "ok"}  # fmt: skip
+        "database": "ok",
+        "keyProvider": "ok",
+    }
     assert res.headers["Cache-Control"] == "no-store"
 
 

@@ -28,9 +28,14 @@ async def test_lines_during_a_request_carry_its_context(api: Api, logs: Captured
     assert access[0]["tenantId"]
     assert access[0]["userId"]
     assert access[0] | {"durationMs": 0} == access[0] | {
-        "level": "INFO", "message": access[0]["message"], "method": "GET",
-        "path": "/api/v1/data-connections", "route": "/api/v1/data-connections",
-        "status": 200, "durationMs": 0}  # fmt: skip
+        "level": "INFO",
+        "message": access[0]["message"],
+        "method": "GET",
+        "path": "/api/v1/data-connections",
+        "route": "/api/v1/data-connections",
+        "status": 200,
+        "durationMs": 0,
+    }
     assert {"timestamp", "level", "logger", "message"} <= set(access[0])
     sql = [line for line in mine if line["logger"] == "sqlalchemy.engine.Engine"]
     assert sql, "lines from other loggers during the request carry its id too"
@@ -40,8 +45,11 @@ async def test_lines_during_a_request_carry_its_context(api: Api, logs: Captured
 async def test_lines_before_authentication_have_no_tenant(api: Api, logs: Captured) -> None:
     """An unauthenticated request's access line has its requestId but no tenant or user."""
     await api.client.get("/api/v1/data-connections", headers={"X-Request-Id": "anon-1"})
-    access = [line for line in logs.lines() if line.get("requestId") == "anon-1"
-              and line["logger"] == "dcaas.access"]  # fmt: skip
+    access = [
+        line
+        for line in logs.lines()
+        if line.get("requestId") == "anon-1" and line["logger"] == "dcaas.access"
+    ]
     assert access[0]["status"] == 401
     assert "tenantId" not in access[0]
     assert "userId" not in access[0]

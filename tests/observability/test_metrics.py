@@ -44,8 +44,11 @@ async def test_requests_refused_before_routing_share_one_label(api: Api) -> None
     """A 413 from the body limit, answered before routing, counts as route="unmatched"."""
     labels = {"method": "POST", "route": "unmatched", "status": "413"}
     before = sample((await api.client.get("/metrics")).text, "dcaas_http_requests_total", **labels)
-    res = await api.client.post("/api/v1/data-connections", headers=api.h(api.alice),
-                                content=b"x" * (api.settings.max_body_bytes + 1))  # fmt: skip
+    res = await api.client.post(
+        "/api/v1/data-connections",
+        headers=api.h(api.alice),
+        content=b"x" * (api.settings.max_body_bytes + 1),
+    )
     assert_error(res, 413)
     after = sample((await api.client.get("/metrics")).text, "dcaas_http_requests_total", **labels)
     assert after == before + 1
@@ -62,15 +65,24 @@ async def test_unknown_paths_share_one_label(api: Api) -> None:
 async def test_connector_tests_and_rate_limits_are_exposed(api: Api) -> None:
     """record_connector_test and record_rate_limited show up as labelled counters."""
     test_labels = {"data_source": "rest", "status": "failed", "failure_class": "unreachable"}
-    before = sample((await api.client.get("/metrics")).text, "dcaas_connector_tests_total",
-                    **test_labels)  # fmt: skip
+    before = sample(
+        (await api.client.get("/metrics")).text, "dcaas_connector_tests_total", **test_labels
+    )
     record_connector_test("rest", "failed", "unreachable")
     record_connector_test("rest", "passed", None)
     record_rate_limited("tenant")
     text = (await api.client.get("/metrics")).text
     assert sample(text, "dcaas_connector_tests_total", **test_labels) == before + 1
-    assert sample(text, "dcaas_connector_tests_total",
-                  data_source="rest", status="passed", failure_class="none") >= 1  # fmt: skip
+    assert (
+        sample(
+            text,
+            "dcaas_connector_tests_total",
+            data_source="rest",
+            status="passed",
+            failure_class="none",
+        )
+        >= 1
+    )
     assert sample(text, "dcaas_rate_limited_total", tier="tenant") >= 1
 
 

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 async def test_unexpected_error_is_logged_once_with_context(api: Api, logs: Captured) -> None:
     """A 500 carries X-Request-Id; its error line and access line carry the id and tenant."""
     path = add_failing_route(api.app)  # type: ignore[arg-type]
-    res = await api.client.post(path, json={"qName": "x"},
-                                headers={**api.h(api.alice), "X-Request-Id": "boom-1"})  # fmt: skip
+    res = await api.client.post(
+        path, json={"qName": "x"}, headers={**api.h(api.alice), "X-Request-Id": "boom-1"}
+    )
     assert_error(res, 500, "DCAAS-9001")
     assert res.headers["X-Request-Id"] == "boom-1"
     mine = [line for line in logs.lines() if line.get("requestId") == "boom-1"]

@@ -28,9 +28,11 @@ HEADER_VALUE = "custom-header-secret-Jd2"
 SECRETS = (*ALL_SECRETS, REST_PASSWORD, ROTATED, REPLACED, HEADER_VALUE)
 
 REST = {
-    "url": "https://api.example.com/v1", "username": "rest-user", "password": REST_PASSWORD,
+    "url": "https://api.example.com/v1",
+    "username": "rest-user",
+    "password": REST_PASSWORD,
     "queryHeaders": [{"name": "X-Api-Key", "value": HEADER_VALUE, "encrypt": True}],
-}  # fmt: skip
+}
 
 
 async def create_each_seed(api: Api) -> None:
@@ -49,8 +51,11 @@ async def validation_errors(api: Api) -> None:
     bad_region = dict(SEEDS["File_AmazonS3ConnectorV2"], region="nowhere-1")
     unknown = dict(REST, notAProperty=REST_PASSWORD)
     wrong_type = dict(REST, password=[REST_PASSWORD])
-    for source, props in (("AmazonS3ConnectorV2", bad_region), ("rest", unknown),
-                          ("rest", wrong_type)):  # fmt: skip
+    for source, props in (
+        ("AmazonS3ConnectorV2", bad_region),
+        ("rest", unknown),
+        ("rest", wrong_type),
+    ):
         body = {"datasourceID": source, "qName": "bad", "connectionProperties": props}
         assert_error(await api.client.post(URL, json=body, headers=api.h(api.alice)), 400)
     broken = (
@@ -64,8 +69,9 @@ async def patch_and_put(api: Api) -> None:
     listed = (await api.client.get(URL, params={"limit": 100}, headers=api.h(api.alice))).json()
     ids = {c["qName"]: c["qID"] for c in listed["data"]}
     ops = [{"op": "replace", "path": "/connectionProperties/secretKey", "value": ROTATED}]
-    res = await api.client.patch(f"{URL}/{ids['File_AmazonS3ConnectorV2-c']}", json=ops,
-                                 headers=api.h(api.alice))  # fmt: skip
+    res = await api.client.patch(
+        f"{URL}/{ids['File_AmazonS3ConnectorV2-c']}", json=ops, headers=api.h(api.alice)
+    )
     assert res.status_code == 204, res.text
     conn = (await api.client.get(f"{URL}/{ids['rest-c']}", headers=api.h(api.alice))).json()
     keep = ("qID", "qName", "qConnectStatement", "qType", "qEngineObjectID", "datasourceID")
@@ -77,14 +83,20 @@ async def patch_and_put(api: Api) -> None:
 
 async def unexpected_exception(api: Api) -> None:
     path = add_failing_route(api.app)  # type: ignore[arg-type]
-    body = {"connectionProperties": {**REST, "secretKey": ALL_SECRETS[0]},
-            "note": f"Authorization: {ALL_SECRETS[2]}"}  # fmt: skip
+    body = {
+        "connectionProperties": {**REST, "secretKey": ALL_SECRETS[0]},
+        "note": f"Authorization: {ALL_SECRETS[2]}",
+    }
     assert_error(await api.client.post(path, json=body, headers=api.h(api.alice)), 500)
 
 
 SCENARIOS: list[Callable[[Api], Awaitable[None]]] = [
-    create_each_seed, conflict, validation_errors, patch_and_put, unexpected_exception,
-]  # fmt: skip
+    create_each_seed,
+    conflict,
+    validation_errors,
+    patch_and_put,
+    unexpected_exception,
+]
 
 
 @pytest.mark.settings(sql_echo=True)

@@ -16,8 +16,11 @@ HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
 
 def body(name: str) -> dict[str, object]:
-    return {"qName": name, "datasourceID": "rest",
-            "connectionProperties": {"url": "https://api.example.com"}}  # fmt: skip
+    return {
+        "qName": name,
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
 
 
 def closed_port() -> int:
@@ -69,8 +72,9 @@ async def test_tiers_users_and_tenants_count_apart(api_with) -> None:
 
 async def test_error_answers_carry_headers(api) -> None:
     """A 404 of an authenticated request still has the RateLimit headers."""
-    r = await api.client.get(f"{URL}/00000000-0000-4000-8000-000000000000",
-                             headers=api.h(api.alice))  # fmt: skip
+    r = await api.client.get(
+        f"{URL}/00000000-0000-4000-8000-000000000000", headers=api.h(api.alice)
+    )
     assert_error(r, 404)
     for name in HEADERS:
         assert name in r.headers
@@ -98,8 +102,9 @@ async def test_disabled_limits_neither_count_nor_refuse(api_with) -> None:
 async def test_limiter_counts_per_tenant_user_and_tier(store, request, redis_prefix) -> None:
     """The limiter itself: the moving window admits exactly the limit, per key and tier."""
     redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
-    settings = Settings(rate_limit_tier2="2/minute", redis_url=redis_url,
-                        rate_limit_prefix=redis_prefix)  # fmt: skip
+    settings = Settings(
+        rate_limit_tier2="2/minute", redis_url=redis_url, rate_limit_prefix=redis_prefix
+    )
     limiter = RateLimiter(settings)
     results = [(await limiter.hit("POST", "t", "u"))[0] for _ in range(3)]
     assert results == [True, True, False]
@@ -111,8 +116,11 @@ async def test_limiter_counts_per_tenant_user_and_tier(store, request, redis_pre
 
 async def test_replicas_share_counts_through_redis(api_with, redis_url, redis_prefix) -> None:
     """Two apps on one Redis prefix count one user together: the third write is refused."""
-    shared = {"rate_limit_tier2": "2/minute", "redis_url": redis_url,
-              "rate_limit_prefix": redis_prefix}  # fmt: skip
+    shared = {
+        "rate_limit_tier2": "2/minute",
+        "redis_url": redis_url,
+        "rate_limit_prefix": redis_prefix,
+    }
     async with api_with(**shared) as one, api_with(**shared) as two:
         # Separate databases, so the users differ in id: make them one by keying on the same ids.
         a = one.app.state.dcaas.rate_limiter
@@ -128,8 +136,11 @@ async def test_replicas_share_counts_through_redis(api_with, redis_url, redis_pr
 async def test_redis_down_keeps_answering_and_reports_it(api_with, caplog, redis_prefix) -> None:
     """With Redis unreachable requests still answer, limits hold in memory, health says so."""
     caplog.set_level(logging.WARNING, logger="dcaas.ratelimit")
-    async with api_with(rate_limit_tier2="2/minute", rate_limit_prefix=redis_prefix,
-                        redis_url=f"redis://127.0.0.1:{closed_port()}/0") as api:  # fmt: skip
+    async with api_with(
+        rate_limit_tier2="2/minute",
+        rate_limit_prefix=redis_prefix,
+        redis_url=f"redis://127.0.0.1:{closed_port()}/0",
+    ) as api:
         limiter = api.app.state.dcaas.rate_limiter
         for _ in range(5):
             r = await api.client.get(URL, headers=api.h(api.alice))

@@ -27,23 +27,35 @@ def _fields(k: ApiKey) -> dict[str, Any]:
         if k.expires_at and k.expires_at <= now
         else "active"
     )
-    return {"id": k.id, "description": k.description, "sub": k.user_id, "tenantId": k.tenant_id,
-            "status": status, "created": iso(k.created),
-            "expiry": iso(k.expires_at) if k.expires_at else None}  # fmt: skip
+    return {
+        "id": k.id,
+        "description": k.description,
+        "sub": k.user_id,
+        "tenantId": k.tenant_id,
+        "status": status,
+        "created": iso(k.created),
+        "expiry": iso(k.expires_at) if k.expires_at else None,
+    }
 
 
 @router.get("", response_model=ApiKeys, response_model_exclude_none=True)
-async def list_keys(db: Session, caller: Caller,
-                    limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Any:  # fmt: skip
+async def list_keys(
+    db: Session, caller: Caller, limit: Annotated[int, Query(ge=1, le=100)] = 100
+) -> Any:
     """API keys (never their secret part)."""
     return ApiKeys(
         data=[ApiKeyOut(**_fields(k)) for k in await ApiKeyService(db, caller).list(limit)]
     )
 
 
-@router.post("", dependencies=[IDEMPOTENT],
-             status_code=201, response_model=ApiKeyCreated, response_model_exclude_none=True,
-             openapi_extra=json_body_doc(ApiKeyCreate))  # fmt: skip
+@router.post(
+    "",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    response_model=ApiKeyCreated,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(ApiKeyCreate),
+)
 async def create_key(data: Body, db: Session, caller: Caller) -> Any:
     """A new API key for the caller; the token is in this answer only."""
     body = parse(ApiKeyCreate, data)

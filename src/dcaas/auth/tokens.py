@@ -90,8 +90,12 @@ class JwtVerifier:
                 f"the token lacks a usable {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim",
                 code=Code.TOKEN_INVALID,
             )
-        return Claims(tenant=tenant, subject=subject, is_admin=_is_admin(claims, s.jwt_admin_claim),
-                      expires=float(claims["exp"]))  # fmt: skip
+        return Claims(
+            tenant=tenant,
+            subject=subject,
+            is_admin=_is_admin(claims, s.jwt_admin_claim),
+            expires=float(claims["exp"]),
+        )
 
 
 def _usable(value: object, max_length: int) -> TypeGuard[str]:

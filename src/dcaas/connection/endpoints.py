@@ -35,17 +35,22 @@ from dcaas.oauth.service import OAuthService, is_oauth_source
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
-IfMatch = Annotated[str | None, Header(
-    alias="If-Match", max_length=1024,
-    description="Write only if the connection's ETag is among these (or `*`); else 412",
-)]  # fmt: skip
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=1024,
+        description="Write only if the connection's ETag is among these (or `*`); else 412",
+    ),
+]
 
 
 class GetQuery(BaseModel):
     """The query of GET one connection (validated as one model: cheaper than one per field)."""
 
     type: Literal["connectionname"] | None = Field(
-        default=None, description="connectionname: qID is the connection's name")
+        default=None, description="connectionname: qID is the connection's name"
+    )
     spaceId: str | None = Field(default=None, description="The space, with type=connectionname")
     parseConnection: bool = Field(default=False, description="Add connectionProperties")
     extended: bool = False
@@ -70,7 +75,10 @@ async def create_properties(
 
 @router.get("", response_model=Connections, response_model_exclude_none=True)
 async def list_connections(
-    request: Request, db: Session, caller: Caller, state: State,
+    request: Request,
+    db: Session,
+    caller: Caller,
+    state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     page: str | None = None,
     sort: str | None = None,
@@ -87,21 +95,32 @@ async def list_connections(
     noDatafiles: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
     locale: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
     includeQris: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-) -> Any:  # fmt: skip
+) -> Any:
     """List the data connections the caller may see, one page at a time."""
     if dataName is not None and (not dataName.strip() or dataName in ("meta", "links")):
-        raise BadRequest("dataName must not be empty, meta or links", code=Code.INVALID_QUERY,
-                         meta={"field": "dataName"})  # fmt: skip
+        raise BadRequest(
+            "dataName must not be empty, meta or links",
+            code=Code.INVALID_QUERY,
+            meta={"field": "dataName"},
+        )
     order = Sort.parse(sort, SORT_FIELDS, "+qName")
     cursor = (
         Cursor.decode(page, order, datetime_field=order.field in ("created", "updated"))
         if page
         else None
     )
-    query = ListQuery(limit=limit, sort=order, cursor=cursor, filter=filter, space_id=spaceId,
-                      personal=personal, owned_by_me=ownedByMe, user_id=userId,
-                      include_disabled=includeDisabled,
-                      case_insensitive=caseinsensitive)  # fmt: skip
+    query = ListQuery(
+        limit=limit,
+        sort=order,
+        cursor=cursor,
+        filter=filter,
+        space_id=spaceId,
+        personal=personal,
+        owned_by_me=ownedByMe,
+        user_id=userId,
+        include_disabled=includeDisabled,
+        case_insensitive=caseinsensitive,
+    )
     result = await _service(db, caller, state).list(query)
     base = base_url(request)
     body = Connections(
@@ -116,12 +135,17 @@ async def list_connections(
     return body
 
 
-@router.post("", dependencies=[IDEMPOTENT],
-             status_code=201, response_model=ConnectionCreateResponse | AuthUrlResponse,
-             response_model_exclude_none=True,
-             openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate))  # fmt: skip
-async def create_connection(request: Request, data: Body, db: Session, caller: Caller,
-                            state: State) -> Any:  # fmt: skip
+@router.post(
+    "",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    response_model=ConnectionCreateResponse | AuthUrlResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate),
+)
+async def create_connection(
+    request: Request, data: Body, db: Session, caller: Caller, state: State
+) -> Any:
     """Create a data connection from a connect statement or from data-source properties."""
     service = _service(db, caller, state)
     if isinstance(data, dict) and "connectionProperties" in data:
@@ -134,10 +158,14 @@ async def create_connection(request: Request, data: Body, db: Session, caller: C
     return presenter.connection_created(view, base_url(request))
 
 
-@router.post("/actions/delete", dependencies=[IDEMPOTENT],
-             status_code=207, response_model=BulkResponse,
-             response_model_exclude_none=True,
-             openapi_extra=json_body_doc(ActionDeleteRequest))  # fmt: skip
+@router.post(
+    "/actions/delete",
+    dependencies=[IDEMPOTENT],
+    status_code=207,
+    response_model=BulkResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(ActionDeleteRequest),
+)
 async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
     body = parse(ActionDeleteRequest, data)
@@ -151,10 +179,14 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
     )
 
 
-@router.post("/actions/update", dependencies=[IDEMPOTENT],
-             status_code=207, response_model=BulkResponse,
-             response_model_exclude_none=True,
-             openapi_extra=json_body_doc(ActionUpdateRequest))  # fmt: skip
+@router.post(
+    "/actions/update",
+    dependencies=[IDEMPOTENT],
+    status_code=207,
+    response_model=BulkResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(ActionUpdateRequest),
+)
 async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
     body = parse(ActionUpdateRequest, data)
@@ -168,10 +200,14 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
     )
 
 
-@router.post("/actions/duplicate", dependencies=[IDEMPOTENT],
-             status_code=201, response_model=ConnectionCreateResponse,
-             response_model_exclude_none=True,
-             openapi_extra=json_body_doc(ActionDuplicateRequest))  # fmt: skip
+@router.post(
+    "/actions/duplicate",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    response_model=ConnectionCreateResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(ActionDuplicateRequest),
+)
 async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
     body = parse(ActionDuplicateRequest, data)
@@ -185,31 +221,60 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
     return presenter.connection_created(view, base_url(request))
 
 
-@router.get("/{qID}", response_model=ConnectionGet, response_model_exclude_none=True,
-            responses={200: {"headers": {"ETag": {"description": "The connection's version",
-                                                  "schema": {"type": "string"}}}}})  # fmt: skip
+@router.get(
+    "/{qID}",
+    response_model=ConnectionGet,
+    response_model_exclude_none=True,
+    responses={
+        200: {
+            "headers": {
+                "ETag": {"description": "The connection's version", "schema": {"type": "string"}}
+            }
+        }
+    },
+)
 async def get_connection(
-    request: Request, qID: str, db: Session, caller: Caller, state: State,
+    request: Request,
+    qID: str,
+    db: Session,
+    caller: Caller,
+    state: State,
     query: Annotated[GetQuery, Query()],
-) -> Any:  # fmt: skip
+) -> Any:
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
-    view = await _service(db, caller, state).get(qID, by_name=query.type is not None,
-                                                 space_id=query.spaceId)  # fmt: skip
-    answer = model_response(presenter.connection_get(view, base_url(request),
-                                                     parse=query.parseConnection))  # fmt: skip
+    view = await _service(db, caller, state).get(
+        qID, by_name=query.type is not None, space_id=query.spaceId
+    )
+    answer = model_response(
+        presenter.connection_get(view, base_url(request), parse=query.parseConnection)
+    )
     answer.headers["ETag"] = etag(view.connection.version)
     return answer
 
 
-@router.patch("/{qID}", status_code=204, response_class=Response,
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}})  # fmt: skip
+@router.patch(
+    "/{qID}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}
+            },
+        }
+    },
+)
 async def patch_connection(
-    qID: str, data: Body, db: Session, caller: Caller, state: State,
+    qID: str,
+    data: Body,
+    db: Session,
+    caller: Caller,
+    state: State,
     type: ByName = None,  # noqa: A002
     qlik_auth_code: Annotated[str | None, Header(alias="qlik-auth-code")] = None,
     if_match: IfMatch = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """Change a connection with JSON Patch; ``qlik-auth-code`` re-authorizes an OAuth one."""
     if qlik_auth_code:
         oauth = OAuthService(db, caller, state.envelope, state.settings)
@@ -222,14 +287,22 @@ async def patch_connection(
     return Response(status_code=204, headers={"ETag": etag(version)})
 
 
-@router.put("/{qID}", status_code=204, response_class=Response,
-            openapi_extra=json_body_doc(ConnectionUpdate))  # fmt: skip
+@router.put(
+    "/{qID}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra=json_body_doc(ConnectionUpdate),
+)
 async def put_connection(
-    qID: str, data: Body, db: Session, caller: Caller, state: State,
+    qID: str,
+    data: Body,
+    db: Session,
+    caller: Caller,
+    state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
     if_match: IfMatch = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """Replace a connection (connect-statement form)."""
     body = parse(ConnectionUpdate, data)
     version = await _service(db, caller, state).put(
@@ -240,11 +313,14 @@ async def put_connection(
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
 async def delete_connection(
-    qID: str, db: Session, caller: Caller, state: State,
+    qID: str,
+    db: Session,
+    caller: Caller,
+    state: State,
     type: ByName = None,  # noqa: A002
     spaceId: str | None = None,
     if_match: IfMatch = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """Delete a connection; a separated credential survives it."""
     await _service(db, caller, state).delete(
         qID, by_name=type is not None, space_id=spaceId, if_match=if_match

@@ -34,12 +34,18 @@ def _deprecated(response: Response, successor: str) -> None:
     response.headers["Link"] = f'<{successor}>; rel="successor-version"'
 
 
-@router.post("", dependencies=[IDEMPOTENT],
-             status_code=201, deprecated=True,
-             response_model=CreateConnectionRes | AuthUrlResponse, response_model_exclude_none=True,
-             openapi_extra=json_body_doc(DcaasConnectionCreate))  # fmt: skip
-async def create(request: Request, response: Response, data: Body, db: Session, caller: Caller,
-                 state: State) -> Any:  # fmt: skip
+@router.post(
+    "",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    deprecated=True,
+    response_model=CreateConnectionRes | AuthUrlResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(DcaasConnectionCreate),
+)
+async def create(
+    request: Request, response: Response, data: Body, db: Session, caller: Caller, state: State
+) -> Any:
     """Create a connection from data-source properties. Use POST /api/v1/data-connections."""
     _deprecated(response, "/api/v1/data-connections")
     body = parse(DcaasConnectionCreate, data)
@@ -50,22 +56,30 @@ async def create(request: Request, response: Response, data: Body, db: Session, 
     return presenter.dcaas_created(view)
 
 
-@router.get("/api-specs", deprecated=True, response_model=ApiSpecResponse,
-            response_model_by_alias=True)  # fmt: skip
+@router.get(
+    "/api-specs", deprecated=True, response_model=ApiSpecResponse, response_model_by_alias=True
+)
 async def api_specs(
-    response: Response, db: Session, caller: Caller,
+    response: Response,
+    db: Session,
+    caller: Caller,
     dataSourceId: Annotated[str, Query(min_length=1)],
-) -> Any:  # fmt: skip
+) -> Any:
     """A data source's properties. Use GET /api/v1/data-sources/{id}/api-specs."""
     _deprecated(response, f"/api/v1/data-sources/{quote(dataSourceId, safe='')}/api-specs")
     source = await DataSourceService(db, caller).enabled(dataSourceId)
     return ApiSpecResponse.of(source)
 
 
-@router.get("/{connectionId}", deprecated=True, response_model=GetConnectionResponse,
-            response_model_exclude_none=True)  # fmt: skip
-async def get(response: Response, connectionId: str, db: Session, caller: Caller,
-              state: State) -> Any:  # fmt: skip
+@router.get(
+    "/{connectionId}",
+    deprecated=True,
+    response_model=GetConnectionResponse,
+    response_model_exclude_none=True,
+)
+async def get(
+    response: Response, connectionId: str, db: Session, caller: Caller, state: State
+) -> Any:
     """One connection with its properties. Use GET /api/v1/data-connections/{id}?parseConnection=true."""  # noqa: E501 - the OpenAPI description; a line break would show in it
     successor = f"/api/v1/data-connections/{quote(connectionId, safe='')}?parseConnection=true"
     _deprecated(response, successor)

@@ -27,10 +27,19 @@ if TYPE_CHECKING:
     from dcaas.connection.service import ConnectionService
 
 PATCHABLE = {
-    "qname", "qconnectstatement", "tags", "qlogon", "qarchitecture", "space",
-    "connectionproperties", "qusername", "qpassword", "qconnectionsecret", "qcredentialsid",
+    "qname",
+    "qconnectstatement",
+    "tags",
+    "qlogon",
+    "qarchitecture",
+    "space",
+    "connectionproperties",
+    "qusername",
+    "qpassword",
+    "qconnectionsecret",
+    "qcredentialsid",
     "qseparatecredentials",
-}  # fmt: skip
+}
 _TAGS: TypeAdapter[list[str]] = TypeAdapter(Tags)
 _LOG_ON: TypeAdapter[str] = TypeAdapter(LogOnIn)
 
@@ -50,8 +59,11 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
         credential = await service.credentials.repo.get_any_owner(connection.credential_id)
         stored = service.credentials.open(credential) if credential else {}
     secret_names = source.properties.secret_fields() if source else frozenset()
-    secrets = {k: v for k, v in stored.items() if k in secret_names or k in (
-        source.properties.encryptable_fields() if source else ())}  # fmt: skip
+    secrets = {
+        k: v
+        for k, v in stored.items()
+        if k in secret_names or k in (source.properties.encryptable_fields() if source else ())
+    }
     properties = (
         source.join(connection.properties, secrets) if source else dict(connection.properties)
     )
@@ -101,14 +113,19 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
     new_secrets: dict[str, Any] = {}
     if "connectionproperties" in t.top:
         if source is None:
-            raise _rule("connectionProperties can be patched only for a known data source",
-                        "connectionProperties")  # fmt: skip
+            raise _rule(
+                "connectionProperties can be patched only for a known data source",
+                "connectionProperties",
+            )
         split = source.validate(new.get("connectionProperties"))
         require_credentials_on_host_change(
-            connection.properties, split.public, t, secret_names,
+            connection.properties,
+            split.public,
+            t,
+            secret_names,
             has_credential=connection.credential_id is not None,
             separated=connection.separate_credentials,
-        )  # fmt: skip
+        )
         if _host_changed(connection.properties, split.public) and connection.separate_credentials:
             connection.credential_id = None  # rule 5: others' credentials stay behind
         connection.properties = split.public
@@ -134,16 +151,23 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
 
 def _check_rules(t: Any, password_prop: str, *, has_credential: bool) -> None:
     if "qconnectstatement" in t.top and "connectionproperties" in t.top:
-        raise _rule("a patch cannot change both qConnectStatement and connectionProperties",
-                    "qConnectStatement")  # fmt: skip
+        raise _rule(
+            "a patch cannot change both qConnectStatement and connectionProperties",
+            "qConnectStatement",
+        )
     prop_password = bool(password_prop) and password_prop in t.properties
     if "qpassword" in t.top and prop_password:
-        raise _rule("give the password either as /qPassword or as a connection property, "
-                    "not both", "qPassword")  # fmt: skip
+        raise _rule(
+            "give the password either as /qPassword or as a connection property, not both",
+            "qPassword",
+        )
     has_new_credentials = "qpassword" in t.top or prop_password
     if "qconnectstatement" in t.top and has_credential and not has_new_credentials:
-        raise _rule("patching qConnectStatement needs the credentials in the same request "
-                    "(/qPassword)", "qPassword", Code.CREDENTIALS_REQUIRED)  # fmt: skip
+        raise _rule(
+            "patching qConnectStatement needs the credentials in the same request (/qPassword)",
+            "qPassword",
+            Code.CREDENTIALS_REQUIRED,
+        )
 
 
 def _host_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -154,9 +178,14 @@ _HOST_KEYS = ("host", "server", "url")
 
 
 def require_credentials_on_host_change(
-    old: dict[str, Any], new: dict[str, Any], t: Any, secret_names: frozenset[str], *,
-    has_credential: bool, separated: bool,
-) -> None:  # fmt: skip
+    old: dict[str, Any],
+    new: dict[str, Any],
+    t: Any,
+    secret_names: frozenset[str],
+    *,
+    has_credential: bool,
+    separated: bool,
+) -> None:
     """Rule 3: never send a stored secret to a host the user has just typed."""
     if not has_credential or separated or not _host_changed(old, new):
         return
@@ -175,8 +204,9 @@ def _validated(adapter: TypeAdapter[Any], value: Any, field: str, code: Code) ->
         return adapter.validate_python(value)
     except ValidationError as exc:
         message = exc.errors(include_url=False, include_input=False)[0]["msg"]
-        raise ValidationFailed(f"{field}: {message.removeprefix('Value error, ')}",
-                               field=field, code=code) from None  # fmt: skip
+        raise ValidationFailed(
+            f"{field}: {message.removeprefix('Value error, ')}", field=field, code=code
+        ) from None
 
 
 def _str_or_none(doc: dict[str, Any], key: str) -> str | None:

@@ -54,8 +54,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CLOSE_SECONDS = 2.0
 _ERRORS: dict[int, type[DcaasError]] = {
-    400: BadRequest, 403: Forbidden, 404: NotFound, 429: TooManyRequests, 503: ServiceUnavailable,
-}  # fmt: skip
+    400: BadRequest,
+    403: Forbidden,
+    404: NotFound,
+    429: TooManyRequests,
+    503: ServiceUnavailable,
+}
 
 
 @dataclass
@@ -81,8 +85,12 @@ class _TrackedSteps(Steps):
 def source_error(failure: SourceFailure) -> DcaasError:
     """A classified failure as an error answer (never a 500)."""
     kind = _ERRORS.get(failure.http_status, ServiceUnavailable)
-    return kind(failure.detail, code=failure.code, title="The data source failed.",
-                meta={"failureClass": str(failure.failure_class)})  # fmt: skip
+    return kind(
+        failure.detail,
+        code=failure.code,
+        title="The data source failed.",
+        meta={"failureClass": str(failure.failure_class)},
+    )
 
 
 class ProbeService:
@@ -102,16 +110,25 @@ class ProbeService:
             failure = classify(exc)
             _log_internal(target, exc, [])
             name = steps.current or "connect"
-            steps.results.append(StepResult(name, "failed", self._elapsed(steps),
-                                            str(failure.code), failure.failure_class,
-                                            failure.detail))  # fmt: skip
+            steps.results.append(
+                StepResult(
+                    name,
+                    "failed",
+                    self._elapsed(steps),
+                    str(failure.code),
+                    failure.failure_class,
+                    failure.detail,
+                )
+            )
         passed = steps.passed and bool(steps.results)
         status = "passed" if passed else "failed"
         log.info("connection test of a %s source: %s", target.source.id, status)
         failed = next((r for r in steps.results if r.status == "failed"), None)
-        record_connector_test(target.source.id, status,
-                              str(failed.failure_class) if failed and failed.failure_class
-                              else None)  # fmt: skip
+        record_connector_test(
+            target.source.id,
+            status,
+            str(failed.failure_class) if failed and failed.failure_class else None,
+        )
         return ProbeResult(passed, steps.results)
 
     async def browse(self, target: Target, path: str, limit: int, token: str | None) -> EntryPage:
@@ -133,8 +150,12 @@ class ProbeService:
     async def _call(self, target: Target, action: Callable[[Connector], Awaitable[T]]) -> T:
         cls = target.source.connector_class()
         if cls is None:  # targets refuse such sources first; kept for the type checker
-            raise SourceFailure(Code.SOURCE_UNSUPPORTED, FailureClass.CONFIGURATION,
-                                "this data source has no connector", http_status=400)  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_UNSUPPORTED,
+                FailureClass.CONFIGURATION,
+                "this data source has no connector",
+                http_status=400,
+            )
         connector = cls(target.properties, self._context(target))
         seconds = self.settings.connector_total_timeout
         deadline = asyncio.timeout(seconds)
@@ -144,10 +165,13 @@ class ProbeService:
         except TimeoutError:
             if not deadline.expired():
                 raise
-            raise SourceFailure(Code.SOURCE_TIMEOUT, FailureClass.UNREACHABLE,
-                                f"the data source did not finish within {seconds:g} seconds; "
-                                "check the host and port, and that the service answers",
-                                http_status=503) from None  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_TIMEOUT,
+                FailureClass.UNREACHABLE,
+                f"the data source did not finish within {seconds:g} seconds; "
+                "check the host and port, and that the service answers",
+                http_status=503,
+            ) from None
         finally:
             with suppress(Exception):
                 async with asyncio.timeout(_CLOSE_SECONDS):
@@ -155,11 +179,14 @@ class ProbeService:
 
     def _context(self, target: Target) -> ConnectorContext:
         s = self.settings
-        return ConnectorContext(outbound=s.outbound, connect_timeout=s.connector_connect_timeout,
-                                total_timeout=s.connector_total_timeout,
-                                max_preview_bytes=s.preview_max_bytes,
-                                save_secrets=self._saver(target.credential_id),
-                                extra=dict(target.extra))  # fmt: skip
+        return ConnectorContext(
+            outbound=s.outbound,
+            connect_timeout=s.connector_connect_timeout,
+            total_timeout=s.connector_total_timeout,
+            max_preview_bytes=s.preview_max_bytes,
+            save_secrets=self._saver(target.credential_id),
+            extra=dict(target.extra),
+        )
 
     def _saver(self, credential_id: str | None) -> SecretsSaver | None:
         """Re-seal rotated secrets into the connection's credential, in their own transaction
@@ -193,8 +220,12 @@ def _log_internal(target: Target, exc: BaseException | None, results: list[StepR
     if classify(exc).failure_class != FailureClass.INTERNAL:
         return
     where = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("connector for %s failed unexpectedly with %s at\n%s", target.source.id,
-              type(exc).__name__, where)  # fmt: skip
+    log.error(
+        "connector for %s failed unexpectedly with %s at\n%s",
+        target.source.id,
+        type(exc).__name__,
+        where,
+    )
 
 
 def cap_preview(preview: Preview, cap: int) -> Preview:

@@ -27,8 +27,12 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 _BROWSE = Sort("browse", descending=False)
-_PATCH_BODY = {"requestBody": {"required": False, "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}}  # fmt: skip
+_PATCH_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}},
+    }
+}
 Path = Annotated[str, Query(max_length=4096, description="Where to look; '' is the top")]
 
 
@@ -38,23 +42,37 @@ def _targets(db: Session, caller: Caller, state: State) -> Targets:
 
 def _answer(result: ProbeResult) -> ProbeResponse:
     steps = [
-        ProbeStep(name=s.name, status=s.status, elapsedMs=s.elapsed_ms, code=s.code,
-                  failureClass=s.failure_class, detail=s.detail)
+        ProbeStep(
+            name=s.name,
+            status=s.status,
+            elapsedMs=s.elapsed_ms,
+            code=s.code,
+            failureClass=s.failure_class,
+            detail=s.detail,
+        )
         for s in result.steps
-    ]  # fmt: skip
+    ]
     return ProbeResponse(status="passed" if result.passed else "failed", steps=steps)
 
 
-@router.post("/actions/test", response_model=ProbeResponse, response_model_exclude_none=True,
-             openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate))  # fmt: skip
+@router.post(
+    "/actions/test",
+    response_model=ProbeResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate),
+)
 async def test_definition(data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Test an unsaved connection (the create body); nothing is stored."""
     target = await _targets(db, caller, state).definition(data)
     return _answer(await ProbeService(state, caller).test(target))
 
 
-@router.post("/{qID}/actions/test", response_model=ProbeResponse,
-             response_model_exclude_none=True, openapi_extra=_PATCH_BODY)  # fmt: skip
+@router.post(
+    "/{qID}/actions/test",
+    response_model=ProbeResponse,
+    response_model_exclude_none=True,
+    openapi_extra=_PATCH_BODY,
+)
 async def test_connection(
     request: Request, qID: str, db: Session, caller: Caller, state: State
 ) -> Any:
@@ -67,44 +85,68 @@ async def test_connection(
 
 @router.get("/{qID}/browse", response_model=BrowsePage, response_model_exclude_none=True)
 async def browse(
-    *, request: Request, qID: str, db: Session, caller: Caller, state: State,
+    *,
+    request: Request,
+    qID: str,
+    db: Session,
+    caller: Caller,
+    state: State,
     path: Path = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     page: str | None = None,
-) -> Any:  # fmt: skip
+) -> Any:
     """List one page of what is under ``path`` (schemas, tables, columns, folders, files)."""
     token = _token(page, path) if page else None
     target = await _targets(db, caller, state).saved(qID)
     result = await ProbeService(state, caller).browse(target, path, limit, token)
     nxt = Cursor(_BROWSE.token, result.next_token, path, "next") if result.next_token else None
-    return BrowsePage(data=[_item(e) for e in result.items],
-                      links=page_links(request, nxt, None))  # fmt: skip
+    return BrowsePage(data=[_item(e) for e in result.items], links=page_links(request, nxt, None))
 
 
 @router.get("/{qID}/preview", response_model=PreviewResponse, response_model_exclude_none=True)
 async def preview(
-    *, qID: str, db: Session, caller: Caller, state: State,
+    *,
+    qID: str,
+    db: Session,
+    caller: Caller,
+    state: State,
     path: Path = "",
     limit: Annotated[int, Query(ge=1, le=1000, description="Most rows")] = 50,
-) -> Any:  # fmt: skip
+) -> Any:
     """The first rows of a table or CSV/Parquet file, or the first bytes of another file."""
     target = await _targets(db, caller, state).saved(qID)
     p = await ProbeService(state, caller).preview(target, path, limit)
-    return PreviewResponse(path=p.path, kind=p.kind, columns=p.columns if p.kind == "rows"
-                           else None, rows=p.rows if p.kind == "rows" else None,
-                           content=p.content, encoding=p.encoding, bytesRead=p.bytes_read,
-                           truncated=p.truncated, contentType=p.content_type)  # fmt: skip
+    return PreviewResponse(
+        path=p.path,
+        kind=p.kind,
+        columns=p.columns if p.kind == "rows" else None,
+        rows=p.rows if p.kind == "rows" else None,
+        content=p.content,
+        encoding=p.encoding,
+        bytesRead=p.bytes_read,
+        truncated=p.truncated,
+        contentType=p.content_type,
+    )
 
 
 def _token(page: str, path: str) -> str:
     cursor = Cursor.decode(page, _BROWSE, datetime_field=False)
     if cursor.id != path:
-        raise BadRequest("the page cursor was made for another path", code=Code.INVALID_CURSOR,
-                         meta={"field": "page"})  # fmt: skip
+        raise BadRequest(
+            "the page cursor was made for another path",
+            code=Code.INVALID_CURSOR,
+            meta={"field": "page"},
+        )
     return str(cursor.value)
 
 
 def _item(entry: Entry) -> BrowseItem:
-    return BrowseItem(name=entry.name, path=entry.path, type=entry.type, size=entry.size,
-                      modified=entry.modified, etag=entry.etag,
-                      extra=entry.extra or None)  # fmt: skip
+    return BrowseItem(
+        name=entry.name,
+        path=entry.path,
+        type=entry.type,
+        size=entry.size,
+        modified=entry.modified,
+        etag=entry.etag,
+        extra=entry.extra or None,
+    )

@@ -87,8 +87,9 @@ def _changed_meanwhile(connection_id: str, *, conditional: bool) -> DcaasError:
     """Another request changed or deleted the row between our read and our write."""
     if conditional:
         return etags.stale(f"data connection {connection_id}")
-    return Conflict("the connection was changed by another request; retry",
-                    code=Code.PRECONDITION_FAILED)  # fmt: skip
+    return Conflict(
+        "the connection was changed by another request; retry", code=Code.PRECONDITION_FAILED
+    )
 
 
 class ConnectionService:
@@ -197,8 +198,11 @@ class ConnectionService:
         if not is_uuid(chosen):
             raise ValidationFailed("qID must be a UUID", field="qID", code=Code.INVALID_ID)
         if await self.repo.exists_anywhere(chosen):
-            raise Conflict(f"a data connection with id {chosen} exists",
-                           code=Code.CONNECTION_ID_CONFLICT, meta={"field": "qID"})  # fmt: skip
+            raise Conflict(
+                f"a data connection with id {chosen} exists",
+                code=Code.CONNECTION_ID_CONFLICT,
+                meta={"field": "qID"},
+            )
         return chosen
 
     def _split_statement(
@@ -294,9 +298,12 @@ class ConnectionService:
                     return candidate
             raise NotFound(f"data connection {ref!r} not found", code=Code.CONNECTION_NOT_FOUND)
         if not is_uuid(ref):
-            raise BadRequest(f"{ref!r} is not a connection id (a UUID); to address a connection "
-                             "by name add type=connectionname", code=Code.INVALID_ID,
-                             meta={"field": "qID"})  # fmt: skip
+            raise BadRequest(
+                f"{ref!r} is not a connection id (a UUID); to address a connection "
+                "by name add type=connectionname",
+                code=Code.INVALID_ID,
+                meta={"field": "qID"},
+            )
         found = await self.repo.get_with_space(ref)
         if found is None:
             return await self._visible(None, ref)
@@ -319,18 +326,29 @@ class ConnectionService:
         connection = await self.find(ref, by_name=by_name, space_id=space_id)
         space = await self._space(connection.space_id)
         if space is None or not await self.access.can_manage(space):
-            raise Forbidden(f"you may use but not change data connection {connection.id}",
-                            meta={"qID": connection.id})  # fmt: skip
+            raise Forbidden(
+                f"you may use but not change data connection {connection.id}",
+                meta={"qID": connection.id},
+            )
         return connection
 
     async def list(self, query: ListQuery) -> Page[ConnectionView]:
         conditions = await self._list_conditions(query)
-        rows = await self.repo.page(conditions, sort=query.sort, cursor=query.cursor,
-                                    limit=query.limit,
-                                    case_insensitive=query.case_insensitive)  # fmt: skip
-        page = assemble(list(rows), sort=query.sort, cursor=query.cursor, limit=query.limit,
-                        count=await self.repo.count(conditions),
-                        case_insensitive=query.case_insensitive)  # fmt: skip
+        rows = await self.repo.page(
+            conditions,
+            sort=query.sort,
+            cursor=query.cursor,
+            limit=query.limit,
+            case_insensitive=query.case_insensitive,
+        )
+        page = assemble(
+            list(rows),
+            sort=query.sort,
+            cursor=query.cursor,
+            limit=query.limit,
+            count=await self.repo.count(conditions),
+            case_insensitive=query.case_insensitive,
+        )
         views = [await self._view(c) for c in page.items]
         return Page(views, page.next, page.prev, page.count)
 
@@ -339,8 +357,11 @@ class ConnectionService:
         conditions: list[ColumnElement[bool]] = []
         if query.user_id and query.user_id != p.user_id:
             if not p.is_admin:
-                raise Forbidden("userId of another user needs the tenant admin role",
-                                code=Code.ADMIN_REQUIRED, meta={"field": "userId"})  # fmt: skip
+                raise Forbidden(
+                    "userId of another user needs the tenant admin role",
+                    code=Code.ADMIN_REQUIRED,
+                    meta={"field": "userId"},
+                )
             conditions.append(Connection.owner_id == query.user_id)
         else:
             visible = await self.access.visible_space_ids()
@@ -375,8 +396,15 @@ class ConnectionService:
         await self._save(connection, conditional=if_match is not None)
         return connection.version
 
-    async def _replaceable(self, ref: str, body: ConnectionUpdate, *, by_name: bool,
-                           space_id: str | None, if_match: str | None) -> Connection:  # fmt: skip
+    async def _replaceable(
+        self,
+        ref: str,
+        body: ConnectionUpdate,
+        *,
+        by_name: bool,
+        space_id: str | None,
+        if_match: str | None,
+    ) -> Connection:
         connection = await self._manageable(ref, by_name=by_name, space_id=space_id)
         etags.require(if_match, connection.version, f"data connection {connection.id}")
         if body.qID != connection.id or body.qEngineObjectID != connection.id:
@@ -389,11 +417,19 @@ class ConnectionService:
             )
         return connection
 
-    async def put(self, ref: str, body: ConnectionUpdate, *, by_name: bool = False,
-                  space_id: str | None = None, if_match: str | None = None) -> int:  # fmt: skip
+    async def put(
+        self,
+        ref: str,
+        body: ConnectionUpdate,
+        *,
+        by_name: bool = False,
+        space_id: str | None = None,
+        if_match: str | None = None,
+    ) -> int:
         """Replace a connection; the new version (for the ETag)."""
-        connection = await self._replaceable(ref, body, by_name=by_name, space_id=space_id,
-                                             if_match=if_match)  # fmt: skip
+        connection = await self._replaceable(
+            ref, body, by_name=by_name, space_id=space_id, if_match=if_match
+        )
         source = get_data_source(connection.data_source_id)
         text, public, secrets = self._split_statement(body.qConnectStatement, source)
         if body.space and body.space != connection.space_id:
@@ -411,8 +447,9 @@ class ConnectionService:
         if body.qCredentialsID is not None:
             connection.credential_id = (await self.credentials.usable(body.qCredentialsID)).id
         elif body.qUsername is not None or body.qPassword is not None or secrets:
-            await self.replace_secrets(connection, credential_payload(
-                source, body.qUsername, body.qPassword, secrets))  # fmt: skip
+            await self.replace_secrets(
+                connection, credential_payload(source, body.qUsername, body.qPassword, secrets)
+            )
         if body.qSeparateCredentials is not None:
             connection.separate_credentials = body.qSeparateCredentials
         if body.qConnectionSecret is not None:  # tri-state: absent keeps, "" clears
@@ -451,8 +488,14 @@ class ConnectionService:
         except StaleDataError:
             raise _changed_meanwhile(conn_id, conditional=conditional) from None
 
-    async def delete(self, ref: str, *, by_name: bool = False, space_id: str | None = None,
-                     if_match: str | None = None) -> None:  # fmt: skip
+    async def delete(
+        self,
+        ref: str,
+        *,
+        by_name: bool = False,
+        space_id: str | None = None,
+        if_match: str | None = None,
+    ) -> None:
         connection = await self._manageable(ref, by_name=by_name, space_id=space_id)
         conn_id = connection.id
         etags.require(if_match, connection.version, f"data connection {conn_id}")
@@ -475,8 +518,15 @@ class ConnectionService:
                 results.append((conn_id, exc.status, exc))
         return results
 
-    async def duplicate(self, source_id: str, *, name: str | None, space_id: str | None,
-                        username: str | None, password: str | None) -> ConnectionView:  # fmt: skip
+    async def duplicate(
+        self,
+        source_id: str,
+        *,
+        name: str | None,
+        space_id: str | None,
+        username: str | None,
+        password: str | None,
+    ) -> ConnectionView:
         original = await self.find(source_id)
         target = await self.access.space_for_write(space_id or original.space_id)
         copy = Connection(
@@ -505,8 +555,11 @@ class ConnectionService:
         credential = None
         if payload:
             credential = await self.credentials.create(
-                data_source_id=copy.data_source_id, q_type=copy.q_type, payload=payload,
-                name=None, separated=False,
-            )  # fmt: skip
+                data_source_id=copy.data_source_id,
+                q_type=copy.q_type,
+                payload=payload,
+                name=None,
+                separated=False,
+            )
             copy.credential_id = credential.id
         return await self._insert(copy, credential)

@@ -111,9 +111,15 @@ class Steps:
         except Exception as exc:
             failure = exc if isinstance(exc, SourceFailure) else classify(exc)
             self.results.append(
-                StepResult(name, "failed", _ms(started), str(failure.code),
-                           failure.failure_class, failure.detail)
-            )  # fmt: skip
+                StepResult(
+                    name,
+                    "failed",
+                    _ms(started),
+                    str(failure.code),
+                    failure.failure_class,
+                    failure.detail,
+                )
+            )
             raise StepFailed from exc
         self.results.append(StepResult(name, "passed", _ms(started)))
 

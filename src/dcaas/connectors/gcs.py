@@ -16,9 +16,11 @@ class GcsProperties(ConnectorProperties):
         description="Service-account key file (JSON), as [{name, value}]", is_secret=True
     )
     bucketName: str = Field(
-        min_length=3, max_length=222, pattern=r"^[a-z0-9][a-z0-9._\-]*[a-z0-9]$",
+        min_length=3,
+        max_length=222,
+        pattern=r"^[a-z0-9][a-z0-9._\-]*[a-z0-9]$",
         description="Bucket name",
-    )  # fmt: skip
+    )
     endpointUrl: str | None = Field(
         default=None,
         pattern=r"^https?://\S+$",

@@ -36,13 +36,19 @@ TokenSource = Callable[[], Awaitable[str]]
 _F = FailureClass
 # HTTP status of the API -> (code, failure class, detail).
 _STATUS: dict[int, tuple[Code, FailureClass, str]] = {
-    401: (Code.SOURCE_AUTH_FAILED, _F.REAUTHENTICATE,
-          "the API refused the access token (HTTP 401); re-authenticate the connection"),
-    403: (Code.SOURCE_ACCESS_DENIED, _F.CREDENTIALS,
-          "the API denied access (HTTP 403); check the scopes the connection asks for"),
+    401: (
+        Code.SOURCE_AUTH_FAILED,
+        _F.REAUTHENTICATE,
+        "the API refused the access token (HTTP 401); re-authenticate the connection",
+    ),
+    403: (
+        Code.SOURCE_ACCESS_DENIED,
+        _F.CREDENTIALS,
+        "the API denied access (HTTP 403); check the scopes the connection asks for",
+    ),
     404: (Code.SOURCE_NOT_FOUND, _F.CONFIGURATION, "the API answered 404; check the url"),
     429: (Code.SOURCE_RATE_LIMITED, _F.TRANSIENT, "the API is rate limiting (HTTP 429)"),
-}  # fmt: skip
+}
 
 
 class OAuthRestConnector:
@@ -84,18 +90,27 @@ class OAuthRestConnector:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = base64.b64encode(data).decode("ascii"), "base64"
-        return Preview(path="/", kind="bytes", content=text, encoding=encoding,  # type: ignore[arg-type]
-                       bytes_read=len(data), truncated=size >= max_bytes,
-                       content_type=content_type)  # fmt: skip
+        return Preview(
+            path="/",
+            kind="bytes",
+            content=text,
+            encoding=encoding,  # type: ignore[arg-type]
+            bytes_read=len(data),
+            truncated=size >= max_bytes,
+            content_type=content_type,
+        )
 
     async def aclose(self) -> None:
         return None
 
     async def _access_token(self) -> str:
         if self._token is None:
-            raise SourceFailure(Code.SOURCE_REAUTH_REQUIRED, _F.REAUTHENTICATE,
-                                "this connection has no authorization yet; authorize it first",
-                                http_status=400)  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_REAUTH_REQUIRED,
+                _F.REAUTHENTICATE,
+                "this connection has no authorization yet; authorize it first",
+                http_status=400,
+            )
         return await self._token()
 
     @asynccontextmanager
@@ -105,8 +120,12 @@ class OAuthRestConnector:
         # The policy-checked client connects only to the addresses it checked (no rebinding).
         ctx = self.context
         async with (
-            outbound_client(ctx.outbound, connect_timeout=ctx.connect_timeout,
-                            total_timeout=ctx.total_timeout, follow_redirects=False) as client,
+            outbound_client(
+                ctx.outbound,
+                connect_timeout=ctx.connect_timeout,
+                total_timeout=ctx.total_timeout,
+                follow_redirects=False,
+            ) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
             _check(response)
@@ -121,9 +140,12 @@ def _check(response: httpx.Response) -> None:
         code, failure_class, detail = _STATUS[status]
         raise SourceFailure(code, failure_class, detail)
     if status >= 500:  # noqa: PLR2004
-        raise SourceFailure(Code.SOURCE_SERVER_ERROR, _F.TRANSIENT,
-                            f"the API failed (HTTP {status}); retry later")  # fmt: skip
-    raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, _F.CONFIGURATION,
-                        f"the API answered HTTP {status} (redirects are not followed); "
-                        "check the url",
-                        http_status=400)  # fmt: skip
+        raise SourceFailure(
+            Code.SOURCE_SERVER_ERROR, _F.TRANSIENT, f"the API failed (HTTP {status}); retry later"
+        )
+    raise SourceFailure(
+        Code.SOURCE_PROTOCOL_ERROR,
+        _F.CONFIGURATION,
+        f"the API answered HTTP {status} (redirects are not followed); check the url",
+        http_status=400,
+    )

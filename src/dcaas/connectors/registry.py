@@ -20,10 +20,19 @@ log = logging.getLogger(__name__)
 BUILTINS: dict[str, DataSource] = {
     ds.id: ds
     for ds in (
-        REST, S3_FILE, S3_METADATA, GCS_FILE, GCS_METADATA, SFTP, POSTGRESQL, MYSQL,
-        OAUTH_REST, GOOGLE_OAUTH, MICROSOFT_OAUTH,
+        REST,
+        S3_FILE,
+        S3_METADATA,
+        GCS_FILE,
+        GCS_METADATA,
+        SFTP,
+        POSTGRESQL,
+        MYSQL,
+        OAUTH_REST,
+        GOOGLE_OAUTH,
+        MICROSOFT_OAUTH,
     )
-}  # fmt: skip
+}
 
 
 @cache

@@ -14,8 +14,12 @@ SslMode = Literal["disable", "prefer", "require", "verify-ca", "verify-full"]
 class SqlProperties(ConnectorProperties):
     """A database server reached over TCP, with a user name and a password."""
 
-    host: str = Field(min_length=1, max_length=253, pattern=r"^[^\s/?#@]+$",
-                      description="Host name or IP address of the server")  # fmt: skip
+    host: str = Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[^\s/?#@]+$",
+        description="Host name or IP address of the server",
+    )
     port: int = Field(ge=1, le=65535, description="TCP port of the server")
     database: str = Field(min_length=1, max_length=128, description="Database to connect to")
     username: str | None = secret(description="User name")

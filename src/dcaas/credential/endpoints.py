@@ -29,28 +29,43 @@ router = APIRouter(prefix="/api/v1/data-credentials", tags=["data-credentials"])
 def _out(view: CredentialView, base: str) -> CredentialOut:
     c = view.credential
     return CredentialOut(
-        qID=c.id, qName=c.name, qType=c.q_type, qConnCount=view.connection_count,
-        datasourceID=c.data_source_id, qSeparated=int(c.separated), user=c.owner_id,
-        created=iso(c.created), updated=iso(c.updated),
+        qID=c.id,
+        qName=c.name,
+        qType=c.q_type,
+        qConnCount=view.connection_count,
+        datasourceID=c.data_source_id,
+        qSeparated=int(c.separated),
+        user=c.owner_id,
+        created=iso(c.created),
+        updated=iso(c.updated),
         links=Link(self=Href(href=f"{base}/api/v1/data-credentials/{c.id}")),
-    )  # fmt: skip
+    )
 
 
 def _orphan(c: Credential) -> OrphanCredentialResItem:
     return OrphanCredentialResItem(
-        qID=c.id, qName=c.name, qType=c.q_type, datasourceID=c.data_source_id, user=c.owner_id,
-        tenant=c.tenant_id, created=iso(c.created), updated=iso(c.updated),
-    )  # fmt: skip
+        qID=c.id,
+        qName=c.name,
+        qType=c.q_type,
+        datasourceID=c.data_source_id,
+        user=c.owner_id,
+        tenant=c.tenant_id,
+        created=iso(c.created),
+        updated=iso(c.updated),
+    )
 
 
 @router.get("", response_model=Credentials, response_model_exclude_none=True)
 async def list_credentials(
-    request: Request, db: Session, caller: Caller, state: State,
+    request: Request,
+    db: Session,
+    caller: Caller,
+    state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     page: str | None = None,
     sort: str | None = None,
     filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002
-) -> Any:  # fmt: skip
+) -> Any:
     """The caller's credentials (all of the tenant's for admins), paged and filterable."""
     order = Sort.parse(sort, ("qName", "created", "updated", "_id"), "+created")
     dt = order.field in ("created", "updated")
@@ -66,9 +81,12 @@ async def list_credentials(
     )
 
 
-@router.post("/actions/filter-orphan", dependencies=[IDEMPOTENT],
-             response_model=ActionFilterOrphanResponse,
-             openapi_extra=json_body_doc(ActionFilterOrphanRequest))  # fmt: skip
+@router.post(
+    "/actions/filter-orphan",
+    dependencies=[IDEMPOTENT],
+    response_model=ActionFilterOrphanResponse,
+    openapi_extra=json_body_doc(ActionFilterOrphanRequest),
+)
 async def filter_orphan(data: Body, db: Session, caller: Caller, state: State) -> Any:
     """Credentials no connection uses any more."""
     body = parse(ActionFilterOrphanRequest, data)
@@ -79,18 +97,35 @@ async def filter_orphan(data: Body, db: Session, caller: Caller, state: State) -
 
 
 @router.get("/{qID}", response_model=CredentialOut)
-async def get_credential(request: Request, qID: str, db: Session, caller: Caller, state: State,
-                         byCredentialName: bool = False) -> Any:  # fmt: skip
+async def get_credential(
+    request: Request,
+    qID: str,
+    db: Session,
+    caller: Caller,
+    state: State,
+    byCredentialName: bool = False,
+) -> Any:
     """One credential's metadata; its secret values are never returned."""
     view = await CredentialService(db, caller, state.envelope).get(qID, by_name=byCredentialName)
     return _out(view, base_url(request))
 
 
-@router.patch("/{qID}", status_code=204, response_class=Response,
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"$ref": "#/components/schemas/PatchRequest"}}}}})  # fmt: skip
-async def patch_credential(qID: str, data: Body, db: Session, caller: Caller, state: State,
-                           byCredentialName: bool = False) -> Response:  # fmt: skip
+@router.patch(
+    "/{qID}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}
+            },
+        }
+    },
+)
+async def patch_credential(
+    qID: str, data: Body, db: Session, caller: Caller, state: State, byCredentialName: bool = False
+) -> Response:
     """Change a credential's name, user name or password with JSON Patch."""
     await CredentialService(db, caller, state.envelope).patch(
         qID, by_name=byCredentialName, raw_ops=data
@@ -98,10 +133,15 @@ async def patch_credential(qID: str, data: Body, db: Session, caller: Caller, st
     return Response(status_code=204)
 
 
-@router.put("/{qID}", status_code=204, response_class=Response,
-            openapi_extra=json_body_doc(CredentialCreate))  # fmt: skip
-async def put_credential(qID: str, data: Body, db: Session, caller: Caller, state: State,
-                         byCredentialName: bool = False) -> Response:  # fmt: skip
+@router.put(
+    "/{qID}",
+    status_code=204,
+    response_class=Response,
+    openapi_extra=json_body_doc(CredentialCreate),
+)
+async def put_credential(
+    qID: str, data: Body, db: Session, caller: Caller, state: State, byCredentialName: bool = False
+) -> Response:
     """Replace a credential's name, user name and password."""
     body = parse(CredentialCreate, data)
     await CredentialService(db, caller, state.envelope).put(
@@ -111,8 +151,9 @@ async def put_credential(qID: str, data: Body, db: Session, caller: Caller, stat
 
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
-async def delete_credential(qID: str, db: Session, caller: Caller, state: State,
-                            byCredentialName: bool = False) -> Response:  # fmt: skip
+async def delete_credential(
+    qID: str, db: Session, caller: Caller, state: State, byCredentialName: bool = False
+) -> Response:
     """Delete a credential that no connection uses."""
     await CredentialService(db, caller, state.envelope).delete(qID, by_name=byCredentialName)
     return Response(status_code=204)

@@ -42,8 +42,9 @@ class CredentialView:
     connection_count: int
 
 
-def credential_payload(source: DataSource | None, username: str | None, password: str | None,
-                       secrets: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def credential_payload(
+    source: DataSource | None, username: str | None, password: str | None, secrets: dict[str, Any]
+) -> dict[str, Any]:
     """Qlik's generic qUsername / qPassword, mapped onto the data source's own properties."""
     payload = dict(secrets)
     if username is not None:
@@ -157,21 +158,31 @@ class CredentialService:
                     meta={"field": op.path},
                 )
         new = apply(doc, ops)
-        await self._replace(credential, payload, new.get("qName"), new.get("qUsername"),
-                            new.get("qPassword"))  # fmt: skip
+        await self._replace(
+            credential, payload, new.get("qName"), new.get("qUsername"), new.get("qPassword")
+        )
 
     async def put(self, ref: str, *, by_name: bool, body: Any) -> None:
         credential = await self.find(ref, by_name=by_name)
         if body.qID and body.qID != credential.id:
             raise BadRequest("qID does not match the credential", meta={"field": "qID"})
-        await self._replace(credential, self.open(credential), body.qName, body.qUsername,
-                            body.qPassword)  # fmt: skip
+        await self._replace(
+            credential, self.open(credential), body.qName, body.qUsername, body.qPassword
+        )
 
-    async def _replace(self, credential: Credential, payload: dict[str, Any], name: Any,
-                       username: Any, password: Any) -> None:  # fmt: skip
+    async def _replace(
+        self,
+        credential: Credential,
+        payload: dict[str, Any],
+        name: Any,
+        username: Any,
+        password: Any,
+    ) -> None:
         if not isinstance(name, str) or not name.strip() or len(name) > 256:  # noqa: PLR2004
-            raise BadRequest("qName must be a non-empty string of at most 256 characters",
-                             meta={"field": "qName"})  # fmt: skip
+            raise BadRequest(
+                "qName must be a non-empty string of at most 256 characters",
+                meta={"field": "qName"},
+            )
         for field, value in (("qUsername", username), ("qPassword", password)):
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"{field} must be a string", meta={"field": field})

@@ -23,12 +23,13 @@ _CATALOG_UPDATED = "2026-11-22T00:00:00.000Z"  # the catalog is code: it changes
 
 @router.get("", response_model=DataSourcesResponse, response_model_exclude_none=True)
 async def list_data_sources(
-    db: Session, caller: Caller,
+    db: Session,
+    caller: Caller,
     dataSourceId: str | None = None,
     includeDisabled: bool = False,
     detail: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
     includeui: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-) -> Any:  # fmt: skip
+) -> Any:
     """The data sources of this deployment."""
     sources = await DataSourceService(db, caller).list(
         data_source_id=dataSourceId, include_disabled=includeDisabled
@@ -53,8 +54,11 @@ async def get_settings(dataSourceId: str, db: Session, caller: Caller) -> Any:
     return DataSourceSettings(disabled=await DataSourceService(db, caller).settings(dataSourceId))
 
 
-@router.put("/{dataSourceId}/settings", response_model=DataSourceSettings,
-            openapi_extra=json_body_doc(DataSourceSettingsRequest))  # fmt: skip
+@router.put(
+    "/{dataSourceId}/settings",
+    response_model=DataSourceSettings,
+    openapi_extra=json_body_doc(DataSourceSettingsRequest),
+)
 async def put_settings(dataSourceId: str, data: Body, db: Session, caller: Caller) -> Any:
     """Enable or disable a data source for this tenant (tenant admins)."""
     body = parse(DataSourceSettingsRequest, data)

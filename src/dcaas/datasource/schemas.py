@@ -44,12 +44,17 @@ class DataSourceNew(BaseModel):
                     template=source.qri_connection_template, properties=list(source.qri_properties)
                 ),
                 pathPart=QriTemplate(prefix="#", template="{filePath}", properties=["filePath"]),
-            )  # fmt: skip
+            )
         return cls(
-            dataSourceId=source.id, name=source.name, dataSourceName=source.name,
-            provider=source.provider, providerName=source.provider_name,
-            capabilities=list(source.capabilities), disabled=disabled, qriDefinition=qri,
-        )  # fmt: skip
+            dataSourceId=source.id,
+            name=source.name,
+            dataSourceName=source.name,
+            provider=source.provider,
+            providerName=source.provider_name,
+            capabilities=list(source.capabilities),
+            disabled=disabled,
+            qriDefinition=qri,
+        )
 
 
 class DataSourcesResponse(BaseModel):

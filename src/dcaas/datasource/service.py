@@ -74,8 +74,10 @@ class DataSourceService:
 
     async def set_disabled(self, data_source_id: str, *, disabled: bool) -> bool:
         if not self.principal.is_admin:
-            raise Forbidden("changing data-source settings needs the tenant admin role",
-                            code=Code.ADMIN_REQUIRED)  # fmt: skip
+            raise Forbidden(
+                "changing data-source settings needs the tenant admin role",
+                code=Code.ADMIN_REQUIRED,
+            )
         if get_data_source(data_source_id) is None:
             raise NotFound(
                 f"data source {data_source_id!r} not found", code=Code.DATASOURCE_NOT_FOUND

@@ -15,8 +15,11 @@ if TYPE_CHECKING:
 
 
 def _sealed(sealed: Sealed) -> dict[str, Any]:
-    return {"ciphertext": sealed.ciphertext, "wrapped_key": sealed.wrapped_key,
-            "key_id": sealed.key_id}  # fmt: skip
+    return {
+        "ciphertext": sealed.ciphertext,
+        "wrapped_key": sealed.wrapped_key,
+        "key_id": sealed.key_id,
+    }
 
 
 class IdempotencyRepository:
@@ -46,9 +49,15 @@ class IdempotencyRepository:
         await self.session.flush()
 
     async def take_over(
-        self, record_id: str, *, old_claim: str, new_claim: str, sealed: Sealed,
-        now: datetime, expires_at: datetime,
-    ) -> bool:  # fmt: skip
+        self,
+        record_id: str,
+        *,
+        old_claim: str,
+        new_claim: str,
+        sealed: Sealed,
+        now: datetime,
+        expires_at: datetime,
+    ) -> bool:
         """Claim an expired or abandoned record, unless someone else just did."""
         mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.claim == old_claim)
         fresh = {"claim": new_claim, "done": False, "claimed_at": now, "expires_at": expires_at}
@@ -62,8 +71,11 @@ class IdempotencyRepository:
 
     async def complete(self, record_id: str, claim: str, sealed: Sealed) -> bool:
         """Store the answer, if this attempt still holds the claim."""
-        mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.claim == claim,
-                IdempotencyRecord.done.is_(False))  # fmt: skip
+        mine = (
+            IdempotencyRecord.id == record_id,
+            IdempotencyRecord.claim == claim,
+            IdempotencyRecord.done.is_(False),
+        )
         stmt = (
             update(IdempotencyRecord)
             .where(self._scope(), *mine)
@@ -73,8 +85,11 @@ class IdempotencyRepository:
         return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     async def release(self, record_id: str, claim: str) -> None:
-        mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.claim == claim,
-                IdempotencyRecord.done.is_(False))  # fmt: skip
+        mine = (
+            IdempotencyRecord.id == record_id,
+            IdempotencyRecord.claim == claim,
+            IdempotencyRecord.done.is_(False),
+        )
         stmt = delete(IdempotencyRecord).where(self._scope(), *mine)
         await self.session.execute(stmt.execution_options(synchronize_session=False))
 

@@ -43,8 +43,11 @@ class StoredResponse:
     body: bytes
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "headers": self.headers,
-                "body": base64.b64encode(self.body).decode()}  # fmt: skip
+        return {
+            "status": self.status,
+            "headers": self.headers,
+            "body": base64.b64encode(self.body).decode(),
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> StoredResponse:
@@ -69,8 +72,9 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
 
 
 class IdempotencyService:
-    def __init__(self, session: AsyncSession, principal: Principal, envelope: Envelope,
-                 ttl: timedelta) -> None:  # fmt: skip
+    def __init__(
+        self, session: AsyncSession, principal: Principal, envelope: Envelope, ttl: timedelta
+    ) -> None:
         self.session = session
         self.principal = principal
         self.envelope = envelope
@@ -102,9 +106,10 @@ class IdempotencyService:
             if time.monotonic() >= deadline:
                 raise Conflict(
                     "a request with this Idempotency-Key is still in progress; retry shortly",
-                    code=Code.IDEMPOTENCY_KEY_IN_FLIGHT, meta={"header": "Idempotency-Key"},
+                    code=Code.IDEMPOTENCY_KEY_IN_FLIGHT,
+                    meta={"header": "Idempotency-Key"},
                     headers={"Retry-After": "1"},
-                )  # fmt: skip
+                )
             await asyncio.sleep(_POLL)
 
     async def _try_claim(self, key: str, print_: str) -> Claim | StoredResponse | None:
@@ -120,8 +125,9 @@ class IdempotencyService:
                 raise UnprocessableContent(
                     "this Idempotency-Key was used for a different request (method, path or "
                     "body); use a new key for a new request",
-                    code=Code.IDEMPOTENCY_KEY_REUSED, meta={"header": "Idempotency-Key"},
-                )  # fmt: skip
+                    code=Code.IDEMPOTENCY_KEY_REUSED,
+                    meta={"header": "Idempotency-Key"},
+                )
             if record.done:
                 await self.session.rollback()
                 return StoredResponse.from_json(doc["response"])
@@ -136,11 +142,18 @@ class IdempotencyService:
         record_id, token = new_uuid(), new_uuid()
         sealed = self._seal(record_id, {"fingerprint": print_})
         record = IdempotencyRecord(
-            id=record_id, tenant_id=self.principal.tenant_id, user_id=self.principal.user_id,
-            key=key, claim=token, done=False, ciphertext=sealed.ciphertext,
-            wrapped_key=sealed.wrapped_key, key_id=sealed.key_id, claimed_at=now,
+            id=record_id,
+            tenant_id=self.principal.tenant_id,
+            user_id=self.principal.user_id,
+            key=key,
+            claim=token,
+            done=False,
+            ciphertext=sealed.ciphertext,
+            wrapped_key=sealed.wrapped_key,
+            key_id=sealed.key_id,
+            claimed_at=now,
             expires_at=now + self.ttl,
-        )  # fmt: skip
+        )
         try:
             await self.repo.add(record)
             await self.session.commit()
@@ -154,21 +167,27 @@ class IdempotencyService:
         now, token = utcnow(), new_uuid()
         sealed = self._seal(record.id, {"fingerprint": print_})
         taken = await self.repo.take_over(
-            record.id, old_claim=record.claim, new_claim=token, sealed=sealed, now=now,
+            record.id,
+            old_claim=record.claim,
+            new_claim=token,
+            sealed=sealed,
+            now=now,
             expires_at=now + self.ttl,
-        )  # fmt: skip
+        )
         await self.session.commit()
         return Claim(record.id, token, print_) if taken else None
 
     async def complete(self, claim: Claim, response: StoredResponse) -> None:
         """Store the answer in the request's transaction (it commits with the work)."""
         doc = {"fingerprint": claim.fingerprint, "response": response.to_json()}
-        if not await self.repo.complete(claim.record_id, claim.token,
-                                        self._seal(claim.record_id, doc)):  # fmt: skip
+        if not await self.repo.complete(
+            claim.record_id, claim.token, self._seal(claim.record_id, doc)
+        ):
             raise Conflict(
                 "this request took so long that a retry with its Idempotency-Key took over",
-                code=Code.IDEMPOTENCY_KEY_IN_FLIGHT, meta={"header": "Idempotency-Key"},
-            )  # fmt: skip
+                code=Code.IDEMPOTENCY_KEY_IN_FLIGHT,
+                meta={"header": "Idempotency-Key"},
+            )
 
     async def forget(self, claim: Claim) -> None:
         """Drop the claim with the request's transaction: a retry runs the request again."""

@@ -87,26 +87,36 @@ async def _replay(_: Request, exc: Exception) -> Response:
 
 def _valid(key: str) -> str:
     if not key or not key.isascii() or not key.isprintable():
-        raise BadRequest(f"{HEADER} must be 1 to 255 printable ASCII characters",
-                         code=Code.IDEMPOTENCY_KEY_INVALID, meta={"header": HEADER})  # fmt: skip
+        raise BadRequest(
+            f"{HEADER} must be 1 to 255 printable ASCII characters",
+            code=Code.IDEMPOTENCY_KEY_INVALID,
+            meta={"header": HEADER},
+        )
     return key
 
 
 async def idempotent(
-    request: Request, db: Session, caller: Caller, state: State,
-    idempotency_key: Annotated[str | None, Header(
-        alias=HEADER, max_length=255,
-        description="Any unique string (a UUID): a retry with the same key and body gets the "
-        "first answer instead of running again; kept for 24 hours")] = None,
-) -> AsyncIterator[None]:  # fmt: skip
+    request: Request,
+    db: Session,
+    caller: Caller,
+    state: State,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            max_length=255,
+            description="Any unique string (a UUID): a retry with the same key and body gets the "
+            "first answer instead of running again; kept for 24 hours",
+        ),
+    ] = None,
+) -> AsyncIterator[None]:
     """Claim the key before the route runs; store the route's answer with its work."""
     if idempotency_key is None:
         yield
         return
     ttl = timedelta(hours=state.settings.idempotency_ttl_hours)
     service = IdempotencyService(db, caller, state.envelope, ttl)
-    print_ = fingerprint(request.method, request.url.path, request.url.query,
-                         await request.body())  # fmt: skip
+    print_ = fingerprint(request.method, request.url.path, request.url.query, await request.body())
     claimed = await service.claim(_valid(idempotency_key), print_)
     if isinstance(claimed, StoredResponse):
         raise Replay(claimed)
@@ -151,8 +161,10 @@ def document(doc: dict[str, Any]) -> None:
             responses = op.setdefault("responses", {})
             if HEADER in names:
                 responses.setdefault("409", {"description": "Error", "content": ref})
-                responses.setdefault("422", {"description": f"{HEADER} reused for another "
-                                             "request", "content": ref})  # fmt: skip
+                responses.setdefault(
+                    "422", {"description": f"{HEADER} reused for another request", "content": ref}
+                )
             if "If-Match" in names:
-                responses.setdefault("412", {"description": "If-Match names an old version",
-                                             "content": ref})  # fmt: skip
+                responses.setdefault(
+                    "412", {"description": "If-Match names an old version", "content": ref}
+                )

@@ -54,11 +54,15 @@ def _options(batch_size: int | None) -> RewrapOptions:
     settings = Settings()
 
     def report(p: RewrapProgress) -> None:
-        typer.echo(f"re-wrapped {p.moved} (changed meanwhile {p.changed_meanwhile}, "
-                   f"failed {p.failed})")  # fmt: skip
+        typer.echo(
+            f"re-wrapped {p.moved} (changed meanwhile {p.changed_meanwhile}, failed {p.failed})"
+        )
 
-    return RewrapOptions(batch_size=batch_size or settings.keys_rewrap_batch,
-                         pause=settings.keys_rewrap_pause, on_batch=report)  # fmt: skip
+    return RewrapOptions(
+        batch_size=batch_size or settings.keys_rewrap_batch,
+        pause=settings.keys_rewrap_pause,
+        on_batch=report,
+    )
 
 
 def _finish(progress: RewrapProgress) -> None:
@@ -92,10 +96,14 @@ def keys_rotate(
     options = _options(batch_size)
 
     async def work(sessions: Sessions, provider: KeyProvider, admin: KeyAdmin) -> RewrapProgress:
-        added, progress = await rotate(sessions, provider, admin, new_key=key_id,
-                                       force=new_key, options=options)  # fmt: skip
-        typer.echo(f"new active key {added}" if added else
-                   f"resumed the rotation to {provider.active_key_id}")  # fmt: skip
+        added, progress = await rotate(
+            sessions, provider, admin, new_key=key_id, force=new_key, options=options
+        )
+        typer.echo(
+            f"new active key {added}"
+            if added
+            else f"resumed the rotation to {provider.active_key_id}"
+        )
         return progress
 
     _finish(_run(work))

@@ -34,11 +34,23 @@ class SealedTable:
 
 
 SEALED_TABLES = (
-    SealedTable(CREDENTIAL, Credential, Credential.id, Credential.tenant_id,
-                Credential.key_id, Credential.wrapped_key),
-    SealedTable(CONNECTION_SECRET, Connection, Connection.id, Connection.tenant_id,
-                Connection.secret_key_id, Connection.secret_wrapped_key),
-)  # fmt: skip
+    SealedTable(
+        CREDENTIAL,
+        Credential,
+        Credential.id,
+        Credential.tenant_id,
+        Credential.key_id,
+        Credential.wrapped_key,
+    ),
+    SealedTable(
+        CONNECTION_SECRET,
+        Connection,
+        Connection.id,
+        Connection.tenant_id,
+        Connection.secret_key_id,
+        Connection.secret_wrapped_key,
+    ),
+)
 
 
 @dataclass(frozen=True)

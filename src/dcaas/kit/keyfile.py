@@ -59,8 +59,9 @@ class KeyRing:
     @classmethod
     def from_json(cls, text: str) -> KeyRing:
         doc = json.loads(text)
-        ring = cls(active=doc["active"], keys=dict(doc["keys"]),
-                   retired=dict(doc.get("retired", {})))  # fmt: skip
+        ring = cls(
+            active=doc["active"], keys=dict(doc["keys"]), retired=dict(doc.get("retired", {}))
+        )
         if ring.active not in ring.keys:
             raise ValueError("the key file's active key is not among its keys")
         return ring

@@ -36,8 +36,7 @@ _CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"max_attempt
 
 def kms_client(*, region: str | None, endpoint_url: str | None) -> KMSClient:
     """A KMS client from the usual AWS credential chain (environment, profile, role)."""
-    return boto3.client("kms", region_name=region, endpoint_url=endpoint_url,
-                        config=_CLIENT_CONFIG)  # fmt: skip
+    return boto3.client("kms", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
 
 
 def _context(aad: bytes) -> dict[str, str]:
@@ -89,23 +88,32 @@ class AwsKmsProvider:
 
     def wrap(self, dek: bytes, *, aad: bytes) -> tuple[str, bytes]:
         ring = self._refresh()
-        out = self._call("Encrypt", KeyId=ring.keys[ring.active], Plaintext=dek,
-                         EncryptionContext=_context(aad))  # fmt: skip
+        out = self._call(
+            "Encrypt", KeyId=ring.keys[ring.active], Plaintext=dek, EncryptionContext=_context(aad)
+        )
         return ring.active, bytes(out["CiphertextBlob"])
 
     def unwrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> bytes:
-        out = self._call("Decrypt", KeyId=self._arn(key_id), CiphertextBlob=wrapped,
-                         EncryptionContext=_context(aad))  # fmt: skip
+        out = self._call(
+            "Decrypt",
+            KeyId=self._arn(key_id),
+            CiphertextBlob=wrapped,
+            EncryptionContext=_context(aad),
+        )
         return bytes(out["Plaintext"])
 
     def rewrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> tuple[str, bytes]:
         """KMS ReEncrypt: the data key moves to the active key without leaving KMS."""
         source_arn = self._arn(key_id)
         ring = self._refresh()
-        out = self._call("ReEncrypt", CiphertextBlob=wrapped, SourceKeyId=source_arn,
-                         SourceEncryptionContext=_context(aad),
-                         DestinationKeyId=ring.keys[ring.active],
-                         DestinationEncryptionContext=_context(aad))  # fmt: skip
+        out = self._call(
+            "ReEncrypt",
+            CiphertextBlob=wrapped,
+            SourceKeyId=source_arn,
+            SourceEncryptionContext=_context(aad),
+            DestinationKeyId=ring.keys[ring.active],
+            DestinationEncryptionContext=_context(aad),
+        )
         return ring.active, bytes(out["CiphertextBlob"])
 
     async def check(self) -> None:
@@ -135,8 +143,9 @@ class AwsKmsProvider:
     def add_key(self, spec: str | None) -> str:
         """Make a KMS key active: the one named by ``spec`` (id, ARN or alias), or a new one."""
         if spec is None:
-            created = self._call("CreateKey", Description="dcaas key-encryption key",
-                                 KeyUsage="ENCRYPT_DECRYPT")  # fmt: skip
+            created = self._call(
+                "CreateKey", Description="dcaas key-encryption key", KeyUsage="ENCRYPT_DECRYPT"
+            )
             spec = str(created["KeyMetadata"]["Arn"])
         kid, arn = _describe(self._client, spec)
         with self._source.update() as ring:

@@ -16,8 +16,14 @@ def cursor_value(item: Any, field: str, *, case_insensitive: bool = False) -> An
     return value.lower() if case_insensitive and isinstance(value, str) else value
 
 
-async def keyset_page(repo: Any, condition: ColumnElement[bool] | None, *, sort: Sort,
-                      cursor: Cursor | None, limit: int) -> Page[Any]:  # fmt: skip
+async def keyset_page(
+    repo: Any,
+    condition: ColumnElement[bool] | None,
+    *,
+    sort: Sort,
+    cursor: Cursor | None,
+    limit: int,
+) -> Page[Any]:
     """A page of a simple model with columns ``name``, ``created``, ``updated``, ``id``."""
     model = repo.model
     column = getattr(model, {"qName": "name", "_id": "id"}.get(sort.field, sort.field))
@@ -32,12 +38,18 @@ async def keyset_page(repo: Any, condition: ColumnElement[bool] | None, *, sort:
         where = keyset if where is None else and_(where, keyset)
     order = [column.desc(), model.id.desc()] if descending else [column.asc(), model.id.asc()]
     rows = list(await repo.page(where, order=order, limit=limit + 1))
-    return assemble(rows, sort=sort, cursor=cursor, limit=limit,
-                    count=await repo.count(condition))  # fmt: skip
+    return assemble(rows, sort=sort, cursor=cursor, limit=limit, count=await repo.count(condition))
 
 
-def assemble(rows: list[T], *, sort: Sort, cursor: Cursor | None, limit: int,
-             count: int, case_insensitive: bool = False) -> Page[T]:  # fmt: skip
+def assemble(
+    rows: list[T],
+    *,
+    sort: Sort,
+    cursor: Cursor | None,
+    limit: int,
+    count: int,
+    case_insensitive: bool = False,
+) -> Page[T]:
     """Trim the look-ahead row, restore page order, and make the next and prev cursors."""
     backwards = cursor is not None and cursor.direction == "prev"
     more = len(rows) > limit

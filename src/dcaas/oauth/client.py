@@ -76,8 +76,11 @@ def resolve_app(
     """The app from the connection's own client id, or else the operator's configuration."""
     defaults = source.oauth
     if defaults is None:
-        raise ValidationFailed(f"data source {source.id!r} does not use OAuth",
-                               field="datasourceID", code=Code.OAUTH_NOT_SUPPORTED)  # fmt: skip
+        raise ValidationFailed(
+            f"data source {source.id!r} does not use OAuth",
+            field="datasourceID",
+            code=Code.OAUTH_NOT_SUPPORTED,
+        )
     operator = settings.oauth_clients.get(source.id)
     client_id, client_secret = _client(source, properties, operator)
     op_auth = operator.authorizationUrl if operator else None
@@ -86,8 +89,10 @@ def resolve_app(
     token_url = properties.get("tokenUrl") or op_token or defaults.token_url
     for name, value in (("authorizationUrl", auth_url), ("tokenUrl", token_url)):
         if not value:
-            raise ValidationFailed(f"{name} is required for data source {source.id!r}",
-                                   field=f"connectionProperties.{name}")  # fmt: skip
+            raise ValidationFailed(
+                f"{name} is required for data source {source.id!r}",
+                field=f"connectionProperties.{name}",
+            )
     return OAuthApp(
         client_id=client_id,
         client_secret=client_secret,
@@ -112,15 +117,17 @@ def _client(
         raise ValidationFailed(
             f"no OAuth app is configured for {source.id!r}: give clientId and clientSecret, or "
             "ask the operator to configure one (DCAAS_OAUTH_CLIENTS)",
-            field="connectionProperties.clientId", code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
-        )  # fmt: skip
+            field="connectionProperties.clientId",
+            code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
+        )
     for name in ("authorizationUrl", "tokenUrl", "clientSecret"):
         if properties.get(name):
             # The operator's secret goes only to the operator's token endpoint.
             raise ValidationFailed(
                 f"{name} can be given only together with your own clientId",
-                field=f"connectionProperties.{name}", code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
-            )  # fmt: skip
+                field=f"connectionProperties.{name}",
+                code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
+            )
     secret = operator.clientSecret
     return operator.clientId, secret.get_secret_value() if secret else None
 
@@ -141,8 +148,12 @@ class TokenSet:
 
 
 async def exchange_code(app: OAuthApp, code: str, verifier: str, settings: Settings) -> TokenSet:
-    form = {"grant_type": "authorization_code", "code": code,
-            "redirect_uri": app.redirect_uri, "code_verifier": verifier}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": app.redirect_uri,
+        "code_verifier": verifier,
+    }
     return await _token_request(app, form, settings)
 
 
@@ -160,13 +171,20 @@ async def _token_request(app: OAuthApp, form: dict[str, str], settings: Settings
     elif app.client_secret:
         form["client_secret"] = app.client_secret
     # The policy-checked client resolves, checks and connects to the checked address only.
-    client = outbound_client(settings.outbound, connect_timeout=settings.connector_connect_timeout,
-                             total_timeout=settings.connector_total_timeout,
-                             follow_redirects=False)  # fmt: skip
+    client = outbound_client(
+        settings.outbound,
+        connect_timeout=settings.connector_connect_timeout,
+        total_timeout=settings.connector_total_timeout,
+        follow_redirects=False,
+    )
     try:
         async with asyncio.timeout(settings.connector_total_timeout), client as http:
-            response = await http.post(url, data=form, auth=auth or httpx.USE_CLIENT_DEFAULT,
-                                       headers={"Accept": "application/json"})  # fmt: skip
+            response = await http.post(
+                url,
+                data=form,
+                auth=auth or httpx.USE_CLIENT_DEFAULT,
+                headers={"Accept": "application/json"},
+            )
     except (httpx.HTTPError, TimeoutError):
         raise TokenEndpointFailed("the token endpoint could not be reached in time") from None
     return _parse(response)
@@ -178,14 +196,16 @@ def _parse(response: httpx.Response) -> TokenSet:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise TokenEndpointFailed(f"the token endpoint answered HTTP {response.status_code} "
-                                  "without a JSON object")  # fmt: skip
+        raise TokenEndpointFailed(
+            f"the token endpoint answered HTTP {response.status_code} without a JSON object"
+        )
     if response.status_code in (400, 401) and isinstance(body.get("error"), str):
         raise GrantRejected(body["error"])
     access = body.get("access_token")
     if response.status_code != 200 or not isinstance(access, str) or not access:  # noqa: PLR2004
-        raise TokenEndpointFailed(f"the token endpoint answered HTTP {response.status_code} "
-                                  "without an access token")  # fmt: skip
+        raise TokenEndpointFailed(
+            f"the token endpoint answered HTTP {response.status_code} without an access token"
+        )
     expires_in = body.get("expires_in")
     try:
         expires_at = time.time() + float(expires_in) if expires_in is not None else None

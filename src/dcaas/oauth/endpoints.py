@@ -45,15 +45,19 @@ def _page(answer: CallbackResponse) -> str:
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
 async def oauth_callback(
-    request: Request, *, db: WriteSession, state: State,
+    request: Request,
+    *,
+    db: WriteSession,
+    state: State,
     code: Annotated[str | None, Query(max_length=4096)] = None,
     state_: Annotated[str | None, Query(alias="state", max_length=512)] = None,
     error: Annotated[str | None, Query(max_length=256)] = None,
-) -> Any:  # fmt: skip
+) -> Any:
     """Where the provider sends the browser back: no bearer token, the state identifies the
     request. Answers an HTML page to browsers and JSON otherwise."""
-    done = await complete_callback(db, state.envelope, state.settings,
-                                   state=state_, code=code, error=error)  # fmt: skip
+    done = await complete_callback(
+        db, state.envelope, state.settings, state=state_, code=code, error=error
+    )
     answer = _answer(done)
     if "text/html" in request.headers.get("accept", ""):
         return HTMLResponse(_page(answer), headers=_NO_LEAK)
@@ -67,9 +71,14 @@ async def oauth_callback(
     tags=["data-connections"],
 )
 async def authorize_connection(
-    request: Request, qID: str, *, db: Session, caller: Caller, state: State,
+    request: Request,
+    qID: str,
+    *,
+    db: Session,
+    caller: Caller,
+    state: State,
     type: ByName = None,  # noqa: A002 - Qlik's name
-) -> AuthUrlResponse:  # fmt: skip
+) -> AuthUrlResponse:
     """A new authorization URL for an OAuth connection; the callback restores its tokens and
     its id stays the same."""
     service = OAuthService(db, caller, state.envelope, state.settings)

@@ -59,9 +59,7 @@ class AuthorizationRepository:
         if state_hash is not None:
             stmt = stmt.where(OAuthAuthorization.state_hash == state_hash)
         order = (OAuthAuthorization.used_at.is_not(None), OAuthAuthorization.created.desc())
-        found: OAuthAuthorization | None = await self.session.scalar(
-            stmt.order_by(*order).limit(1)
-        )
+        found: OAuthAuthorization | None = await self.session.scalar(stmt.order_by(*order).limit(1))
         return found
 
     async def claim(self, authorization_id: str, now: datetime) -> bool:

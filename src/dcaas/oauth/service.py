@@ -79,8 +79,9 @@ class Completed:
 
 
 class OAuthService:
-    def __init__(self, session: AsyncSession, principal: Principal, envelope: Envelope,
-                 settings: Settings) -> None:  # fmt: skip
+    def __init__(
+        self, session: AsyncSession, principal: Principal, envelope: Envelope, settings: Settings
+    ) -> None:
         self.session = session
         self.principal = principal
         self.envelope = envelope
@@ -98,8 +99,9 @@ class OAuthService:
         code, state = properties.pop("authCode", None), properties.pop("state", None)
         for name, value in (("authCode", code), ("state", state)):
             if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 4096):  # noqa: PLR2004
-                raise ValidationFailed(f"{name} must be a non-empty string",
-                                       field=f"connectionProperties.{name}")  # fmt: skip
+                raise ValidationFailed(
+                    f"{name} must be a non-empty string", field=f"connectionProperties.{name}"
+                )
         body = body.model_copy(update={"connectionProperties": properties})
         if body.authUrlOnly:
             return AuthUrlResponse(authUrl=await self._start_create(source, body, base_url))
@@ -109,49 +111,71 @@ class OAuthService:
             f"data source {source.id!r} uses OAuth: POST with authUrlOnly: true for an "
             "authorization URL, then POST again with connectionProperties.authCode (or let the "
             "provider redirect to the callback)",
-            code=Code.OAUTH_AUTHORIZATION_REQUIRED, meta={"field": "authUrlOnly"},
-        )  # fmt: skip
+            code=Code.OAUTH_AUTHORIZATION_REQUIRED,
+            meta={"field": "authUrlOnly"},
+        )
 
-    async def _start_create(self, source: DataSource, body: DcaasConnectionCreate,
-                            base_url: str) -> str:  # fmt: skip
+    async def _start_create(
+        self, source: DataSource, body: DcaasConnectionCreate, base_url: str
+    ) -> str:
         await self.connections.sources.require_enabled_for_create(source.id)
         space = await self.connections.access.space_for_write(body.space)
         split = source.validate(body.connectionProperties)
         for name in _CONTROLS:
             if name in split.control:
-                raise ValidationFailed(f"{name} is not available for OAuth data sources",
-                                       field=f"connectionProperties.{name}")  # fmt: skip
-        app = resolve_app(source, {**split.public, **split.secrets}, self.settings,
-                          base_url + CALLBACK_PATH)  # fmt: skip
-        draft = {"qName": body.qName, "space": space.id, "tags": body.tags,
-                 "properties": body.connectionProperties}  # fmt: skip
+                raise ValidationFailed(
+                    f"{name} is not available for OAuth data sources",
+                    field=f"connectionProperties.{name}",
+                )
+        app = resolve_app(
+            source, {**split.public, **split.secrets}, self.settings, base_url + CALLBACK_PATH
+        )
+        draft = {
+            "qName": body.qName,
+            "space": space.id,
+            "tags": body.tags,
+            "properties": body.connectionProperties,
+        }
         return await self._begin(source.id, None, app, draft)
 
-    async def _finish_create(self, source: DataSource, body: DcaasConnectionCreate, code: str,
-                             state: str | None) -> ConnectionView:  # fmt: skip
+    async def _finish_create(
+        self, source: DataSource, body: DcaasConnectionCreate, code: str, state: str | None
+    ) -> ConnectionView:
         pending = await self.repo.latest(
-            tenant_id=self.principal.tenant_id, user_id=self.principal.user_id,
-            data_source_id=source.id, state_hash=_state_hash(state) if state else None,
-        )  # fmt: skip
+            tenant_id=self.principal.tenant_id,
+            user_id=self.principal.user_id,
+            data_source_id=source.id,
+            state_hash=_state_hash(state) if state else None,
+        )
         if pending is None and state:
-            raise _state_error(Code.OAUTH_STATE_UNKNOWN, "no authorization request of yours "
-                               "matches this state")  # fmt: skip
+            raise _state_error(
+                Code.OAUTH_STATE_UNKNOWN, "no authorization request of yours matches this state"
+            )
         if pending is None:
-            raise BadRequest(f"no authorization request of yours is pending for {source.id!r}; "
-                             "POST with authUrlOnly: true first",
-                             code=Code.OAUTH_NO_PENDING, meta={"field": "authCode"})  # fmt: skip
+            raise BadRequest(
+                f"no authorization request of yours is pending for {source.id!r}; "
+                "POST with authUrlOnly: true first",
+                code=Code.OAUTH_NO_PENDING,
+                meta={"field": "authCode"},
+            )
         sealed = await self._claim(pending)
         draft = sealed["draft"]
         properties = _merge(draft["properties"], body.connectionProperties)
         app = resolve_app(source, properties, self.settings, pending.redirect_uri)
         tokens = await self._exchange(app, code, sealed["verifier"])
-        final = body.model_copy(update={
-            "connectionProperties": properties, "space": body.space or draft["space"],
-            "tags": body.tags or draft["tags"], "authUrlOnly": False})  # fmt: skip
+        final = body.model_copy(
+            update={
+                "connectionProperties": properties,
+                "space": body.space or draft["space"],
+                "tags": body.tags or draft["tags"],
+                "authUrlOnly": False,
+            }
+        )
         return await self._create_connection(final, tokens, app)
 
-    async def _create_connection(self, body: DcaasConnectionCreate, tokens: TokenSet,
-                                 app: OAuthApp) -> ConnectionView:  # fmt: skip
+    async def _create_connection(
+        self, body: DcaasConnectionCreate, tokens: TokenSet, app: OAuthApp
+    ) -> ConnectionView:
         return await self.connections.create_from_properties(
             body, extra_secrets=token_payload(tokens, app.token_url), auth_status=AUTH_OK
         )
@@ -169,20 +193,26 @@ class OAuthService:
         connection = await self.connections.manageable(ref, by_name=by_name)
         self._source(connection.data_source_id, field="qlik-auth-code")
         tenant, user = self.principal.tenant_id, self.principal.user_id
-        pending = await self.repo.latest(tenant_id=tenant, user_id=user,
-                                         connection_id=connection.id)  # fmt: skip
+        pending = await self.repo.latest(
+            tenant_id=tenant, user_id=user, connection_id=connection.id
+        )
         if pending is None:  # an authorization URL asked with authUrlOnly for the source
-            pending = await self.repo.latest(tenant_id=tenant, user_id=user,
-                                             data_source_id=connection.data_source_id)  # fmt: skip
+            pending = await self.repo.latest(
+                tenant_id=tenant, user_id=user, data_source_id=connection.data_source_id
+            )
         if pending is None:
-            raise BadRequest("no authorization request of yours is pending for this connection; "
-                             f"POST /api/v1/data-connections/{connection.id}/actions/authorize "
-                             "first", code=Code.OAUTH_NO_PENDING,
-                             meta={"field": "qlik-auth-code"})  # fmt: skip
+            raise BadRequest(
+                "no authorization request of yours is pending for this connection; "
+                f"POST /api/v1/data-connections/{connection.id}/actions/authorize "
+                "first",
+                code=Code.OAUTH_NO_PENDING,
+                meta={"field": "qlik-auth-code"},
+            )
         await self._reauthorize(connection, pending, await self._claim(pending), code)
 
-    async def _reauthorize(self, connection: Connection, pending: OAuthAuthorization,
-                           sealed: dict[str, Any], code: str) -> None:  # fmt: skip
+    async def _reauthorize(
+        self, connection: Connection, pending: OAuthAuthorization, sealed: dict[str, Any], code: str
+    ) -> None:
         source = self._source(connection.data_source_id)
         app = await self._app_of(connection, source, pending.redirect_uri)
         tokens = await self._exchange(app, code, sealed["verifier"])
@@ -192,14 +222,18 @@ class OAuthService:
         await self.session.flush()
 
     # -- the callback ---------------------------------------------------------------------
-    async def finish_callback(self, pending: OAuthAuthorization, code: str | None,
-                              error: str | None) -> Completed:  # fmt: skip
+    async def finish_callback(
+        self, pending: OAuthAuthorization, code: str | None, error: str | None
+    ) -> Completed:
         sealed = await self._claim(pending)
         if error:
             safe = error if error.replace("_", "").isalnum() else "an error"
-            raise BadRequest(f"the provider answered {safe[:64]}: the authorization was not "
-                             "granted; start again", code=Code.OAUTH_PROVIDER_DENIED,
-                             meta={"field": "error"})  # fmt: skip
+            raise BadRequest(
+                f"the provider answered {safe[:64]}: the authorization was not "
+                "granted; start again",
+                code=Code.OAUTH_PROVIDER_DENIED,
+                meta={"field": "error"},
+            )
         if not code:
             raise ValidationFailed("the callback needs a code", field="code")
         if pending.connection_id is not None:
@@ -210,9 +244,15 @@ class OAuthService:
         source = self._source(pending.data_source_id)
         app = resolve_app(source, draft["properties"], self.settings, pending.redirect_uri)
         tokens = await self._exchange(app, code, sealed["verifier"])
-        body = DcaasConnectionCreate.model_validate({
-            "qName": draft["qName"], "datasourceID": source.id, "space": draft["space"],
-            "tags": draft["tags"], "connectionProperties": draft["properties"]})  # fmt: skip
+        body = DcaasConnectionCreate.model_validate(
+            {
+                "qName": draft["qName"],
+                "datasourceID": source.id,
+                "space": draft["space"],
+                "tags": draft["tags"],
+                "connectionProperties": draft["properties"],
+            }
+        )
         view = await self._create_connection(body, tokens, app)
         return Completed("created", view.connection)
 
@@ -220,12 +260,16 @@ class OAuthService:
     def _source(self, data_source_id: str, *, field: str = "datasourceID") -> DataSource:
         source = get_data_source(data_source_id)
         if source is None or source.oauth is None:
-            raise ValidationFailed(f"data source {data_source_id!r} does not use OAuth",
-                                   field=field, code=Code.OAUTH_NOT_SUPPORTED)  # fmt: skip
+            raise ValidationFailed(
+                f"data source {data_source_id!r} does not use OAuth",
+                field=field,
+                code=Code.OAUTH_NOT_SUPPORTED,
+            )
         return source
 
-    async def _app_of(self, connection: Connection, source: DataSource,
-                      redirect_uri: str) -> OAuthApp:  # fmt: skip
+    async def _app_of(
+        self, connection: Connection, source: DataSource, redirect_uri: str
+    ) -> OAuthApp:
         properties = dict(connection.properties)
         if connection.credential_id:
             credentials = self.connections.credentials
@@ -235,17 +279,23 @@ class OAuthService:
                 properties["clientSecret"] = secret
         return resolve_app(source, properties, self.settings, redirect_uri)
 
-    async def _begin(self, data_source_id: str, connection_id: str | None, app: OAuthApp,
-                     draft: dict[str, Any]) -> str:  # fmt: skip
+    async def _begin(
+        self, data_source_id: str, connection_id: str | None, app: OAuthApp, draft: dict[str, Any]
+    ) -> str:
         verifier, challenge = new_pkce()
         state = secrets.token_urlsafe(32)
         now = utcnow()
         pending = OAuthAuthorization(
-            id=new_uuid(), tenant_id=self.principal.tenant_id, user_id=self.principal.user_id,
-            data_source_id=data_source_id, connection_id=connection_id,
-            state_hash=_state_hash(state), redirect_uri=app.redirect_uri, created=now,
+            id=new_uuid(),
+            tenant_id=self.principal.tenant_id,
+            user_id=self.principal.user_id,
+            data_source_id=data_source_id,
+            connection_id=connection_id,
+            state_hash=_state_hash(state),
+            redirect_uri=app.redirect_uri,
+            created=now,
             expires_at=now + timedelta(seconds=self.settings.oauth_pending_ttl),
-        )  # fmt: skip
+        )
         sealed = self.envelope.seal_json({"verifier": verifier, "draft": draft}, aad=_aad(pending))
         pending.ciphertext, pending.wrapped_key = sealed.ciphertext, sealed.wrapped_key
         pending.key_id = sealed.key_id
@@ -257,20 +307,27 @@ class OAuthService:
         """Mark the request used (once, atomically) and open its sealed part."""
         now = utcnow()
         if pending.used_at is not None:
-            raise _state_error(Code.OAUTH_STATE_USED, "this authorization request was already "
-                               "used; start a new one")  # fmt: skip
+            raise _state_error(
+                Code.OAUTH_STATE_USED,
+                "this authorization request was already used; start a new one",
+            )
         if pending.expires_at <= now:
-            raise _state_error(Code.OAUTH_STATE_EXPIRED, "this authorization request expired; "
-                               "start a new one")  # fmt: skip
+            raise _state_error(
+                Code.OAUTH_STATE_EXPIRED, "this authorization request expired; start a new one"
+            )
         if not await self.repo.claim(pending.id, now):
-            raise _state_error(Code.OAUTH_STATE_USED, "this authorization request was already "
-                               "used; start a new one")  # fmt: skip
+            raise _state_error(
+                Code.OAUTH_STATE_USED,
+                "this authorization request was already used; start a new one",
+            )
         sealed = Sealed(pending.ciphertext, pending.wrapped_key, pending.key_id)
         try:
             opened: dict[str, Any] = self.envelope.open_json(sealed, aad=_aad(pending))
         except DecryptionError:
-            raise _state_error(Code.OAUTH_STATE_UNKNOWN, "this authorization request cannot be "
-                               "read; start a new one") from None  # fmt: skip
+            raise _state_error(
+                Code.OAUTH_STATE_UNKNOWN,
+                "this authorization request cannot be read; start a new one",
+            ) from None
         return opened
 
     async def _exchange(self, app: OAuthApp, code: str, verifier: str) -> TokenSet:
@@ -280,30 +337,39 @@ class OAuthService:
             raise BadRequest(
                 f"the provider refused the authorization code ({exc.error}): it may be expired, "
                 "used or issued for another request; start again",
-                code=Code.OAUTH_CODE_REJECTED, meta={"field": "authCode"},
-            ) from None  # fmt: skip
+                code=Code.OAUTH_CODE_REJECTED,
+                meta={"field": "authCode"},
+            ) from None
         except TokenEndpointFailed as exc:
             raise ServiceUnavailable(str(exc), code=Code.OAUTH_TOKEN_ENDPOINT_FAILED) from None
         except (OutboundRefused, HostNotFound) as exc:
             failure = classify(exc)
-            raise BadRequest(failure.detail, code=failure.code,
-                             meta={"field": "connectionProperties.tokenUrl"}) from None  # fmt: skip
+            raise BadRequest(
+                failure.detail, code=failure.code, meta={"field": "connectionProperties.tokenUrl"}
+            ) from None
 
 
 def _merge(draft: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
     """The finishing request may restate but not change the OAuth app it was started with."""
     for name in APP_FIELDS:
         if name in posted and posted[name] != draft.get(name):
-            raise ValidationFailed(f"{name} differs from the authorization request's; start again",
-                                   field=f"connectionProperties.{name}",
-                                   code=Code.OAUTH_SETTINGS_MISMATCH)  # fmt: skip
+            raise ValidationFailed(
+                f"{name} differs from the authorization request's; start again",
+                field=f"connectionProperties.{name}",
+                code=Code.OAUTH_SETTINGS_MISMATCH,
+            )
     return {**draft, **posted}
 
 
 async def complete_callback(
-    session: AsyncSession, envelope: Envelope, settings: Settings, *,
-    state: str | None, code: str | None, error: str | None,
-) -> Completed:  # fmt: skip
+    session: AsyncSession,
+    envelope: Envelope,
+    settings: Settings,
+    *,
+    state: str | None,
+    code: str | None,
+    error: str | None,
+) -> Completed:
     """The provider's redirect: the state names the request, and the request the user."""
     if not state:
         raise _state_error(Code.OAUTH_STATE_UNKNOWN, "the callback needs the state parameter")
@@ -312,10 +378,14 @@ async def complete_callback(
     if pending is not None:
         user = await UserRepository(session, pending.tenant_id).get(pending.user_id)
     if pending is None or user is None:
-        raise _state_error(Code.OAUTH_STATE_UNKNOWN, "no authorization request matches this "
-                           "state")  # fmt: skip
-    principal = Principal(tenant_id=user.tenant_id, user_id=user.id, subject=user.subject,
-                          is_admin=user.is_admin, via="oauth-callback")  # fmt: skip
+        raise _state_error(Code.OAUTH_STATE_UNKNOWN, "no authorization request matches this state")
+    principal = Principal(
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        subject=user.subject,
+        is_admin=user.is_admin,
+        via="oauth-callback",
+    )
     return await OAuthService(session, principal, envelope, settings).finish_callback(
         pending, code, error
     )

@@ -113,8 +113,9 @@ class TokenKeeper:
             raise reauth_failure(connection_id)
         credential = (
             await repo.credential(connection.credential_id, lock=lock)
-            if connection.credential_id else None
-        )  # fmt: skip
+            if connection.credential_id
+            else None
+        )
         if credential is None:
             raise reauth_failure(connection_id)
         return connection, credential
@@ -152,9 +153,10 @@ class TokenKeeper:
             return await refresh(app, str(refresh_token), self.settings), app.token_url
         except TokenEndpointFailed as exc:
             raise SourceFailure(
-                Code.SOURCE_SERVER_ERROR, FailureClass.TRANSIENT,
+                Code.SOURCE_SERVER_ERROR,
+                FailureClass.TRANSIENT,
                 f"refreshing the access token failed: {exc}; retry later",
-            ) from None  # fmt: skip
+            ) from None
 
     def _app(self, connection: Connection, payload: dict[str, Any]) -> OAuthApp:
         source = get_data_source(connection.data_source_id)
@@ -166,8 +168,9 @@ class TokenKeeper:
         try:
             return resolve_app(source, properties, self.settings, redirect_uri="")
         except DcaasError as exc:
-            raise SourceFailure(Code.SOURCE_AUTH_FAILED, FailureClass.CONFIGURATION,
-                                exc.detail, http_status=400) from None  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_AUTH_FAILED, FailureClass.CONFIGURATION, exc.detail, http_status=400
+            ) from None
 
 
 def _client_refused(exc: GrantRejected) -> SourceFailure:

@@ -22,8 +22,12 @@ CONTEXT_FIELDS = ("requestId", "tenantId", "userId")
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 # uvicorn's ``color_message`` is the message again, with terminal colour codes.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName", "color_message", *CONTEXT_FIELDS,
-}  # fmt: skip
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+    *CONTEXT_FIELDS,
+}
 _HANDLER_MARK = "_dcaas_handler"
 
 

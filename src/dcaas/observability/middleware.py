@@ -69,10 +69,19 @@ class RequestObserver:
         level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
         access_log.log(
             level,
-            "%s %s %s %.1fms", scope["method"], scope["path"], status, seconds * 1000,
-            extra={"method": scope["method"], "path": scope["path"], "route": route,
-                   "status": status, "durationMs": round(seconds * 1000, 1)},
-        )  # fmt: skip
+            "%s %s %s %.1fms",
+            scope["method"],
+            scope["path"],
+            status,
+            seconds * 1000,
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "route": route,
+                "status": status,
+                "durationMs": round(seconds * 1000, 1),
+            },
+        )
 
 
 def _route_template(scope: Scope) -> str:

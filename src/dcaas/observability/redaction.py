@@ -24,11 +24,24 @@ from dcaas.connectors import all_data_sources
 REDACTED = "***"
 
 # Credential names any request or library may carry, whatever the data source.
-GENERIC_NAMES = frozenset({
-    "password", "qPassword", "qConnectionSecret", "authorization", "proxyAuthorization",
-    "token", "refreshToken", "accessToken", "idToken", "clientSecret", "apiKey", "privateKey",
-    "cookie", "setCookie",
-})  # fmt: skip
+GENERIC_NAMES = frozenset(
+    {
+        "password",
+        "qPassword",
+        "qConnectionSecret",
+        "authorization",
+        "proxyAuthorization",
+        "token",
+        "refreshToken",
+        "accessToken",
+        "idToken",
+        "clientSecret",
+        "apiKey",
+        "privateKey",
+        "cookie",
+        "setCookie",
+    }
+)
 # Any name ending with one of these (dbPassword, x_api_key, webhookSecret) is a secret too.
 SECRET_SUFFIXES = ("password", "passphrase", "secret", "token", "apikey")
 _MAX_DEPTH = 32

@@ -27,11 +27,14 @@ def install(app: FastAPI, state: AppState) -> None:
         "keyProvider": key_provider_check(state.envelope.provider),
         **getattr(app.state, "health_checks", {}),
     }
-    app.add_api_route("/health/ready", ready_endpoint(settings.health_timeout),
-                      methods=["GET"], include_in_schema=False)  # fmt: skip
+    app.add_api_route(
+        "/health/ready",
+        ready_endpoint(settings.health_timeout),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    app.add_api_route("/metrics", metrics_endpoint(token), methods=["GET"],
-                      include_in_schema=False)  # fmt: skip
+    app.add_api_route("/metrics", metrics_endpoint(token), methods=["GET"], include_in_schema=False)
     # Outside Starlette's error layer, which add_middleware cannot reach: see RequestObserver.
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: RequestObserver(build())  # type: ignore[method-assign]

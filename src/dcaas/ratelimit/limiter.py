@@ -158,8 +158,12 @@ class RateLimiter:
         self._last_error = type(exc).__name__
         if self._healthy:
             self._healthy = False
-            log.warning("rate limits: Redis is unreachable (%s: %s); counting in memory per "
-                        "process until it is back", type(exc).__name__, exc)  # fmt: skip
+            log.warning(
+                "rate limits: Redis is unreachable (%s: %s); counting in memory per "
+                "process until it is back",
+                type(exc).__name__,
+                exc,
+            )
 
     def _recover(self) -> None:
         if not self._healthy:

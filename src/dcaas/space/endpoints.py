@@ -28,30 +28,50 @@ router = APIRouter(prefix="/api/v1/spaces", tags=["spaces"])
 
 
 def _space(s: Space) -> SpaceOut:
-    return SpaceOut(id=s.id, type=s.type, name=s.name, description=s.description,
-                    ownerId=s.owner_id, tenantId=s.tenant_id, createdAt=iso(s.created),
-                    updatedAt=iso(s.updated))  # fmt: skip
+    return SpaceOut(
+        id=s.id,
+        type=s.type,
+        name=s.name,
+        description=s.description,
+        ownerId=s.owner_id,
+        tenantId=s.tenant_id,
+        createdAt=iso(s.created),
+        updatedAt=iso(s.updated),
+    )
 
 
 def _assignment(m: SpaceMember) -> AssignmentOut:
-    return AssignmentOut(id=m.id, assigneeId=m.user_id, roles=list(m.roles), spaceId=m.space_id,
-                         tenantId=m.tenant_id, createdAt=iso(m.created))  # fmt: skip
+    return AssignmentOut(
+        id=m.id,
+        assigneeId=m.user_id,
+        roles=list(m.roles),
+        spaceId=m.space_id,
+        tenantId=m.tenant_id,
+        createdAt=iso(m.created),
+    )
 
 
 @router.get("", response_model=Spaces)
-async def list_spaces(db: Session, caller: Caller,
-                      limit: Annotated[int, Query(ge=1, le=100)] = 100) -> Any:  # fmt: skip
+async def list_spaces(
+    db: Session, caller: Caller, limit: Annotated[int, Query(ge=1, le=100)] = 100
+) -> Any:
     """The caller's personal space and the shared spaces they belong to (all, for admins)."""
     return Spaces(data=[_space(s) for s in await SpaceService(db, caller).list(limit)])
 
 
-@router.post("", dependencies=[IDEMPOTENT],
-             status_code=201, response_model=SpaceOut, openapi_extra=json_body_doc(SpaceCreate))
+@router.post(
+    "",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    response_model=SpaceOut,
+    openapi_extra=json_body_doc(SpaceCreate),
+)
 async def create_space(data: Body, db: Session, caller: Caller) -> Any:
     """Create a shared space; the caller owns it."""
     body = parse(SpaceCreate, data)
-    space = await SpaceService(db, caller).create(name=body.name, type_=body.type,
-                                                  description=body.description)  # fmt: skip
+    space = await SpaceService(db, caller).create(
+        name=body.name, type_=body.type, description=body.description
+    )
     return _space(space)
 
 
@@ -86,16 +106,23 @@ async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:
     )
 
 
-@router.post("/{spaceId}/assignments", dependencies=[IDEMPOTENT],
-             status_code=201, response_model=AssignmentOut,
-             openapi_extra=json_body_doc(AssignmentCreate))  # fmt: skip
+@router.post(
+    "/{spaceId}/assignments",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    response_model=AssignmentOut,
+    openapi_extra=json_body_doc(AssignmentCreate),
+)
 async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
     """Give a user roles in a shared space (producer, facilitator: manage; consumer: use)."""
     body = parse(AssignmentCreate, data)
     user = await UserRepository(db, caller.tenant_id).get(body.assigneeId)
     if user is None:
-        raise NotFound(f"user {body.assigneeId} not found", code=Code.USER_NOT_FOUND,
-                       meta={"field": "assigneeId"})  # fmt: skip
+        raise NotFound(
+            f"user {body.assigneeId} not found",
+            code=Code.USER_NOT_FOUND,
+            meta={"field": "assigneeId"},
+        )
     member = await SpaceService(db, caller).assign(
         spaceId, user=user, roles=[str(r) for r in body.roles]
     )

@@ -178,9 +178,7 @@ class SpaceService:
         space = await self.access.visible_space(space_id)
         return list(await self.repo.members(space.id))
 
-    async def assign(
-        self, space_id: str, *, user: User, roles: builtins.list[str]
-    ) -> SpaceMember:
+    async def assign(self, space_id: str, *, user: User, roles: builtins.list[str]) -> SpaceMember:
         space = await self._owned(space_id)
         if await self.repo.member_by_user(space.id, user.id) is not None:
             raise Conflict(

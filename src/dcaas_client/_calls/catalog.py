@@ -59,40 +59,64 @@ def settings_get(data_source_id: str) -> Call[DataSourceSettings]:
 
 
 def settings_put(data_source_id: str, disabled: bool) -> Call[DataSourceSettings]:
-    return Call("PUT", f"{SOURCES}/{seg(data_source_id)}/settings", model(DataSourceSettings),
-                json={"disabled": disabled})  # fmt: skip
+    return Call(
+        "PUT",
+        f"{SOURCES}/{seg(data_source_id)}/settings",
+        model(DataSourceSettings),
+        json={"disabled": disabled},
+    )
 
 
 # -- credentials --------------------------------------------------------------------------
 def credentials_list(limit: int | None, sort: str | None, filter_: str | None) -> Call[Credentials]:
-    return Call("GET", CREDENTIALS, model(Credentials),
-                params=query(limit=limit, sort=sort, filter=filter_))  # fmt: skip
+    return Call(
+        "GET", CREDENTIALS, model(Credentials), params=query(limit=limit, sort=sort, filter=filter_)
+    )
 
 
 def credential_get(qid: str, by_name: bool) -> Call[Credential]:
-    return Call("GET", f"{CREDENTIALS}/{seg(qid)}", etagged(Credential),
-                params=query(byCredentialName=by_name or None))  # fmt: skip
+    return Call(
+        "GET",
+        f"{CREDENTIALS}/{seg(qid)}",
+        etagged(Credential),
+        params=query(byCredentialName=by_name or None),
+    )
 
 
 def credential_put(qid: str, body: CredentialUpdate, if_match: str | None) -> Call[None]:
-    return Call("PUT", f"{CREDENTIALS}/{seg(qid)}", nothing, json=body.body(),
-                headers=write_headers(if_match))  # fmt: skip
+    return Call(
+        "PUT",
+        f"{CREDENTIALS}/{seg(qid)}",
+        nothing,
+        json=body.body(),
+        headers=write_headers(if_match),
+    )
 
 
 def credential_patch(qid: str, ops: Sequence[PatchOp], if_match: str | None) -> Call[None]:
-    return Call("PATCH", f"{CREDENTIALS}/{seg(qid)}", nothing, json=[o.body() for o in ops],
-                headers=write_headers(if_match))  # fmt: skip
+    return Call(
+        "PATCH",
+        f"{CREDENTIALS}/{seg(qid)}",
+        nothing,
+        json=[o.body() for o in ops],
+        headers=write_headers(if_match),
+    )
 
 
 def credential_delete(qid: str, by_name: bool, if_match: str | None) -> Call[None]:
-    return Call("DELETE", f"{CREDENTIALS}/{seg(qid)}", nothing,
-                params=query(byCredentialName=by_name or None),
-                headers=write_headers(if_match))  # fmt: skip
+    return Call(
+        "DELETE",
+        f"{CREDENTIALS}/{seg(qid)}",
+        nothing,
+        params=query(byCredentialName=by_name or None),
+        headers=write_headers(if_match),
+    )
 
 
 def orphans(body: OrphanFilter) -> Call[OrphanCredentials]:
-    return Call("POST", f"{CREDENTIALS}/actions/filter-orphan", model(OrphanCredentials),
-                json=body.body())  # fmt: skip
+    return Call(
+        "POST", f"{CREDENTIALS}/actions/filter-orphan", model(OrphanCredentials), json=body.body()
+    )
 
 
 # -- spaces -------------------------------------------------------------------------------
@@ -101,8 +125,9 @@ def spaces_list(limit: int | None) -> Call[Spaces]:
 
 
 def space_create(body: SpaceCreate, idempotency_key: str | None) -> Call[Space]:
-    return Call("POST", SPACES, etagged(Space), json=body.body(),
-                headers=create_headers(idempotency_key))  # fmt: skip
+    return Call(
+        "POST", SPACES, etagged(Space), json=body.body(), headers=create_headers(idempotency_key)
+    )
 
 
 def space_get(space_id: str) -> Call[Space]:
@@ -110,8 +135,13 @@ def space_get(space_id: str) -> Call[Space]:
 
 
 def space_update(space_id: str, body: SpaceUpdate, if_match: str | None) -> Call[Space]:
-    return Call("PATCH", f"{SPACES}/{seg(space_id)}", etagged(Space), json=body.body(),
-                headers=write_headers(if_match))  # fmt: skip
+    return Call(
+        "PATCH",
+        f"{SPACES}/{seg(space_id)}",
+        etagged(Space),
+        json=body.body(),
+        headers=write_headers(if_match),
+    )
 
 
 def space_delete(space_id: str, if_match: str | None) -> Call[None]:
@@ -122,10 +152,16 @@ def assignments_list(space_id: str) -> Call[Assignments]:
     return Call("GET", f"{SPACES}/{seg(space_id)}/assignments", model(Assignments))
 
 
-def assignment_create(space_id: str, body: AssignmentCreate,
-                      idempotency_key: str | None) -> Call[Assignment]:  # fmt: skip
-    return Call("POST", f"{SPACES}/{seg(space_id)}/assignments", model(Assignment),
-                json=body.body(), headers=create_headers(idempotency_key))  # fmt: skip
+def assignment_create(
+    space_id: str, body: AssignmentCreate, idempotency_key: str | None
+) -> Call[Assignment]:
+    return Call(
+        "POST",
+        f"{SPACES}/{seg(space_id)}/assignments",
+        model(Assignment),
+        json=body.body(),
+        headers=create_headers(idempotency_key),
+    )
 
 
 def assignment_delete(space_id: str, assignment_id: str) -> Call[None]:
@@ -138,8 +174,13 @@ def keys_list(limit: int | None) -> Call[ApiKeys]:
 
 
 def key_create(body: ApiKeyCreate, idempotency_key: str | None) -> Call[ApiKeyCreated]:
-    return Call("POST", KEYS, model(ApiKeyCreated), json=body.body(),
-                headers=create_headers(idempotency_key))  # fmt: skip
+    return Call(
+        "POST",
+        KEYS,
+        model(ApiKeyCreated),
+        json=body.body(),
+        headers=create_headers(idempotency_key),
+    )
 
 
 def key_revoke(key_id: str) -> Call[None]:

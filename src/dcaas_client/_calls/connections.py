@@ -59,18 +59,29 @@ class ConnectionQuery(TypedDict, total=False):
 
 
 def list_(q: ConnectionQuery) -> Call[Connections]:
-    params = query(limit=q.get("limit"), sort=q.get("sort"), filter=q.get("filter"),
-                   spaceId=q.get("space_id"), personal=q.get("personal"),
-                   ownedByMe=q.get("owned_by_me"), userId=q.get("user_id"),
-                   includeDisabled=q.get("include_disabled"),
-                   caseinsensitive=q.get("case_insensitive"), locale=q.get("locale"))  # fmt: skip
+    params = query(
+        limit=q.get("limit"),
+        sort=q.get("sort"),
+        filter=q.get("filter"),
+        spaceId=q.get("space_id"),
+        personal=q.get("personal"),
+        ownedByMe=q.get("owned_by_me"),
+        userId=q.get("user_id"),
+        includeDisabled=q.get("include_disabled"),
+        caseinsensitive=q.get("case_insensitive"),
+        locale=q.get("locale"),
+    )
     return Call("GET", BASE, model(Connections), params=params)
 
 
-def get(qid: str, *, parse_connection: bool, by_name: bool,
-        space_id: str | None) -> Call[ConnectionGet]:  # fmt: skip
-    params = query(parseConnection=parse_connection or None, spaceId=space_id,
-                   type="connectionname" if by_name else None)  # fmt: skip
+def get(
+    qid: str, *, parse_connection: bool, by_name: bool, space_id: str | None
+) -> Call[ConnectionGet]:
+    params = query(
+        parseConnection=parse_connection or None,
+        spaceId=space_id,
+        type="connectionname" if by_name else None,
+    )
     return Call("GET", f"{BASE}/{seg(qid)}", etagged(ConnectionGet), params=params)
 
 
@@ -82,15 +93,18 @@ def _created(response: httpx.Response) -> ConnectionCreated | AuthUrl:
 
 
 def create(body: AnyCreate, idempotency_key: str | None) -> Call[ConnectionCreated | AuthUrl]:
-    return Call("POST", BASE, _created, json=body.body(),
-                headers=create_headers(idempotency_key))  # fmt: skip
+    return Call("POST", BASE, _created, json=body.body(), headers=create_headers(idempotency_key))
 
 
-def create_auth_url(body: PropertiesConnectionCreate,
-                    idempotency_key: str | None) -> Call[AuthUrl]:  # fmt: skip
+def create_auth_url(body: PropertiesConnectionCreate, idempotency_key: str | None) -> Call[AuthUrl]:
     """A create with ``authUrlOnly``: an OAuth source answers 201 ``{authUrl}``, nothing made."""
-    return Call("POST", BASE, _auth_url, json=body.body() | {"authUrlOnly": True},
-                headers=create_headers(idempotency_key))  # fmt: skip
+    return Call(
+        "POST",
+        BASE,
+        _auth_url,
+        json=body.body() | {"authUrlOnly": True},
+        headers=create_headers(idempotency_key),
+    )
 
 
 def _auth_url(response: httpx.Response) -> AuthUrl:
@@ -101,27 +115,39 @@ def _auth_url(response: httpx.Response) -> AuthUrl:
 
 
 def authorize(qid: str, by_name: bool) -> Call[AuthUrl]:
-    return Call("POST", f"{BASE}/{seg(qid)}/actions/authorize", _auth_url,
-                params=query(type="connectionname" if by_name else None))  # fmt: skip
+    return Call(
+        "POST",
+        f"{BASE}/{seg(qid)}/actions/authorize",
+        _auth_url,
+        params=query(type="connectionname" if by_name else None),
+    )
 
 
 def reauthenticate(qid: str, code: str, by_name: bool) -> Call[None]:
     """PATCH with only a ``qlik-auth-code`` header (and an empty patch): new tokens, same id."""
-    return Call("PATCH", f"{BASE}/{seg(qid)}", nothing, json=[],
-                params=query(type="connectionname" if by_name else None),
-                headers={"qlik-auth-code": code})  # fmt: skip
+    return Call(
+        "PATCH",
+        f"{BASE}/{seg(qid)}",
+        nothing,
+        json=[],
+        params=query(type="connectionname" if by_name else None),
+        headers={"qlik-auth-code": code},
+    )
 
 
 def put(qid: str, body: ConnectionUpdate, if_match: str | None) -> Call[None]:
-    return Call("PUT", f"{BASE}/{seg(qid)}", nothing, json=body.body(),
-                headers=write_headers(if_match))  # fmt: skip
+    return Call(
+        "PUT", f"{BASE}/{seg(qid)}", nothing, json=body.body(), headers=write_headers(if_match)
+    )
 
 
-def patch(qid: str, ops: Sequence[PatchOp], if_match: str | None,
-          auth_code: str | None) -> Call[None]:  # fmt: skip
+def patch(
+    qid: str, ops: Sequence[PatchOp], if_match: str | None, auth_code: str | None
+) -> Call[None]:
     headers = write_headers(if_match) | ({"qlik-auth-code": auth_code} if auth_code else {})
-    return Call("PATCH", f"{BASE}/{seg(qid)}", nothing, json=[o.body() for o in ops],
-                headers=headers)  # fmt: skip
+    return Call(
+        "PATCH", f"{BASE}/{seg(qid)}", nothing, json=[o.body() for o in ops], headers=headers
+    )
 
 
 def delete(qid: str, if_match: str | None) -> Call[None]:
@@ -130,18 +156,31 @@ def delete(qid: str, if_match: str | None) -> Call[None]:
 
 def bulk_delete(items: Sequence[BulkItemRef | str]) -> Call[BulkResult]:
     refs = [BulkItemRef(id=i) if isinstance(i, str) else i for i in items]
-    return Call("POST", f"{BASE}/actions/delete", model(BulkResult),
-                json={"connections": [r.body() for r in refs]})  # fmt: skip
+    return Call(
+        "POST",
+        f"{BASE}/actions/delete",
+        model(BulkResult),
+        json={"connections": [r.body() for r in refs]},
+    )
 
 
 def bulk_update(items: Sequence[BulkUpdateItem]) -> Call[BulkResult]:
-    return Call("POST", f"{BASE}/actions/update", model(BulkResult),
-                json={"connections": [i.body() for i in items]})  # fmt: skip
+    return Call(
+        "POST",
+        f"{BASE}/actions/update",
+        model(BulkResult),
+        json={"connections": [i.body() for i in items]},
+    )
 
 
 def duplicate(body: DuplicateRequest, idempotency_key: str | None) -> Call[ConnectionCreated]:
-    return Call("POST", f"{BASE}/actions/duplicate", model(ConnectionCreated),
-                json=body.body(), headers=create_headers(idempotency_key))  # fmt: skip
+    return Call(
+        "POST",
+        f"{BASE}/actions/duplicate",
+        model(ConnectionCreated),
+        json=body.body(),
+        headers=create_headers(idempotency_key),
+    )
 
 
 def test_new(body: AnyCreate) -> Call[TestResult]:
@@ -154,13 +193,15 @@ def test(qid: str, ops: Sequence[PatchOp] | None) -> Call[TestResult]:
 
 
 def browse(qid: str, path: str, limit: int | None) -> Call[Entries]:
-    return Call("GET", f"{BASE}/{seg(qid)}/browse", model(Entries),
-                params=query(path=path, limit=limit))  # fmt: skip
+    return Call(
+        "GET", f"{BASE}/{seg(qid)}/browse", model(Entries), params=query(path=path, limit=limit)
+    )
 
 
 def preview(qid: str, path: str, limit: int | None) -> Call[Preview]:
-    return Call("GET", f"{BASE}/{seg(qid)}/preview", model(Preview),
-                params=query(path=path, limit=limit))  # fmt: skip
+    return Call(
+        "GET", f"{BASE}/{seg(qid)}/preview", model(Preview), params=query(path=path, limit=limit)
+    )
 
 
 def legacy_create(
@@ -172,8 +213,9 @@ def legacy_create(
             return AuthUrl.model_validate(data)
         return LegacyConnectionCreated.model_validate(data)
 
-    return Call("POST", LEGACY, parse, json=body.legacy_body(),
-                headers=create_headers(idempotency_key))  # fmt: skip
+    return Call(
+        "POST", LEGACY, parse, json=body.legacy_body(), headers=create_headers(idempotency_key)
+    )
 
 
 def legacy_get(connection_id: str) -> Call[LegacyConnection]:
@@ -181,5 +223,6 @@ def legacy_get(connection_id: str) -> Call[LegacyConnection]:
 
 
 def legacy_api_spec(data_source_id: str) -> Call[ApiSpec]:
-    return Call("GET", f"{LEGACY}/api-specs", model(ApiSpec),
-                params=query(dataSourceId=data_source_id))  # fmt: skip
+    return Call(
+        "GET", f"{LEGACY}/api-specs", model(ApiSpec), params=query(dataSourceId=data_source_id)
+    )

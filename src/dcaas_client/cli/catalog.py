@@ -29,8 +29,10 @@ def _rows(rows: list[Any], columns: tuple[str, ...], output: Output) -> None:
 @datasources.command("list")
 def sources_list(
     include_disabled: Annotated[bool, typer.Option("--include-disabled")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """List the data sources."""
     with c.client(url, token, output) as sdk:
         rows = sdk.data_sources.list(include_disabled=include_disabled)
@@ -48,18 +50,26 @@ class _Property(ApiModel):
 @datasources.command("spec")
 def sources_spec(
     source: Annotated[str, typer.Argument(metavar="DATA_SOURCE_ID")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Show the properties a data source takes (required, secret)."""
     with c.client(url, token, output) as sdk:
         spec = sdk.data_sources.api_spec(source)
     if output is Output.json:
         c.emit_json(spec)
         return
-    rows = [_Property(name=n, type=p.get("format") or kind(p),
-                      required=n in spec.required, secret=spec.is_secret(n),
-                      description=str(p.get("description", "")))
-            for n, p in spec.properties.items()]  # fmt: skip
+    rows = [
+        _Property(
+            name=n,
+            type=p.get("format") or kind(p),
+            required=n in spec.required,
+            secret=spec.is_secret(n),
+            description=str(p.get("description", "")),
+        )
+        for n, p in spec.properties.items()
+    ]
     c.table(rows, ("name", "type", "required", "secret", "description"), title=source)
 
 
@@ -69,8 +79,10 @@ def credentials_list(
     filter: Annotated[str | None, typer.Option(help="SCIM filter")] = None,  # noqa: A002
     limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
     all_pages: Annotated[bool, typer.Option("--all", help="Follow every page")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """List credentials (metadata only)."""
     with c.client(url, token, output) as sdk:
         if all_pages:
@@ -84,8 +96,10 @@ def credentials_list(
 def credentials_get(
     qid: Annotated[str, typer.Argument(metavar="ID")],
     by_name: Annotated[bool, typer.Option("--by-name", help="ID is a credential name")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Show one credential's metadata."""
     with c.client(url, token, output) as sdk:
         c.show(sdk.credentials.get(qid, by_name=by_name), output, hidden=("links",))
@@ -94,8 +108,10 @@ def credentials_get(
 @credentials.command("delete")
 def credentials_delete(
     qid: Annotated[str, typer.Argument(metavar="ID")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Delete a credential no connection uses."""
     with c.client(url, token, output) as sdk:
         sdk.credentials.delete(qid)
@@ -107,8 +123,10 @@ def credentials_delete(
 def credentials_orphans(
     source: Annotated[str | None, typer.Option("--source", help="Only this data source")] = None,
     separated: Annotated[bool | None, typer.Option("--separated/--embedded")] = None,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """List credentials no connection uses any more."""
     sep = None if separated is None else int(separated)
     flt = OrphanFilter(datasourceID=source, qSeparated=sep)
@@ -122,8 +140,9 @@ SPACE_COLUMNS = ("id", "name", "type", "ownerId", "description")
 
 
 @spaces.command("list")
-def spaces_list(url: UrlOpt = None, token: TokenOpt = None,
-                output: OutputOpt = Output.table) -> None:  # fmt: skip
+def spaces_list(
+    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table
+) -> None:
     """List your personal space and the shared spaces you belong to."""
     with c.client(url, token, output) as sdk:
         _rows(sdk.spaces.list(), SPACE_COLUMNS, output)
@@ -132,8 +151,10 @@ def spaces_list(url: UrlOpt = None, token: TokenOpt = None,
 @spaces.command("get")
 def spaces_get(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Show one space."""
     with c.client(url, token, output) as sdk:
         c.show(sdk.spaces.get(space_id), output)
@@ -143,8 +164,10 @@ def spaces_get(
 def spaces_create(
     name: Annotated[str, typer.Argument()],
     description: Annotated[str | None, typer.Option()] = None,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Create a shared space that you own."""
     with c.client(url, token, output) as sdk:
         c.show(sdk.spaces.create(SpaceCreate(name=name, description=description)), output)
@@ -153,8 +176,10 @@ def spaces_create(
 @spaces.command("delete")
 def spaces_delete(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Delete an empty shared space."""
     with c.client(url, token, output) as sdk:
         sdk.spaces.delete(space_id)
@@ -165,8 +190,10 @@ def spaces_delete(
 @assignments.command("list")
 def assignments_list(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """List the members of a space."""
     with c.client(url, token, output) as sdk:
         _rows(sdk.spaces.assignments(space_id), ("id", "assigneeId", "roles"), output)
@@ -177,8 +204,10 @@ def assignments_add(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
     user_id: Annotated[str, typer.Argument(metavar="USER_ID")],
     role: Annotated[list[str], typer.Option(help="producer, facilitator, consumer, dataconsumer")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Give a user roles in a shared space."""
     allowed = ("producer", "facilitator", "consumer", "dataconsumer")
     if bad := [r for r in role if r not in allowed]:
@@ -193,8 +222,10 @@ def assignments_add(
 def assignments_remove(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
     assignment_id: Annotated[str, typer.Argument(metavar="ASSIGNMENT_ID")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Remove a user's roles from a space."""
     with c.client(url, token, output) as sdk:
         sdk.spaces.unassign(space_id, assignment_id)

@@ -71,8 +71,13 @@ def exit_code(error: DcaasError) -> int:
 def report(error: DcaasError, output: Output) -> None:
     """The error on stderr: the envelope item as JSON for scripts, one line for people."""
     if output is Output.json:
-        item = {"code": error.code, "title": error.title, "detail": error.detail,
-                "status": error.status, "meta": error.meta}  # fmt: skip
+        item = {
+            "code": error.code,
+            "title": error.title,
+            "detail": error.detail,
+            "status": error.status,
+            "meta": error.meta,
+        }
         typer.echo(json.dumps({"error": item}, indent=2), err=True)
         return
     status = f"{error.status} " if error.status else ""

@@ -40,8 +40,10 @@ def list_(
     sort: Annotated[str | None, typer.Option(help="+qName, -created ...")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Page size")] = 20,
     all_pages: Annotated[bool, typer.Option("--all", help="Follow every page")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """List the connections you can see (one page, or --all)."""
     with c.client(url, token, output) as sdk:
         kw: Any = {"filter": filter, "space_id": space, "sort": sort, "limit": limit}
@@ -61,8 +63,10 @@ def list_(
 def get(
     qid: Annotated[str, typer.Argument(metavar="ID", help=ID_HELP)],
     by_name: Annotated[bool, typer.Option("--by-name", help="ID is a connection name")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Show one connection with its (non-secret) properties."""
     with c.client(url, token, output) as sdk:
         found = sdk.connections.get(qid, parse_connection=True, by_name=by_name)
@@ -88,13 +92,20 @@ def create(
     name: Annotated[str | None, typer.Option("--name", help="Connection name")] = None,
     space: Annotated[str | None, typer.Option(help="Shared space id (default: personal)")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="A tag (repeatable)")] = None,
-    sets: SetOpt = None, file: FileOpt = None,
+    sets: SetOpt = None,
+    file: FileOpt = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt")] = False,
-    auth_url_only: Annotated[bool, typer.Option(
-        "--auth-url-only", help="OAuth source: print the URL to consent at, create nothing yet",
-    )] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    auth_url_only: Annotated[
+        bool,
+        typer.Option(
+            "--auth-url-only",
+            help="OAuth source: print the URL to consent at, create nothing yet",
+        ),
+    ] = False,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Create a connection; required properties not given are prompted (secrets hidden)."""
     props, extra = _properties(sets, file)
     source = source or extra.get("dataSourceId") or extra.get("datasourceID")
@@ -105,12 +116,15 @@ def create(
         if not no_input:
             props = prompt_missing(sdk.data_sources.api_spec(source), props)
         body = PropertiesConnectionCreate(
-            qName=name, datasourceID=source, connectionProperties=props,
+            qName=name,
+            datasourceID=source,
+            connectionProperties=props,
             space=space or extra.get("spaceId") or extra.get("space"),
             tags=tag or extra.get("tags"),
         )
-        made = (sdk.connections.create_auth_url(body) if auth_url_only
-                else sdk.connections.create(body))  # fmt: skip
+        made = (
+            sdk.connections.create_auth_url(body) if auth_url_only else sdk.connections.create(body)
+        )
     if output is Output.json:
         c.emit_json(made)
     elif isinstance(made, ConnectionCreated):
@@ -126,11 +140,15 @@ def update(
     unset: Annotated[list[str] | None, typer.Option(help="Remove a property (repeatable)")] = None,
     name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
     if_match: Annotated[str | None, typer.Option(help="Only if the ETag still matches")] = None,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Change properties (--set / --unset) or the name, with one JSON Patch."""
-    ops = [PatchOp(op="add", path=f"/connectionProperties/{k}", value=v)
-           for k, v in parse_sets(sets or []).items()]  # fmt: skip
+    ops = [
+        PatchOp(op="add", path=f"/connectionProperties/{k}", value=v)
+        for k, v in parse_sets(sets or []).items()
+    ]
     ops += [PatchOp(op="remove", path=f"/connectionProperties/{k}") for k in unset or []]
     ops += [PatchOp(op="replace", path="/qName", value=name)] if name else []
     if not ops:
@@ -144,8 +162,10 @@ def update(
 @app.command()
 def delete(
     qids: Annotated[list[str], typer.Argument(metavar="ID...")],
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Delete connections (a separated credential survives)."""
     with c.client(url, token, output) as sdk:
         for qid in qids:
@@ -159,8 +179,10 @@ def duplicate(
     qid: Annotated[str, typer.Argument(metavar="ID")],
     name: Annotated[str | None, typer.Option("--name", help="Name of the copy")] = None,
     space: Annotated[str | None, typer.Option(help="Space of the copy")] = None,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Copy a connection (and its credentials) under a new name or into another space."""
     with c.client(url, token, output) as sdk:
         made = sdk.connections.duplicate(DuplicateRequest(id=qid, name=name, spaceId=space))
@@ -174,23 +196,32 @@ def duplicate(
 def run_test(
     qid: Annotated[str | None, typer.Argument(metavar="[ID]", help="A saved connection")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Test a definition")] = None,
-    sets: SetOpt = None, file: FileOpt = None,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    sets: SetOpt = None,
+    file: FileOpt = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Test a saved connection (or a definition with --source); exit 1 when it fails."""
     props, extra = _properties(sets, file)
     with c.client(url, token, output) as sdk, c.progress("Testing the connection...", output):
         if qid:
-            ops = [PatchOp(op="add", path=f"/connectionProperties/{k}", value=v)
-                   for k, v in props.items()]  # fmt: skip
+            ops = [
+                PatchOp(op="add", path=f"/connectionProperties/{k}", value=v)
+                for k, v in props.items()
+            ]
             result = sdk.connections.test(qid, ops or None)
         else:
             source = source or extra.get("dataSourceId") or extra.get("datasourceID")
             if not source:
                 raise c.usage("give a connection ID, or --source with --set / --file")
-            result = sdk.connections.test_new(PropertiesConnectionCreate(
-                qName=extra.get("connectionName", "test"), datasourceID=source,
-                connectionProperties=props))  # fmt: skip
+            result = sdk.connections.test_new(
+                PropertiesConnectionCreate(
+                    qName=extra.get("connectionName", "test"),
+                    datasourceID=source,
+                    connectionProperties=props,
+                )
+            )
     _show_test(result, output)
 
 
@@ -200,16 +231,27 @@ def _show_test(result: TestResult, output: Output) -> None:
         c.emit_json(result)
     else:
         colour = "green" if result.passed else "red"
-        grid = Table(title=f"test [{colour}]{result.status}[/{colour}]", box=box.SIMPLE_HEAD,
-                     pad_edge=False, collapse_padding=True, title_justify="left")  # fmt: skip
+        grid = Table(
+            title=f"test [{colour}]{result.status}[/{colour}]",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+            title_justify="left",
+        )
         for column in ("name", "status", "elapsed", "code", "failure class"):
             right = column == "elapsed"
             grid.add_column(column, no_wrap=True, justify="right" if right else "left")
         grid.add_column("detail", overflow="fold", ratio=1)
         for step in result.steps:
             style = {"passed": "green", "failed": "red"}.get(step.status, "dim")
-            grid.add_row(step.name, f"[{style}]{step.status}[/{style}]", f"{step.elapsedMs} ms",
-                         step.code or "", step.failureClass or "", step.detail or "")  # fmt: skip
+            grid.add_row(
+                step.name,
+                f"[{style}]{step.status}[/{style}]",
+                f"{step.elapsedMs} ms",
+                step.code or "",
+                step.failureClass or "",
+                step.detail or "",
+            )
         c.out.print(grid)
     if not result.passed:
         raise typer.Exit(c.CLIENT_ERROR)
@@ -221,8 +263,10 @@ def browse(
     path: Annotated[str, typer.Argument(help="Where to list (default: the top)")] = "",
     limit: Annotated[int | None, typer.Option(min=1, max=1000, help="Page size")] = None,
     all_pages: Annotated[bool, typer.Option("--all", help="Follow every page")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """List what is behind a connection: buckets, folders, files, tables."""
     with c.client(url, token, output) as sdk, c.progress(f"Browsing {path or '/'}...", output):
         if all_pages:
@@ -240,8 +284,10 @@ def preview(
     qid: Annotated[str, typer.Argument(metavar="ID")],
     path: Annotated[str, typer.Argument(help="Table or file ('' for a REST endpoint)")] = "",
     limit: Annotated[int | None, typer.Option(min=1, max=1000, help="Most rows")] = None,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Show the first rows of a table (or JSON array), or the first bytes of a file."""
     with c.client(url, token, output) as sdk, c.progress(f"Reading {path or '/'}...", output):
         found = sdk.connections.preview(qid, path, limit=limit)
@@ -261,8 +307,10 @@ def _show_preview(found: Preview) -> None:
             grid.add_row(*(c.cell(v) for v in row))
         c.out.print(grid)
     elif found.encoding == "base64":
-        c.say(f"{found.bytesRead} bytes of binary content ({found.contentType or 'unknown'}{more});"
-              " use --output json for the base64 text")  # fmt: skip
+        c.say(
+            f"{found.bytesRead} bytes of binary content ({found.contentType or 'unknown'}{more});"
+            " use --output json for the base64 text"
+        )
     else:
         c.say(found.content or "")
         if found.truncated:
@@ -273,8 +321,10 @@ def _show_preview(found: Preview) -> None:
 def authorize(
     qid: Annotated[str, typer.Argument(metavar="ID", help=ID_HELP)],
     by_name: Annotated[bool, typer.Option("--by-name", help="ID is a connection name")] = False,
-    url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table,
-) -> None:  # fmt: skip
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
     """Print a new authorization URL for an OAuth connection (open it, consent; same id)."""
     with c.client(url, token, output) as sdk:
         found = sdk.connections.authorize(qid, by_name=by_name)

@@ -51,8 +51,11 @@ class PropertiesConnectionCreate(RequestModel):
 
     def legacy_body(self) -> dict[str, Any]:
         """The deprecated endpoint's names: connectionName, dataSourceId, spaceId."""
-        body: dict[str, Any] = {"connectionName": self.qName, "dataSourceId": self.datasourceID,
-                                "connectionProperties": self.connectionProperties}  # fmt: skip
+        body: dict[str, Any] = {
+            "connectionName": self.qName,
+            "dataSourceId": self.datasourceID,
+            "connectionProperties": self.connectionProperties,
+        }
         extra = {"spaceId": self.space, "tags": self.tags, "authUrlOnly": self.authUrlOnly}
         return body | {k: v for k, v in extra.items() if v is not None}
 

@@ -26,11 +26,19 @@ if TYPE_CHECKING:
 LOOPBACK = OutboundPolicy.parse("127.0.0.1/32")
 
 
-def context(*, outbound: OutboundPolicy = LOOPBACK, max_preview_bytes: int = 1 << 20,
-            connect_timeout: float = 2.0) -> ConnectorContext:  # fmt: skip
+def context(
+    *,
+    outbound: OutboundPolicy = LOOPBACK,
+    max_preview_bytes: int = 1 << 20,
+    connect_timeout: float = 2.0,
+) -> ConnectorContext:
     """What the probe service would pass, allowing loopback as DCAAS_OUTBOUND_ALLOW would."""
-    return ConnectorContext(outbound=outbound, connect_timeout=connect_timeout,
-                            total_timeout=20.0, max_preview_bytes=max_preview_bytes)  # fmt: skip
+    return ConnectorContext(
+        outbound=outbound,
+        connect_timeout=connect_timeout,
+        total_timeout=20.0,
+        max_preview_bytes=max_preview_bytes,
+    )
 
 
 def by_name(steps: Steps) -> dict[str, Any]:
@@ -61,9 +69,13 @@ def moto() -> Iterator[servers.Moto]:
 @pytest.fixture
 def s3_bucket(moto: servers.Moto) -> Iterator[str]:
     """A fresh bucket in moto, emptied and removed afterwards."""
-    s3 = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
-                      aws_access_key_id=moto.access_key,
-                      aws_secret_access_key=moto.secret_key)  # fmt: skip
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=moto.access_key,
+        aws_secret_access_key=moto.secret_key,
+    )
     name = "dcaas-" + uuid.uuid4().hex[:12]
     s3.create_bucket(Bucket=name)
     yield name
@@ -87,12 +99,17 @@ class SftpServer:
     auth_attempts: list[str] = field(default_factory=list)
 
     def props(self, **over: Any) -> dict[str, Any]:
-        base = {"host": "127.0.0.1", "sftpPort": self.port, "username": SFTP_USER,
-                "password": SFTP_PASSWORD}  # fmt: skip
+        base = {
+            "host": "127.0.0.1",
+            "sftpPort": self.port,
+            "username": SFTP_USER,
+            "password": SFTP_PASSWORD,
+        }
         return base | over
 
-    def key_item(self, key: asyncssh.SSHKey | None = None, passphrase: str = SFTP_PASSPHRASE
-                 ) -> list[dict[str, str]]:  # fmt: skip
+    def key_item(
+        self, key: asyncssh.SSHKey | None = None, passphrase: str = SFTP_PASSPHRASE
+    ) -> list[dict[str, str]]:
         # Few KDF rounds: the tests run on two shared cores.
         pem = (
             (key or self.client_key)
@@ -128,13 +145,19 @@ async def sftp_server(tmp_path: Path) -> AsyncIterator[SftpServer]:
     """An SFTP server on a free loopback port, password and public-key auth, chrooted."""
     root = tmp_path / "root"
     root.mkdir()
-    state = SftpServer(0, root, asyncssh.generate_private_key("ssh-ed25519"),
-                       asyncssh.generate_private_key("ssh-ed25519"))  # fmt: skip
+    state = SftpServer(
+        0,
+        root,
+        asyncssh.generate_private_key("ssh-ed25519"),
+        asyncssh.generate_private_key("ssh-ed25519"),
+    )
     server = await asyncssh.listen(
-        "127.0.0.1", 0, server_host_keys=[state.host_key],
+        "127.0.0.1",
+        0,
+        server_host_keys=[state.host_key],
         server_factory=lambda: _Server(state),
         sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
-    )  # fmt: skip
+    )
     state.port = server.sockets[0].getsockname()[1]
     yield state
     server.close()
@@ -160,5 +183,8 @@ def gcs_bucket(gcs: servers.Gcs) -> str:
 
 def gcs_admin(gcs: servers.Gcs) -> storage.Client:
     """A client for setting up data (the emulator checks no credentials)."""
-    return storage.Client(project="dcaas-test", credentials=AnonymousCredentials(),
-                          client_options={"api_endpoint": gcs.endpoint})  # fmt: skip
+    return storage.Client(
+        project="dcaas-test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": gcs.endpoint},
+    )

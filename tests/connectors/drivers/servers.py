@@ -49,13 +49,20 @@ class Moto:
 
 def start_moto(lifetime: float = 3600) -> Moto:
     """moto's S3 in a child process, with signature checking on after the IAM bootstrap."""
-    env = {"INITIAL_NO_AUTH_ACTION_COUNT": str(_UNCHECKED), "PATH": "/usr/bin:/bin",
-           "AWS_ACCESS_KEY_ID": "bootstrap", "AWS_SECRET_ACCESS_KEY": "bootstrap"}  # fmt: skip
+    env = {
+        "INITIAL_NO_AUTH_ACTION_COUNT": str(_UNCHECKED),
+        "PATH": "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "bootstrap",
+        "AWS_SECRET_ACCESS_KEY": "bootstrap",
+    }
     process = subprocess.Popen(
         [sys.executable, "-c", _MOTO, str(lifetime)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env=env,
-    )  # fmt: skip
+    )
     assert process.stdout is not None
     port = int(process.stdout.readline())
     endpoint = f"http://127.0.0.1:{port}"
@@ -65,27 +72,37 @@ def start_moto(lifetime: float = 3600) -> Moto:
 
 def _bootstrap_iam(endpoint: str) -> tuple[str, str]:
     iam = boto3.client(
-        "iam", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap",
-    )  # fmt: skip
+        "iam",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="bootstrap",
+        aws_secret_access_key="bootstrap",
+    )
     iam.create_user(UserName="dcaas")
     iam.put_user_policy(
-        UserName="dcaas", PolicyName="s3-all",
+        UserName="dcaas",
+        PolicyName="s3-all",
         PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
         '"Action":["s3:*","iam:*"],"Resource":"*"}]}',
-    )  # fmt: skip
+    )
     made = iam.create_access_key(UserName="dcaas")["AccessKey"]
     return made["AccessKeyId"], made["SecretAccessKey"]
 
 
 def limited_user(moto: Moto, name: str, actions: list[str]) -> tuple[str, str]:
     """A second IAM user allowed only ``actions``; made with the first user's key."""
-    iam = boto3.client("iam", endpoint_url=moto.endpoint, region_name="us-east-1",
-                       aws_access_key_id=moto.access_key,
-                       aws_secret_access_key=moto.secret_key)  # fmt: skip
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=moto.access_key,
+        aws_secret_access_key=moto.secret_key,
+    )
     iam.create_user(UserName=name)
-    policy = {"Version": "2012-10-17",
-              "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}  # fmt: skip
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
     iam.put_user_policy(UserName=name, PolicyName="limited", PolicyDocument=json.dumps(policy))
     made = iam.create_access_key(UserName=name)["AccessKey"]
     return made["AccessKeyId"], made["SecretAccessKey"]
@@ -132,14 +149,21 @@ class _TokenHandler(BaseHTTPRequestHandler):
         token_uri = f"http://127.0.0.1:{self.server.server_address[1]}/token"
         audiences = [token_uri, "https://oauth2.googleapis.com/token"]
         try:
-            claims = jwt.decode(assertion, self.public_pem, algorithms=["RS256"],
-                                audience=audiences)  # fmt: skip
+            claims = jwt.decode(
+                assertion, self.public_pem, algorithms=["RS256"], audience=audiences
+            )
         except jwt.PyJWTError:
             self._reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT"})
             return
         self.issued.append(claims["iss"])
-        self._reply(200, {"access_token": "ya29." + uuid.uuid4().hex, "expires_in": 3600,
-                          "token_type": "Bearer"})  # fmt: skip
+        self._reply(
+            200,
+            {
+                "access_token": "ya29." + uuid.uuid4().hex,
+                "expires_in": 3600,
+                "token_type": "Bearer",
+            },
+        )
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -162,14 +186,24 @@ class Gcs:
     stop: Any
 
     def key_file(self, key: rsa.RSAPrivateKey | None = None) -> dict[str, str]:
-        pem = (key or self.key).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()  # fmt: skip
-        return {"type": "service_account", "project_id": "dcaas-test",
-                "private_key_id": "test-key", "private_key": pem,
-                "client_email": "reader@dcaas-test.iam.gserviceaccount.com",
-                "client_id": "1", "token_uri": self.token_uri}  # fmt: skip
+        pem = (
+            (key or self.key)
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+        return {
+            "type": "service_account",
+            "project_id": "dcaas-test",
+            "private_key_id": "test-key",
+            "private_key": pem,
+            "client_email": "reader@dcaas-test.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": self.token_uri,
+        }
 
 
 def start_gcs() -> Gcs:
@@ -191,5 +225,10 @@ def start_gcs() -> Gcs:
         tokens.server_close()
         emulator.stop()
 
-    return Gcs(f"http://127.0.0.1:{port}",
-               f"http://127.0.0.1:{tokens.server_address[1]}/token", key, issued, stop)  # fmt: skip
+    return Gcs(
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{tokens.server_address[1]}/token",
+        key,
+        issued,
+        stop,
+    )

@@ -91,8 +91,9 @@ async def test_parquet_footer_over_the_cap_is_refused():
 
 async def test_parquet_nested_and_binary_values_become_json():
     """Lists, structs, bytes and dates in Parquet rows come out as JSON-friendly values."""
-    table = pa.table({"l": [[1, 2]], "s": [{"k": "v"}], "b": [b"\x00\x01"],
-                      "d": [dt.date(2024, 1, 2)]})  # fmt: skip
+    table = pa.table(
+        {"l": [[1, 2]], "s": [{"k": "v"}], "b": [b"\x00\x01"], "d": [dt.date(2024, 1, 2)]}
+    )
     out = io.BytesIO()
     pq.write_table(table, out)
     preview = await files.preview("n.parquet", Store(out.getvalue()).reader(), 1 << 20, 5)

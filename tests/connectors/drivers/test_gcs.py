@@ -26,11 +26,15 @@ from dcaas.kit.outbound import OutboundPolicy
 ALL_STEPS = ["resolve-host", "connect", "authenticate", "reach-bucket"]
 
 
-def props(gcs: servers.Gcs, bucket: str, key: dict[str, str] | None = None,
-          **over: Any) -> dict[str, Any]:  # fmt: skip
+def props(
+    gcs: servers.Gcs, bucket: str, key: dict[str, str] | None = None, **over: Any
+) -> dict[str, Any]:
     item = {"name": "key.json", "value": json.dumps(key or gcs.key_file())}
-    return {"serviceAccountKeyFile": [item], "bucketName": bucket,
-            "endpointUrl": gcs.endpoint} | over  # fmt: skip
+    return {
+        "serviceAccountKeyFile": [item],
+        "bucketName": bucket,
+        "endpointUrl": gcs.endpoint,
+    } | over
 
 
 def put(gcs: servers.Gcs, bucket: str, objects: dict[str, bytes]) -> None:

@@ -45,8 +45,11 @@ async def test_default_policy_refuses_loopback(http: rest_server.Server) -> None
     assert len(http.seen) == count
 
 
-REFUSED = ["http://169.254.169.254/latest/meta-data/", "http://[::1]:{port}/open/items",
-           "http://10.0.0.1/"]  # fmt: skip
+REFUSED = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]:{port}/open/items",
+    "http://10.0.0.1/",
+]
 
 
 @pytest.mark.parametrize("target", REFUSED)

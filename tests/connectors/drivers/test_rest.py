@@ -37,8 +37,9 @@ def https(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rest_server.Serv
 
 
 def _context(policy: OutboundPolicy = LOCAL, connect: float = 2.0) -> ConnectorContext:
-    return ConnectorContext(outbound=policy, connect_timeout=connect, total_timeout=10.0,
-                            max_preview_bytes=100_000)  # fmt: skip
+    return ConnectorContext(
+        outbound=policy, connect_timeout=connect, total_timeout=10.0, max_preview_bytes=100_000
+    )
 
 
 async def _test(props: dict[str, Any], policy: OutboundPolicy = LOCAL) -> dict[str, Any]:
@@ -51,8 +52,7 @@ async def _test(props: dict[str, Any], policy: OutboundPolicy = LOCAL) -> dict[s
         pass
     finally:
         await connector.aclose()
-    return {"by": {r.name: r for r in steps.results}, "list": steps.results,
-            "passed": steps.passed}  # fmt: skip
+    return {"by": {r.name: r for r in steps.results}, "list": steps.results, "passed": steps.passed}
 
 
 async def test_good_connection_passes_every_step(http: rest_server.Server) -> None:
@@ -71,7 +71,10 @@ async def test_basic_auth_good_and_wrong_password(http: rest_server.Server) -> N
     result = await _test({**props, "password": "wrong"})
     failed = result["by"]["authenticate"]
     assert (failed.status, failed.code, failed.failure_class) == (
-        "failed", "DCAAS-6006", "fix-credentials")
+        "failed",
+        "DCAAS-6006",
+        "fix-credentials",
+    )
     assert result["by"]["authorize"].status == "skipped"
     assert "wrong" not in (failed.detail or "")
 
@@ -86,9 +89,11 @@ async def test_bearer_token_wrong_fails_at_authenticate(http: rest_server.Server
 
 async def test_encrypted_header_and_query_parameters_are_sent(http: rest_server.Server) -> None:
     """Headers (encrypted or not) and query parameters reach the server."""
-    props = {"url": http.base + "/header/items",
-             "queryHeaders": [{"name": "X-Api-Key", "value": API_KEY, "encrypt": True}],
-             "queryParameters": [{"name": "sort", "value": "+name"}]}  # fmt: skip
+    props = {
+        "url": http.base + "/header/items",
+        "queryHeaders": [{"name": "X-Api-Key", "value": API_KEY, "encrypt": True}],
+        "queryParameters": [{"name": "sort", "value": "+name"}],
+    }
     assert (await _test(props))["passed"]
     last = http.seen[-1]
     assert last["headers"]["X-Api-Key"] == API_KEY
@@ -212,8 +217,9 @@ async def test_slow_read_is_bounded_by_total_timeout() -> None:
 
     server = await asyncio.start_server(hang, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    context = ConnectorContext(outbound=LOCAL, connect_timeout=1.0, total_timeout=0.5,
-                               max_preview_bytes=1000)  # fmt: skip
+    context = ConnectorContext(
+        outbound=LOCAL, connect_timeout=1.0, total_timeout=0.5, max_preview_bytes=1000
+    )
     connector = RestConnector({"url": f"http://127.0.0.1:{port}/"}, context)
     steps = Steps()
     started = time.monotonic()

@@ -20,16 +20,24 @@ ALL_STEPS = ["resolve-host", "connect", "authenticate", "reach-bucket"]
 
 def props(moto: servers.Moto, bucket: str, **over: Any) -> dict[str, Any]:
     base = {
-        "accessKey": moto.access_key, "secretKey": moto.secret_key, "bucketName": bucket,
-        "endpointUrl": moto.endpoint, "forcePathStyle": True, "region": "us-east-1",
-    }  # fmt: skip
+        "accessKey": moto.access_key,
+        "secretKey": moto.secret_key,
+        "bucketName": bucket,
+        "endpointUrl": moto.endpoint,
+        "forcePathStyle": True,
+        "region": "us-east-1",
+    }
     return base | over
 
 
 def put(moto: servers.Moto, bucket: str, objects: dict[str, bytes]) -> None:
-    s3 = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
-                      aws_access_key_id=moto.access_key,
-                      aws_secret_access_key=moto.secret_key)  # fmt: skip
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=moto.access_key,
+        aws_secret_access_key=moto.secret_key,
+    )
     for key, body in objects.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body)
 
@@ -87,8 +95,13 @@ async def test_closed_port_fails_fast_at_connect(s3_bucket):
     """An endpoint on a closed local port fails connect with DCAAS-6003 within the timeout."""
     endpoint = f"http://127.0.0.1:{servers.closed_port()}"
     started = time.monotonic()
-    properties = {"accessKey": "AKIAX", "secretKey": "s", "bucketName": s3_bucket,
-                  "endpointUrl": endpoint, "forcePathStyle": True}  # fmt: skip
+    properties = {
+        "accessKey": "AKIAX",
+        "secretKey": "s",
+        "bucketName": s3_bucket,
+        "endpointUrl": endpoint,
+        "forcePathStyle": True,
+    }
     steps = await run_test(properties, connect_timeout=1.0)
     assert time.monotonic() - started < 1.0
     assert by_name(steps)["connect"] == ("failed", "DCAAS-6003")
@@ -211,7 +224,8 @@ async def test_secrets_appear_in_no_detail_exception_or_log(moto, s3_bucket, cap
 
 async def test_missing_keys_fail_at_authenticate_not_with_server_credentials(moto, s3_bucket):
     """Without keys (a per-user credential not chosen) authenticate fails; no fallback."""
-    steps = await run_test({"bucketName": s3_bucket, "endpointUrl": moto.endpoint,
-                            "forcePathStyle": True})  # fmt: skip
+    steps = await run_test(
+        {"bucketName": s3_bucket, "endpointUrl": moto.endpoint, "forcePathStyle": True}
+    )
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
     assert "accessKey" in (steps.results[2].detail or "")

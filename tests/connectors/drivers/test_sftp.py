@@ -52,9 +52,14 @@ async def test_password_login_passes_and_reports_the_unpinned_fingerprint(sftp_s
 async def test_key_login_with_sha256_pin_passes(sftp_server):
     """An encrypted private key and a matching SHA256 fingerprint pass every step."""
     fingerprint = sftp_server.host_key.get_fingerprint("sha256")
-    steps = await run_test(sftp_server.props(password=None, privateKey=sftp_server.key_item(),
-                                             privateKeyPassphrase=SFTP_PASSPHRASE,
-                                             publicKeyFingerprint=fingerprint))  # fmt: skip
+    steps = await run_test(
+        sftp_server.props(
+            password=None,
+            privateKey=sftp_server.key_item(),
+            privateKeyPassphrase=SFTP_PASSPHRASE,
+            publicKeyFingerprint=fingerprint,
+        )
+    )
     assert steps.passed
     assert [r.status for r in steps.results] == ["passed"] * 4
     assert "matched" in (steps.results[1].detail or "")
@@ -87,8 +92,10 @@ async def test_fingerprint_mismatch_fails_before_any_credential_is_sent(sftp_ser
 async def test_md5_and_public_key_mismatches_fail_with_host_key_code(sftp_server):
     """A wrong MD5 fingerprint and a wrong public key both fail connect with DCAAS-6009."""
     other = asyncssh.generate_private_key("ssh-ed25519")
-    for pin in ({"publicKeyFingerprint": md5(other)},
-                {"publicKey": other.export_public_key("openssh").decode()}):  # fmt: skip
+    for pin in (
+        {"publicKeyFingerprint": md5(other)},
+        {"publicKey": other.export_public_key("openssh").decode()},
+    ):
         steps = await run_test(sftp_server.props(**pin))
         assert by_name(steps)["connect"] == ("failed", "DCAAS-6009")
 
@@ -104,15 +111,23 @@ async def test_wrong_password_fails_at_authenticate(sftp_server):
 async def test_unknown_key_fails_at_authenticate(sftp_server):
     """A private key the server does not accept fails authenticate with DCAAS-6006."""
     stranger = asyncssh.generate_private_key("ssh-ed25519")
-    steps = await run_test(sftp_server.props(password=None, privateKey=sftp_server.key_item(
-        stranger), privateKeyPassphrase=SFTP_PASSPHRASE))  # fmt: skip
+    steps = await run_test(
+        sftp_server.props(
+            password=None,
+            privateKey=sftp_server.key_item(stranger),
+            privateKeyPassphrase=SFTP_PASSPHRASE,
+        )
+    )
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
 
 
 async def test_wrong_passphrase_fails_at_authenticate(sftp_server):
     """A wrong key passphrase fails authenticate with DCAAS-6006, naming the passphrase."""
-    steps = await run_test(sftp_server.props(password=None, privateKey=sftp_server.key_item(),
-                                             privateKeyPassphrase="wrong"))  # fmt: skip
+    steps = await run_test(
+        sftp_server.props(
+            password=None, privateKey=sftp_server.key_item(), privateKeyPassphrase="wrong"
+        )
+    )
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
     assert "privateKeyPassphrase" in (steps.results[2].detail or "")
 
@@ -120,8 +135,10 @@ async def test_wrong_passphrase_fails_at_authenticate(sftp_server):
 async def test_closed_port_fails_fast_at_connect():
     """A closed local port fails connect with DCAAS-6003 within the connect timeout."""
     started = time.monotonic()
-    steps = await run_test({"host": "127.0.0.1", "sftpPort": servers.closed_port(),
-                            "username": "u", "password": "p"}, connect_timeout=1.0)  # fmt: skip
+    steps = await run_test(
+        {"host": "127.0.0.1", "sftpPort": servers.closed_port(), "username": "u", "password": "p"},
+        connect_timeout=1.0,
+    )
     assert time.monotonic() - started < 1.0
     assert by_name(steps)["connect"] == ("failed", "DCAAS-6003")
 
@@ -200,8 +217,9 @@ async def test_secrets_appear_in_no_detail_exception_or_log(sftp_server, caplog)
     item = sftp_server.key_item()
     wrong = "Wrong-Password-Not-For-Logs-7"
     texts = []
-    bad_key = sftp_server.props(password=None, privateKey=item,
-                                privateKeyPassphrase="Bad-Passphrase-Not-For-Logs")  # fmt: skip
+    bad_key = sftp_server.props(
+        password=None, privateKey=item, privateKeyPassphrase="Bad-Passphrase-Not-For-Logs"
+    )
     for props in (sftp_server.props(password=wrong), bad_key):
         steps = await run_test(props)
         texts += [str(r.detail) for r in steps.results]
@@ -211,14 +229,20 @@ async def test_secrets_appear_in_no_detail_exception_or_log(sftp_server, caplog)
     await connector.aclose()
     text = " ".join(texts) + str(caught.value) + caplog.text
     assert caught.value.code == "DCAAS-6006"
-    for secret in (wrong, SFTP_PASSWORD, SFTP_PASSPHRASE, "Bad-Passphrase-Not-For-Logs",
-                   item[0]["value"][40:80]):  # fmt: skip
+    for secret in (
+        wrong,
+        SFTP_PASSWORD,
+        SFTP_PASSPHRASE,
+        "Bad-Passphrase-Not-For-Logs",
+        item[0]["value"][40:80],
+    ):
         assert secret not in text
 
 
 async def test_missing_username_fails_before_logging_in(sftp_server):
     """Without a user name the test fails with DCAAS-6006; no login as the server's user."""
-    steps = await run_test({"host": "127.0.0.1", "sftpPort": sftp_server.port,
-                            "password": SFTP_PASSWORD})  # fmt: skip
+    steps = await run_test(
+        {"host": "127.0.0.1", "sftpPort": sftp_server.port, "password": SFTP_PASSWORD}
+    )
     assert by_name(steps)["connect"] == ("failed", "DCAAS-6006")
     assert sftp_server.auth_attempts == []

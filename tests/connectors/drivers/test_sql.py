@@ -18,8 +18,12 @@ if TYPE_CHECKING:
 
     from tests.sql_servers import Db
 
-CONTEXT = ConnectorContext(outbound=OutboundPolicy.parse("127.0.0.1/32"), connect_timeout=3.0,
-                           total_timeout=10.0, max_preview_bytes=100_000)  # fmt: skip
+CONTEXT = ConnectorContext(
+    outbound=OutboundPolicy.parse("127.0.0.1/32"),
+    connect_timeout=3.0,
+    total_timeout=10.0,
+    max_preview_bytes=100_000,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +40,14 @@ def maria() -> Iterator[Db]:
 
 def props(db: Db, **extra: Any) -> dict[str, Any]:
     """Connection properties for a test database."""
-    return {"host": "127.0.0.1", "port": db.port, "database": db.database, "username": db.user,
-            "password": db.password, **extra}  # fmt: skip
+    return {
+        "host": "127.0.0.1",
+        "port": db.port,
+        "database": db.database,
+        "username": db.user,
+        "password": db.password,
+        **extra,
+    }
 
 
 async def run_test(cls: type[SqlConnector], properties: dict[str, Any]) -> dict[str, Any]:
@@ -91,8 +101,9 @@ async def test_pg_wrong_database_fails_at_reach_database(pg: Db) -> None:
 async def test_pg_verify_full_with_custom_root(pg: Db) -> None:
     """verify-full trusts the given root and checks the host name; system roots fail at tls."""
     roots = [{"name": "ca.pem", "value": pg.ca_pem}]
-    good = await run_test(PostgresConnector,
-                          props(pg, sslMode="verify-full", rootCertificates=roots))  # fmt: skip
+    good = await run_test(
+        PostgresConnector, props(pg, sslMode="verify-full", rootCertificates=roots)
+    )
     assert {r.status for r in good.values()} == {"passed"}
     bad = await run_test(PostgresConnector, props(pg, sslMode="verify-ca"))
     assert (bad["tls"].code, bad["tls"].failure_class) == ("DCAAS-6005", "fix-configuration")
@@ -176,7 +187,9 @@ async def test_mysql_wrong_password_fails_at_authenticate(maria: Db) -> None:
     """A wrong password fails authenticate with DCAAS-6006."""
     results = await run_test(MysqlConnector, props(maria, password="wrong-Rr2"))
     assert (results["authenticate"].code, results["authenticate"].failure_class) == (
-        "DCAAS-6006", "fix-credentials")
+        "DCAAS-6006",
+        "fix-credentials",
+    )
 
 
 async def test_mysql_wrong_database_fails_at_reach_database(maria: Db) -> None:
@@ -205,10 +218,10 @@ async def test_mysql_browse_and_preview(maria: Db) -> None:
 async def test_outbound_policy_refuses_sql_targets() -> None:
     """With the default policy a SQL connection to loopback fails at resolve-host (6002)."""
     steps = Steps()
-    default = ConnectorContext(outbound=OutboundPolicy(), connect_timeout=1, total_timeout=2,
-                               max_preview_bytes=10)  # fmt: skip
-    connector = PostgresConnector({"host": "localhost", "database": "x", "username": "u"},
-                                  default)  # fmt: skip
+    default = ConnectorContext(
+        outbound=OutboundPolicy(), connect_timeout=1, total_timeout=2, max_preview_bytes=10
+    )
+    connector = PostgresConnector({"host": "localhost", "database": "x", "username": "u"}, default)
     with pytest.raises(StepFailed):
         await connector.test(steps)
     assert (steps.results[0].name, steps.results[0].code) == ("resolve-host", "DCAAS-6002")

@@ -62,9 +62,12 @@ class RangedReader:
 
 
 async def preview(
-    path: str, reader: RangedReader, max_bytes: int, max_rows: int,
+    path: str,
+    reader: RangedReader,
+    max_bytes: int,
+    max_rows: int,
     content_type: str | None = None,
-) -> Preview:  # fmt: skip
+) -> Preview:
     """The start of the file at ``path``: rows for CSV and Parquet, bytes otherwise."""
     suffix = posixpath.splitext(path.lower())[1]
     if suffix == ".parquet":
@@ -86,9 +89,14 @@ async def _bytes(
     else:
         content, encoding = text, "utf-8"
     return Preview(
-        path=path, kind="bytes", content=content, encoding=encoding,  # type: ignore[arg-type]
-        bytes_read=reader.bytes_read, truncated=truncated, content_type=content_type,
-    )  # fmt: skip
+        path=path,
+        kind="bytes",
+        content=content,
+        encoding=encoding,  # type: ignore[arg-type]
+        bytes_read=reader.bytes_read,
+        truncated=truncated,
+        content_type=content_type,
+    )
 
 
 def _utf8(data: bytes, *, truncated: bool) -> str | None:
@@ -116,10 +124,14 @@ async def _csv(
     columns = rows[0] if rows else []
     body = rows[1:]
     return Preview(
-        path=path, kind="rows", columns=columns, rows=[list(r) for r in body[:max_rows]],
-        bytes_read=reader.bytes_read, truncated=truncated or len(body) > max_rows,
+        path=path,
+        kind="rows",
+        columns=columns,
+        rows=[list(r) for r in body[:max_rows]],
+        bytes_read=reader.bytes_read,
+        truncated=truncated or len(body) > max_rows,
         content_type="text/csv",
-    )  # fmt: skip
+    )
 
 
 def _sniff(text: str) -> str:
@@ -173,9 +185,14 @@ def _rows_preview(
     path: str, reader: RangedReader, columns: list[str], rows: list[list[Any]], *, truncated: bool
 ) -> Preview:
     return Preview(
-        path=path, kind="rows", columns=columns, rows=rows, bytes_read=reader.bytes_read,
-        truncated=truncated, content_type="application/vnd.apache.parquet",
-    )  # fmt: skip
+        path=path,
+        kind="rows",
+        columns=columns,
+        rows=rows,
+        bytes_read=reader.bytes_read,
+        truncated=truncated,
+        content_type="application/vnd.apache.parquet",
+    )
 
 
 def _metadata(sparse: _SparseFile) -> Any:
@@ -220,16 +237,20 @@ def _jsonable(value: Any) -> Any:
 
 def _not_parquet() -> SourceFailure:
     return SourceFailure(
-        Code.SOURCE_UNSUPPORTED, FailureClass.CONFIGURATION,
-        "the file is named .parquet but is not a Parquet file", http_status=400,
-    )  # fmt: skip
+        Code.SOURCE_UNSUPPORTED,
+        FailureClass.CONFIGURATION,
+        "the file is named .parquet but is not a Parquet file",
+        http_status=400,
+    )
 
 
 def _too_large(detail: str) -> SourceFailure:
     return SourceFailure(
-        Code.SOURCE_UNSUPPORTED, FailureClass.CONFIGURATION,
-        f"{detail}; no preview is possible within it", http_status=400,
-    )  # fmt: skip
+        Code.SOURCE_UNSUPPORTED,
+        FailureClass.CONFIGURATION,
+        f"{detail}; no preview is possible within it",
+        http_status=400,
+    )
 
 
 class _SparseFile(io.RawIOBase):
@@ -298,9 +319,13 @@ def folder(prefix: str) -> Entry:
 def file(key: str, size: int | None, modified: str | None, etag: str | None = None) -> Entry:
     """A file entry for an object key."""
     return Entry(
-        name=key.rsplit("/", 1)[-1], path=key, type="file", size=size, modified=modified,
+        name=key.rsplit("/", 1)[-1],
+        path=key,
+        type="file",
+        size=size,
+        modified=modified,
         etag=etag.strip('"') if etag else None,
-    )  # fmt: skip
+    )
 
 
 def parse_properties(model: type[P], properties: dict[str, Any]) -> P:

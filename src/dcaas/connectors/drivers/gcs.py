@@ -83,12 +83,15 @@ class GcsConnector:
 
     # -- test ------------------------------------------------------------------------------
     async def test(self, steps: Steps) -> None:
-        await files.run_steps(steps, [
-            (Step.RESOLVE, self._resolve),
-            (Step.CONNECT, self._connect),
-            (Step.AUTHENTICATE, self._authenticate),
-            (Step.REACH_BUCKET, self._reach_bucket),
-        ])  # fmt: skip
+        await files.run_steps(
+            steps,
+            [
+                (Step.RESOLVE, self._resolve),
+                (Step.CONNECT, self._connect),
+                (Step.AUTHENTICATE, self._authenticate),
+                (Step.REACH_BUCKET, self._reach_bucket),
+            ],
+        )
 
     async def _resolve(self) -> None:
         host, port = _host_port(self._endpoint)
@@ -125,13 +128,22 @@ class GcsConnector:
             return _page(entries, skip, limit, server_token, next_server)
 
     def _first_page(
-        self, client: storage.Client, prefix: str, delimiter: str | None,
-        token: str | None, limit: int,
-    ) -> tuple[list[Entry], str | None]:  # fmt: skip
+        self,
+        client: storage.Client,
+        prefix: str,
+        delimiter: str | None,
+        token: str | None,
+        limit: int,
+    ) -> tuple[list[Entry], str | None]:
         blobs = client.list_blobs(
-            self._props.bucketName, prefix=prefix or None, delimiter=delimiter,
-            page_size=limit, page_token=token, timeout=self._timeout, retry=None,
-        )  # fmt: skip
+            self._props.bucketName,
+            prefix=prefix or None,
+            delimiter=delimiter,
+            page_size=limit,
+            page_token=token,
+            timeout=self._timeout,
+            retry=None,
+        )
         page = next(blobs.pages, None)
         if page is None:
             return [], None
@@ -152,15 +164,22 @@ class GcsConnector:
             blob = await asyncio.to_thread(bucket.get_blob, key, timeout=self._timeout, retry=None)
             if blob is None:
                 raise SourceFailure(
-                    Code.SOURCE_NOT_FOUND, FailureClass.CONFIGURATION,
-                    "the object does not exist; check the path", http_status=404,
-                )  # fmt: skip
+                    Code.SOURCE_NOT_FOUND,
+                    FailureClass.CONFIGURATION,
+                    "the object does not exist; check the path",
+                    http_status=404,
+                )
 
             async def read(offset: int, length: int) -> bytes:
                 data: bytes = await asyncio.to_thread(
-                    blob.download_as_bytes, start=offset, end=offset + length - 1,
-                    raw_download=True, checksum=None, timeout=self._timeout, retry=None,
-                )  # fmt: skip
+                    blob.download_as_bytes,
+                    start=offset,
+                    end=offset + length - 1,
+                    raw_download=True,
+                    checksum=None,
+                    timeout=self._timeout,
+                    retry=None,
+                )
                 return data
 
             reader = files.RangedReader(blob.size or 0, read)
@@ -187,9 +206,11 @@ class GcsConnector:
             )
             http = _session(authorized, self._pins)
             self._client = storage.Client(
-                project=self._credentials.project_id, credentials=self._credentials,
-                _http=http, client_options={"api_endpoint": self._endpoint},
-            )  # fmt: skip
+                project=self._credentials.project_id,
+                credentials=self._credentials,
+                _http=http,
+                client_options={"api_endpoint": self._endpoint},
+            )
         return self._client
 
     def _load_credentials(self) -> service_account.Credentials:
@@ -210,9 +231,11 @@ class GcsMetadataConnector(GcsConnector):
 
 def _bad_key(detail: str) -> SourceFailure:
     return SourceFailure(
-        Code.SOURCE_AUTH_FAILED, FailureClass.CREDENTIALS,
-        f"{detail}; upload the service account's JSON key file", http_status=400,
-    )  # fmt: skip
+        Code.SOURCE_AUTH_FAILED,
+        FailureClass.CREDENTIALS,
+        f"{detail}; upload the service account's JSON key file",
+        http_status=400,
+    )
 
 
 def _key_info(items: list[Any] | None) -> dict[str, Any]:
@@ -246,9 +269,10 @@ def _entry(blob: storage.Blob, *, flat: bool) -> Entry:
     entry = files.file(blob.name, blob.size, updated, blob.etag)
     if flat:
         entry.extra |= {
-            k: v for k, v in (("contentType", blob.content_type),
-                              ("storageClass", blob.storage_class)) if v
-        }  # fmt: skip
+            k: v
+            for k, v in (("contentType", blob.content_type), ("storageClass", blob.storage_class))
+            if v
+        }
     return entry
 
 

@@ -49,9 +49,12 @@ class PolicyBackend(httpcore.AsyncNetworkBackend):
         for address in addresses:
             try:
                 return await self._inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address,
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
                     socket_options=socket_options,
-                )  # fmt: skip
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc  # try the host's next address
         raise last or httpcore.ConnectError(f"no address for {host}")

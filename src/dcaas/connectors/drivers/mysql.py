@@ -30,9 +30,12 @@ _UTF8MB4 = 45
 
 
 def _not_mysql() -> SourceFailure:
-    return SourceFailure(Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-                         "the server does not speak the MySQL protocol; check the port",
-                         http_status=400)  # fmt: skip
+    return SourceFailure(
+        Code.SOURCE_PROTOCOL_ERROR,
+        FailureClass.CONFIGURATION,
+        "the server does not speak the MySQL protocol; check the port",
+        http_status=400,
+    )
 
 
 async def _capabilities(reader: asyncio.StreamReader) -> int:
@@ -52,8 +55,11 @@ class MysqlConnector(SqlConnector):
 
     properties_model = MysqlProperties
     system_schemas: ClassVar[tuple[str, ...]] = (
-        "information_schema", "mysql", "performance_schema", "sys",
-    )  # fmt: skip
+        "information_schema",
+        "mysql",
+        "performance_schema",
+        "sys",
+    )
 
     def __init__(self, properties: dict[str, Any], context: ConnectorContext) -> None:
         super().__init__(properties, context)
@@ -68,28 +74,37 @@ class MysqlConnector(SqlConnector):
         return True
 
     async def _require_tls_offered(self) -> None:
-        reader, writer = await connect_any(self.addresses, self.props.port,
-                                           self.context.connect_timeout)  # fmt: skip
+        reader, writer = await connect_any(
+            self.addresses, self.props.port, self.context.connect_timeout
+        )
         try:
             offered = await _capabilities(reader) & _CLIENT_SSL
         finally:
             await close(writer)
         if not offered:
-            raise SourceFailure(Code.SOURCE_TLS_FAILED, FailureClass.CONFIGURATION,
-                                f"the server does not offer TLS, which sslMode "
-                                f"{self.props.sslMode} needs", http_status=400)  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_TLS_FAILED,
+                FailureClass.CONFIGURATION,
+                f"the server does not offer TLS, which sslMode {self.props.sslMode} needs",
+                http_status=400,
+            )
 
     async def _login(self) -> None:
         mode = self.props.sslMode
         if mode not in {"disable", "prefer"}:
             await self._require_tls_offered()
         self._conn = await aiomysql.connect(
-            host=self.addresses[0], port=self.props.port, user=self.props.username,
-            password=self.props.password or "", db=None,
+            host=self.addresses[0],
+            port=self.props.port,
+            user=self.props.username,
+            password=self.props.password or "",
+            db=None,
             ssl=None if mode == "disable" else self.ssl_context(),
-            connect_timeout=self.context.connect_timeout, autocommit=True, charset="utf8mb4",
+            connect_timeout=self.context.connect_timeout,
+            autocommit=True,
+            charset="utf8mb4",
             init_command="SET SESSION TRANSACTION READ ONLY",
-        )  # fmt: skip
+        )
 
     async def _use_database(self) -> None:
         if self._conn is None:

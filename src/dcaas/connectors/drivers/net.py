@@ -46,8 +46,9 @@ class PinnedContext(ssl.SSLContext):
         session: ssl.SSLSession | None = None,
     ) -> ssl.SSLSocket:
         host = self.pinned_host if self.pinned_host is not None else server_hostname
-        return super().wrap_socket(sock, server_side, do_handshake_on_connect,
-                                   suppress_ragged_eofs, host, session)  # fmt: skip
+        return super().wrap_socket(
+            sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, host, session
+        )
 
 
 def _sni_name(host: str) -> str | None:

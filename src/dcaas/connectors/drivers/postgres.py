@@ -36,9 +36,12 @@ class PostgresConnector(SqlConnector):
         await writer.drain()
         answer = await reader.readexactly(1)
         if answer not in {b"S", b"N"}:
-            raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-                                "the server does not speak the PostgreSQL protocol; check the "
-                                "port", http_status=400)  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_PROTOCOL_ERROR,
+                FailureClass.CONFIGURATION,
+                "the server does not speak the PostgreSQL protocol; check the port",
+                http_status=400,
+            )
         return answer == b"S"
 
     async def _login(self) -> None:
@@ -48,12 +51,19 @@ class PostgresConnector(SqlConnector):
             ssl = self.ssl_context()
         try:
             self._conn = await asyncpg.connect(
-                host=self.addresses, port=self.props.port, user=self.props.username,
-                password=self.props.password or "", database=self.props.database, ssl=ssl,
-                timeout=self.context.connect_timeout, command_timeout=self.context.total_timeout,
-                server_settings={"default_transaction_read_only": "on",
-                                 "application_name": "dcaas"},
-            )  # fmt: skip
+                host=self.addresses,
+                port=self.props.port,
+                user=self.props.username,
+                password=self.props.password or "",
+                database=self.props.database,
+                ssl=ssl,
+                timeout=self.context.connect_timeout,
+                command_timeout=self.context.total_timeout,
+                server_settings={
+                    "default_transaction_read_only": "on",
+                    "application_name": "dcaas",
+                },
+            )
         except asyncpg.InvalidCatalogNameError as exc:
             # Not a classification: the server checks the password before the database, so
             # the login passed and the missing database is reach-database's failure.

@@ -75,9 +75,17 @@ class RestConnector:
         response.raise_for_status()
         name = urlsplit(self.props.url).path.rstrip("/").rsplit("/", 1)[-1] or self.host
         size = None if truncated else len(body)
-        entry = Entry(name=name, path="", type="endpoint", size=size, etag=response.headers.get(
-            "etag"), extra={"contentType": response.headers.get("content-type"),
-                            "method": self.props.method})  # fmt: skip
+        entry = Entry(
+            name=name,
+            path="",
+            type="endpoint",
+            size=size,
+            etag=response.headers.get("etag"),
+            extra={
+                "contentType": response.headers.get("content-type"),
+                "method": self.props.method,
+            },
+        )
         return EntryPage([entry][:limit])
 
     async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
@@ -90,8 +98,15 @@ class RestConnector:
             rows = json_rows(body, max_rows)
             if rows is not None:
                 columns, values, more = rows
-                return Preview("", "rows", columns=columns, rows=values, bytes_read=len(body),
-                               truncated=more, content_type=content_type)  # fmt: skip
+                return Preview(
+                    "",
+                    "rows",
+                    columns=columns,
+                    rows=values,
+                    bytes_read=len(body),
+                    truncated=more,
+                    content_type=content_type,
+                )
         return bytes_preview("", body, truncated=truncated, content_type=content_type)
 
     async def aclose(self) -> None:
@@ -133,12 +148,16 @@ class RestConnector:
             path = getattr(self.props, field)
             if path and not has_path(doc, path):
                 detail = f"the first page has nothing at {field} {path!r}; check the path"
-                raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-                                    detail, http_status=400)  # fmt: skip
+                raise SourceFailure(
+                    Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION, detail, http_status=400
+                )
             if not path and field != "OffsetTotalPath":
-                raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-                                    f"pagination type {self.props.PaginationType} needs "
-                                    f"{field}", http_status=400)  # fmt: skip
+                raise SourceFailure(
+                    Code.SOURCE_PROTOCOL_ERROR,
+                    FailureClass.CONFIGURATION,
+                    f"pagination type {self.props.PaginationType} needs {field}",
+                    http_status=400,
+                )
 
     # -- HTTP -----------------------------------------------------------------------------
     def _ssl_context(self) -> Any:
@@ -149,9 +168,12 @@ class RestConnector:
 
     def _client(self) -> httpx.AsyncClient:
         if self.props.enableMutualSSL:
-            raise SourceFailure(Code.SOURCE_UNSUPPORTED, FailureClass.CONFIGURATION,
-                                "mutual TLS (client certificates) is not supported yet",
-                                http_status=400)  # fmt: skip
+            raise SourceFailure(
+                Code.SOURCE_UNSUPPORTED,
+                FailureClass.CONFIGURATION,
+                "mutual TLS (client certificates) is not supported yet",
+                http_status=400,
+            )
         if self._http is None:
             p = self.props
             # Ask for an uncompressed answer: previews cap what is read, not what it inflates to.
@@ -163,10 +185,13 @@ class RestConnector:
             elif p.authSchema == "bearer":
                 headers["Authorization"] = f"Bearer {p.bearerToken or ''}"
             self._http = outbound_client(
-                self.context.outbound, connect_timeout=self.context.connect_timeout,
+                self.context.outbound,
+                connect_timeout=self.context.connect_timeout,
                 total_timeout=min(float(p.timeout), self.context.total_timeout),
-                ssl_context=self._ssl_context(), headers=headers, auth=auth,
-            )  # fmt: skip
+                ssl_context=self._ssl_context(),
+                headers=headers,
+                auth=auth,
+            )
         return self._http
 
     async def _fetch(self, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
@@ -192,18 +217,24 @@ class RestConnector:
 
 def _only_root(path: str) -> None:
     if path.strip("/"):
-        raise SourceFailure(Code.SOURCE_NOT_FOUND, FailureClass.CONFIGURATION,
-                            "a REST connection has one endpoint; use the path ''",
-                            http_status=404)  # fmt: skip
+        raise SourceFailure(
+            Code.SOURCE_NOT_FOUND,
+            FailureClass.CONFIGURATION,
+            "a REST connection has one endpoint; use the path ''",
+            http_status=404,
+        )
 
 
 def _json_or_fail(body: bytes) -> Any:
     try:
         return json.loads(body)
     except ValueError:
-        raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-                            "the first page is not JSON, so its pagination path cannot be "
-                            "checked", http_status=400) from None  # fmt: skip
+        raise SourceFailure(
+            Code.SOURCE_PROTOCOL_ERROR,
+            FailureClass.CONFIGURATION,
+            "the first page is not JSON, so its pagination path cannot be checked",
+            http_status=400,
+        ) from None
 
 
 def has_path(doc: Any, path: str) -> bool:
@@ -248,8 +279,22 @@ def bytes_preview(path: str, body: bytes, *, truncated: bool, content_type: str 
             text = body[: len(body) - cut].decode("utf-8")
         except UnicodeDecodeError:
             continue
-        return Preview(path, "bytes", content=text, encoding="utf-8", bytes_read=len(body),
-                       truncated=truncated, content_type=content_type)  # fmt: skip
+        return Preview(
+            path,
+            "bytes",
+            content=text,
+            encoding="utf-8",
+            bytes_read=len(body),
+            truncated=truncated,
+            content_type=content_type,
+        )
     encoded = base64.b64encode(body).decode()
-    return Preview(path, "bytes", content=encoded, encoding="base64", bytes_read=len(body),
-                   truncated=truncated, content_type=content_type)  # fmt: skip
+    return Preview(
+        path,
+        "bytes",
+        content=encoded,
+        encoding="base64",
+        bytes_read=len(body),
+        truncated=truncated,
+        content_type=content_type,
+    )

@@ -61,12 +61,15 @@ class S3Connector:
 
     # -- test ------------------------------------------------------------------------------
     async def test(self, steps: Steps) -> None:
-        await files.run_steps(steps, [
-            (Step.RESOLVE, self._resolve),
-            (Step.CONNECT, self._connect),
-            (Step.AUTHENTICATE, self._authenticate),
-            (Step.REACH_BUCKET, self._reach_bucket),
-        ])  # fmt: skip
+        await files.run_steps(
+            steps,
+            [
+                (Step.RESOLVE, self._resolve),
+                (Step.CONNECT, self._connect),
+                (Step.AUTHENTICATE, self._authenticate),
+                (Step.REACH_BUCKET, self._reach_bucket),
+            ],
+        )
 
     async def _resolve(self) -> None:
         self._addresses = await self._ctx.outbound.resolve(self._host, self._port)
@@ -96,8 +99,10 @@ class S3Connector:
     async def browse(self, path: str, limit: int, token: str | None) -> EntryPage:
         async with files.classified():
             client = await self._ensure_client()
-            args: dict[str, Any] = {"Bucket": self._props.bucketName,
-                                    "MaxKeys": max(1, min(limit, _MAX_KEYS))}  # fmt: skip
+            args: dict[str, Any] = {
+                "Bucket": self._props.bucketName,
+                "MaxKeys": max(1, min(limit, _MAX_KEYS)),
+            }
             if self.flat:
                 args["Prefix"] = path.lstrip("/")
             else:
@@ -142,20 +147,32 @@ class S3Connector:
         key, secret = self._props.accessKey, self._props.secretKey
         if not key or not secret:
             raise SourceFailure(
-                Code.SOURCE_AUTH_FAILED, FailureClass.CREDENTIALS,
-                "accessKey and secretKey are required", http_status=400,
-            )  # fmt: skip
+                Code.SOURCE_AUTH_FAILED,
+                FailureClass.CREDENTIALS,
+                "accessKey and secretKey are required",
+                http_status=400,
+            )
         timeout = self._ctx.connect_timeout
         config = Config(
-            connect_timeout=timeout, read_timeout=max(timeout, self._ctx.total_timeout / 2),
-            retries={"max_attempts": 2, "mode": "standard"}, signature_version="s3v4",
+            connect_timeout=timeout,
+            read_timeout=max(timeout, self._ctx.total_timeout / 2),
+            retries={"max_attempts": 2, "mode": "standard"},
+            signature_version="s3v4",
             s3={"addressing_style": "path" if self._path_style else "virtual"},
             proxies={},
-        )  # fmt: skip
+        )
         with _SESSION_LOCK:  # botocore sessions are not thread-safe; their clients are
-            client = cast("S3Client", _shared_session().create_client(
-                "s3", region_name=self._props.region, endpoint_url=self._url, config=config,
-                aws_access_key_id=key, aws_secret_access_key=secret))  # fmt: skip
+            client = cast(
+                "S3Client",
+                _shared_session().create_client(
+                    "s3",
+                    region_name=self._props.region,
+                    endpoint_url=self._url,
+                    config=config,
+                    aws_access_key_id=key,
+                    aws_secret_access_key=secret,
+                ),
+            )
         # botocore has no public hook for its connection pools; the session's pool-class map
         # is shared with its proxy managers, so updating it in place covers both.
         http_session = client._endpoint.http_session  # type: ignore[attr-defined]  # noqa: SLF001
@@ -202,8 +219,9 @@ def _page(page: Any, prefix: str, *, flat: bool) -> EntryPage:
     for obj in page.get("Contents", []):
         if obj["Key"] == prefix and not flat:
             continue  # the folder's own marker object
-        entry = files.file(obj["Key"], obj.get("Size"), _iso(obj.get("LastModified")),
-                           obj.get("ETag"))  # fmt: skip
+        entry = files.file(
+            obj["Key"], obj.get("Size"), _iso(obj.get("LastModified")), obj.get("ETag")
+        )
         if flat and obj.get("StorageClass"):
             entry.extra["storageClass"] = obj["StorageClass"]
         items.append(entry)

@@ -93,21 +93,25 @@ class SftpConnector:
 
     # -- test ------------------------------------------------------------------------------
     async def test(self, steps: Steps) -> None:
-        await files.run_steps(steps, [
-            (Step.RESOLVE, self._resolve),
-            (Step.CONNECT, self._connect),
-            (Step.AUTHENTICATE, self._authenticate),
-            (Step.REACH_PATH, self._reach_path),
-        ])  # fmt: skip
+        await files.run_steps(
+            steps,
+            [
+                (Step.RESOLVE, self._resolve),
+                (Step.CONNECT, self._connect),
+                (Step.AUTHENTICATE, self._authenticate),
+                (Step.REACH_PATH, self._reach_path),
+            ],
+        )
         check = self._check
         connect = next((r for r in steps.results if r.name == Step.CONNECT), None)
         if connect and connect.status == "passed" and check and check.observed:
             fingerprint = check.observed.get_fingerprint("sha256")
             connect.detail = (
-                f"the host key {fingerprint} matched the pinned key" if check.pinned else
-                f"the host key is {fingerprint}; it is not pinned: set publicKeyFingerprint "
+                f"the host key {fingerprint} matched the pinned key"
+                if check.pinned
+                else f"the host key is {fingerprint}; it is not pinned: set publicKeyFingerprint "
                 "to refuse any other key"
-            )  # fmt: skip
+            )
 
     async def _resolve(self) -> None:
         self._addresses = await self._ctx.outbound.resolve(self._props.host, self._props.sftpPort)
@@ -116,9 +120,11 @@ class SftpConnector:
         """TCP, then the key exchange up to the host-key check; credentials are not sent yet."""
         if not self._props.username:  # asyncssh would log in as the server's own user
             raise SourceFailure(
-                Code.SOURCE_AUTH_FAILED, FailureClass.CREDENTIALS, "username is required",
+                Code.SOURCE_AUTH_FAILED,
+                FailureClass.CREDENTIALS,
+                "username is required",
                 http_status=400,
-            )  # fmt: skip
+            )
         if self._addresses is None:
             await self._resolve()
         assert self._addresses is not None  # noqa: S101 - resolved above
@@ -135,11 +141,13 @@ class SftpConnector:
             waiter.cancel()
         if check.observed is not None and not check.matched:
             raise SourceFailure(
-                Code.SOURCE_HOST_KEY_MISMATCH, FailureClass.CONFIGURATION,
+                Code.SOURCE_HOST_KEY_MISMATCH,
+                FailureClass.CONFIGURATION,
                 f"the server's host key {check.observed.get_fingerprint('sha256')} does not "
                 "match the pinned publicKey / publicKeyFingerprint; check them (or whether "
-                "the server's key was changed)", http_status=400,
-            )  # fmt: skip
+                "the server's key was changed)",
+                http_status=400,
+            )
         if self._task.done():
             self._task.result()  # the connection failed before the host key was shown
 
@@ -147,13 +155,21 @@ class SftpConnector:
         self, sock: Any, check: _HostKeyCheck, key: asyncssh.SSHKey | None
     ) -> asyncssh.SSHClientConnection:
         return await asyncssh.connect(
-            sock=sock, host=self._props.host, port=self._props.sftpPort,
-            username=self._props.username, password=self._props.password or None,
-            client_keys=[key] if key is not None else None, client_factory=lambda: check,
+            sock=sock,
+            host=self._props.host,
+            port=self._props.sftpPort,
+            username=self._props.username,
+            password=self._props.password or None,
+            client_keys=[key] if key is not None else None,
+            client_factory=lambda: check,
             known_hosts=([], [], []),  # no trusted keys: every key goes to the check
-            config=[], agent_path=None, gss_auth=False, gss_kex=False,
-            host_based_auth=False, login_timeout=self._ctx.connect_timeout * 2,
-        )  # fmt: skip
+            config=[],
+            agent_path=None,
+            gss_auth=False,
+            gss_kex=False,
+            host_based_auth=False,
+            login_timeout=self._ctx.connect_timeout * 2,
+        )
 
     def _private_key(self) -> asyncssh.SSHKey | None:
         """The client key, or None; a key that cannot be read is reported by authenticate."""
@@ -261,9 +277,11 @@ def _offset(token: str | None) -> int:
         return 0
     if not token.isdigit():
         raise SourceFailure(
-            Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-            "the page token is not one this connection gave", http_status=400,
-        )  # fmt: skip
+            Code.SOURCE_PROTOCOL_ERROR,
+            FailureClass.CONFIGURATION,
+            "the page token is not one this connection gave",
+            http_status=400,
+        )
     return int(token)
 
 
@@ -277,7 +295,9 @@ def _entry(parent: str, name: asyncssh.SFTPName) -> Entry:
         datetime.fromtimestamp(attrs.mtime, UTC).isoformat() if attrs.mtime is not None else None
     )
     return Entry(
-        name=filename, path=posixpath.join(parent, filename) if parent else filename,
-        type="folder" if is_dir else "file", size=None if is_dir else attrs.size,
+        name=filename,
+        path=posixpath.join(parent, filename) if parent else filename,
+        type="folder" if is_dir else "file",
+        size=None if is_dir else attrs.size,
         modified=modified,
-    )  # fmt: skip
+    )

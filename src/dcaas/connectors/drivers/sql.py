@@ -44,9 +44,12 @@ _MAX_CELL = 4096  # characters of one value in a preview
 
 
 def not_found(what: str) -> SourceFailure:
-    return SourceFailure(Code.SOURCE_NOT_FOUND, FailureClass.CONFIGURATION,
-                         f"{what} does not exist or is not visible to this user",
-                         http_status=404)  # fmt: skip
+    return SourceFailure(
+        Code.SOURCE_NOT_FOUND,
+        FailureClass.CONFIGURATION,
+        f"{what} does not exist or is not visible to this user",
+        http_status=404,
+    )
 
 
 def split_path(path: str) -> list[str]:
@@ -107,8 +110,10 @@ class SqlConnector:
 
     # -- test ---------------------------------------------------------------------------
     async def test(self, steps: Steps) -> None:
-        plan: list[tuple[str, Action]] = [(Step.RESOLVE, self._resolve),
-                                          (Step.CONNECT, self._connect)]  # fmt: skip
+        plan: list[tuple[str, Action]] = [
+            (Step.RESOLVE, self._resolve),
+            (Step.CONNECT, self._connect),
+        ]
         if self.props.sslMode != "disable":
             plan.append((Step.TLS, self._tls))
         plan += [(Step.AUTHENTICATE, self._login), (Step.REACH_DATABASE, self._reach)]
@@ -129,10 +134,14 @@ class SqlConnector:
             if offered:
                 await tls_handshake(writer, self.ssl_context(), self.props.host, seconds)
             elif self.props.sslMode != "prefer":
-                raise SourceFailure(Code.SOURCE_TLS_FAILED, FailureClass.CONFIGURATION,
-                                    f"the server does not offer TLS, which sslMode "
-                                    f"{self.props.sslMode} needs; enable TLS on the server or "
-                                    "change sslMode", http_status=400)  # fmt: skip
+                raise SourceFailure(
+                    Code.SOURCE_TLS_FAILED,
+                    FailureClass.CONFIGURATION,
+                    f"the server does not offer TLS, which sslMode "
+                    f"{self.props.sslMode} needs; enable TLS on the server or "
+                    "change sslMode",
+                    http_status=400,
+                )
         finally:
             await close(writer)
 
@@ -146,8 +155,9 @@ class SqlConnector:
         if mode in ("prefer", "require"):
             return tls_context(self.props.host, verify="none")
         verify: Verify = "custom" if roots else "default"
-        return tls_context(self.props.host, verify=verify, roots=roots,
-                           check_hostname=mode == "verify-full")  # fmt: skip
+        return tls_context(
+            self.props.host, verify=verify, roots=roots, check_hostname=mode == "verify-full"
+        )
 
     async def _open(self) -> None:
         """Resolve, log in and select the database (browse and preview)."""
@@ -164,20 +174,23 @@ class SqlConnector:
         await self._open()
         await self._require(parts)
         entries = await [self._schemas, self._tables, self._columns][len(parts)](
-            parts, limit + 1, offset)  # fmt: skip
+            parts, limit + 1, offset
+        )
         more = len(entries) > limit
         return EntryPage(entries[:limit], str(offset + limit) if more else None)
 
     async def _require(self, parts: list[str]) -> None:
         if len(parts) == 1:
             _, found = await self._rows(
-                "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", parts[0])
+                "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", parts[0]
+            )
             if not found:
                 raise not_found(f"the schema {parts[0]!r}")
         elif len(parts) == 2:  # noqa: PLR2004
             _, found = await self._rows(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = ? "
-                "AND table_name = ?", *parts)  # fmt: skip
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                *parts,
+            )
             if not found:
                 raise not_found(f"the table {parts[1]!r} in {parts[0]!r}")
 
@@ -186,27 +199,48 @@ class SqlConnector:
         _, rows = await self._rows(
             f"SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN "  # noqa: S608
             f"({hidden}) AND substr(schema_name, 1, 3) <> 'pg_' ORDER BY schema_name "
-            "LIMIT ? OFFSET ?", limit, offset)  # fmt: skip
+            "LIMIT ? OFFSET ?",
+            limit,
+            offset,
+        )
         return [Entry(name=r[0], path=join_path(r[0]), type="schema") for r in rows]
 
     async def _tables(self, parts: list[str], limit: int, offset: int) -> list[Entry]:
         _, rows = await self._rows(
             "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ? "
-            "ORDER BY table_name LIMIT ? OFFSET ?", parts[0], limit, offset)  # fmt: skip
+            "ORDER BY table_name LIMIT ? OFFSET ?",
+            parts[0],
+            limit,
+            offset,
+        )
         return [
-            Entry(name=r[0], path=join_path(parts[0], r[0]),
-                  type="view" if "VIEW" in str(r[1]).upper() else "table")
+            Entry(
+                name=r[0],
+                path=join_path(parts[0], r[0]),
+                type="view" if "VIEW" in str(r[1]).upper() else "table",
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
 
     async def _columns(self, parts: list[str], limit: int, offset: int) -> list[Entry]:
         _, rows = await self._rows(
             "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
             "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position "
-            "LIMIT ? OFFSET ?", parts[0], parts[1], limit, offset)  # fmt: skip
-        return [Entry(name=r[0], path=join_path(parts[0], parts[1], r[0]), type="column",
-                      extra={"dataType": r[1], "nullable": str(r[2]).upper() == "YES"})
-                for r in rows]  # fmt: skip
+            "LIMIT ? OFFSET ?",
+            parts[0],
+            parts[1],
+            limit,
+            offset,
+        )
+        return [
+            Entry(
+                name=r[0],
+                path=join_path(parts[0], parts[1], r[0]),
+                type="column",
+                extra={"dataType": r[1], "nullable": str(r[2]).upper() == "YES"},
+            )
+            for r in rows
+        ]
 
     # -- preview ------------------------------------------------------------------------
     async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
@@ -220,16 +254,24 @@ class SqlConnector:
         columns, rows = await self._rows(f"SELECT * FROM {table} LIMIT ?", max_rows + 1)  # noqa: S608
         values = [[cell(v) for v in row] for row in rows[:max_rows]]
         size = sum(len(str(v)) for row in values for v in row)
-        return Preview(path, "rows", columns=columns, rows=values, bytes_read=min(size, max_bytes),
-                       truncated=len(rows) > max_rows)  # fmt: skip
+        return Preview(
+            path,
+            "rows",
+            columns=columns,
+            rows=values,
+            bytes_read=min(size, max_bytes),
+            truncated=len(rows) > max_rows,
+        )
 
 
 def _offset(token: str | None) -> int:
     if token is None:
         return 0
     if not token.isdigit():
-        raise SourceFailure(Code.SOURCE_PROTOCOL_ERROR, FailureClass.CONFIGURATION,
-                            "the browse token is not valid; follow links.next",
-                            http_status=400)  # fmt: skip
+        raise SourceFailure(
+            Code.SOURCE_PROTOCOL_ERROR,
+            FailureClass.CONFIGURATION,
+            "the browse token is not valid; follow links.next",
+            http_status=400,
+        )
     return int(token)
-
