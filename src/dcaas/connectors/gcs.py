@@ -6,7 +6,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from dcaas.connectors.spec import ConnectorProperties, DataSource, FileItem, file_list
+from dcaas.connectors.spec import (
+    ConnectorProperties,
+    DataSource,
+    FileItem,
+    destination,
+    file_list,
+)
 
 
 class GcsProperties(ConnectorProperties):
@@ -21,8 +27,8 @@ class GcsProperties(ConnectorProperties):
         pattern=r"^[a-z0-9][a-z0-9._\-]*[a-z0-9]$",
         description="Bucket name",
     )
-    endpointUrl: str | None = Field(
-        default=None,
+    endpointUrl: str | None = destination(
+        None,
         pattern=r"^https?://\S+$",
         description="JSON API endpoint of a GCS-compatible store or emulator; empty for Google",
     )

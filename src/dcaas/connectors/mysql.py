@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from dcaas.connectors.spec import DataSource
+from dcaas.connectors.spec import DataSource, destination
 from dcaas.connectors.sql import SqlProperties
 
 
 class MysqlProperties(SqlProperties):
     """Properties of a MySQL or MariaDB connection."""
 
-    port: int = Field(default=3306, ge=1, le=65535, description="TCP port of the server")
+    port: int = destination(3306, ge=1, le=65535, description="TCP port of the server")
 
 
 MYSQL = DataSource(

@@ -17,7 +17,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from dcaas.connectors.spec import ConnectorProperties, DataSource, OAuthEndpoints, secret
+from dcaas.connectors.spec import (
+    ConnectorProperties,
+    DataSource,
+    OAuthEndpoints,
+    destination,
+    secret,
+)
 
 _HTTP_URL = r"^https?://\S+$"
 # Where the tokens live inside the sealed credential payload (never in properties).
@@ -31,21 +37,21 @@ ACCESS_TOKEN = "oauth.access_token"  # noqa: S105 - a dictionary key, not a toke
 class OAuthRestProperties(ConnectorProperties):
     """Properties of an OAuth 2.0 (authorization code + PKCE) REST connection."""
 
-    url: str = Field(
+    url: str = destination(
         min_length=1,
         max_length=8192,
         pattern=_HTTP_URL,
         description="URL of the API endpoint, called with the access token as a bearer token",
     )
-    authorizationUrl: str | None = Field(
-        default=None,
+    authorizationUrl: str | None = destination(
+        None,
         max_length=2048,
         pattern=_HTTP_URL,
         description="Authorization endpoint; overrides the data source's or the operator's "
         "(needs your own clientId)",
     )
-    tokenUrl: str | None = Field(
-        default=None,
+    tokenUrl: str | None = destination(
+        None,
         max_length=2048,
         pattern=_HTTP_URL,
         description="Token endpoint; overrides the data source's or the operator's "

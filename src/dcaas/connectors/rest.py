@@ -12,6 +12,7 @@ from dcaas.connectors.spec import (
     EncryptableItem,
     FileItem,
     NameValue,
+    destination,
     file_list,
     secret,
 )
@@ -20,7 +21,7 @@ from dcaas.connectors.spec import (
 class RestProperties(ConnectorProperties):
     """Properties of a REST connection; names follow Qlik's REST connector."""
 
-    url: str = Field(
+    url: str = destination(
         min_length=1,
         max_length=8192,
         pattern=r"^https?://\S+$",
@@ -48,12 +49,13 @@ class RestProperties(ConnectorProperties):
     username: str | None = secret(description="User name for basic authentication")
     password: str | None = secret(description="Password for basic authentication")
     bearerToken: str | None = secret(description="Token for bearer authentication")
-    serverCertificateValidation: Literal["Default", "None", "Custom"] = Field(
-        default="Default",
+    serverCertificateValidation: Literal["Default", "None", "Custom"] = destination(
+        "Default",
         description="Default: system roots; Custom: rootCertificates; None: no validation",
     )
     rootCertificates: list[FileItem] | None = file_list(
-        description="PEM root certificates used when serverCertificateValidation is Custom"
+        description="PEM root certificates used when serverCertificateValidation is Custom",
+        is_destination=True,
     )
     enableMutualSSL: bool = Field(default=False, description="Present a client certificate")
     mutualPfxCertificateFiles: list[FileItem] | None = file_list(

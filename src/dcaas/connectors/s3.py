@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dcaas.connectors.spec import ConnectorProperties, DataSource, secret
+from dcaas.connectors.spec import ConnectorProperties, DataSource, destination, secret
 
 AwsRegion = Literal[
     "us-east-1",
@@ -57,8 +57,8 @@ class S3Properties(ConnectorProperties):
         pattern=r"^[a-z0-9][a-z0-9.\-]*[a-z0-9]$",
         description="Bucket name",
     )
-    endpointUrl: str | None = Field(
-        default=None,
+    endpointUrl: str | None = destination(
+        None,
         pattern=r"^https?://\S+$",
         description="Endpoint of an S3-compatible store (MinIO, Ceph, R2); empty for AWS",
     )

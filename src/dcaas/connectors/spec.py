@@ -5,6 +5,10 @@ A data source is a pydantic model of its ``connectionProperties``. A field decla
 in ``qConnectStatement``, never returned, and redacted from logs. A list of
 ``{name, value, encrypt}`` items (:class:`EncryptableItem`) holds per-item secrets: items
 with ``encrypt: true`` are treated like secret fields.
+
+A field declared with :func:`destination` decides where the connection's secrets are sent
+or who can answer for them (a host, a port that changes the peer, a URL or endpoint, TLS
+trust and verification, a pinned host key). Its JSON Schema carries ``x-destination``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from dcaas.connectors.base import Connector
 
 SECRET_MARK = "x-secret"  # noqa: S105 - a JSON Schema keyword, not a secret
+DESTINATION_MARK = "x-destination"
 
 
 def secret(default: Any = None, *, description: str, **extra: Any) -> Any:
@@ -33,11 +38,23 @@ def secret(default: Any = None, *, description: str, **extra: Any) -> Any:
     )
 
 
-def file_list(*, description: str, is_secret: bool = False) -> Any:
+def destination(default: Any = ..., *, description: str, **kwargs: Any) -> Any:
+    """A property that decides where secrets go or who answers for them (host, URL, TLS trust).
+
+    ``kwargs`` are pydantic ``Field`` arguments (``pattern``, ``ge``, ``max_length`` ...).
+    """
+    return Field(
+        default, description=description, json_schema_extra={DESTINATION_MARK: True}, **kwargs
+    )
+
+
+def file_list(*, description: str, is_secret: bool = False, is_destination: bool = False) -> Any:
     """A ``[{name, value}]`` file property (key files, certificates)."""
     extra: dict[str, Any] = {"format": "file"}
     if is_secret:
         extra |= {SECRET_MARK: True, "writeOnly": True}
+    if is_destination:
+        extra |= {DESTINATION_MARK: True}
     return Field(default=None, description=description, json_schema_extra=extra)
 
 
@@ -127,6 +144,15 @@ class ConnectorProperties(BaseModel):
             name
             for name, info in cls.model_fields.items()
             if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(SECRET_MARK)
+        )
+
+    @classmethod
+    def destination_fields(cls) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict)
+            and info.json_schema_extra.get(DESTINATION_MARK)
         )
 
     @classmethod

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dcaas.connectors.spec import ConnectorProperties, FileItem, file_list, secret
+from dcaas.connectors.spec import ConnectorProperties, FileItem, destination, file_list, secret
 
 SslMode = Literal["disable", "prefer", "require", "verify-ca", "verify-full"]
 
@@ -14,23 +14,24 @@ SslMode = Literal["disable", "prefer", "require", "verify-ca", "verify-full"]
 class SqlProperties(ConnectorProperties):
     """A database server reached over TCP, with a user name and a password."""
 
-    host: str = Field(
+    host: str = destination(
         min_length=1,
         max_length=253,
         pattern=r"^[^\s/?#@]+$",
         description="Host name or IP address of the server",
     )
-    port: int = Field(ge=1, le=65535, description="TCP port of the server")
+    port: int = destination(ge=1, le=65535, description="TCP port of the server")
     database: str = Field(min_length=1, max_length=128, description="Database to connect to")
     username: str | None = secret(description="User name")
     password: str | None = secret(description="Password")
-    sslMode: SslMode = Field(
-        default="prefer",
+    sslMode: SslMode = destination(
+        "prefer",
         description="disable: plain TCP; prefer: TLS when offered, unchecked; require: TLS, "
         "unchecked; verify-ca: TLS with a trusted certificate; verify-full: and the host name",
     )
     rootCertificates: list[FileItem] | None = file_list(
-        description="PEM root certificates for verify-ca / verify-full (else the system's)"
+        description="PEM root certificates for verify-ca / verify-full (else the system's)",
+        is_destination=True,
     )
 
     required_credentials: ClassVar[tuple[tuple[str, ...], ...]] = (("username",),)
