@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
 	$(BIN)/python scripts/unasync_sdk.py --check
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # The sync SDK (src/dcaas_client/_sync) is generated from the async one: run after changing it.
 sdk: $(STAMP)
