@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dcaas.connection import statement
 from dcaas.connection.models import Connection
-from dcaas.connection.repository import FILTER_FIELDS, ConnectionRepository
+from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.service import CredentialService, credential_payload
 from dcaas.credential.vault import seal_secret
@@ -31,7 +31,6 @@ from dcaas.errors import (
 )
 from dcaas.kit import etag as etags
 from dcaas.kit.ids import is_uuid, new_uuid
-from dcaas.kit.listing import assemble
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
@@ -344,8 +343,8 @@ class ConnectionService:
             limit=query.limit,
             case_insensitive=query.case_insensitive,
         )
-        page = assemble(
-            list(rows),
+        page = KEYSET.assemble(
+            rows,
             sort=query.sort,
             cursor=query.cursor,
             limit=query.limit,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.credential.models import Credential
+from dcaas.credential.repository import SORT_FIELDS
 from dcaas.credential.schemas import (
     ActionFilterOrphanRequest,
     ActionFilterOrphanResponse,
@@ -67,7 +68,7 @@ async def list_credentials(
     filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002
 ) -> Any:
     """The caller's credentials (all of the tenant's for admins), paged and filterable."""
-    order = Sort.parse(sort, ("qName", "created", "updated", "_id"), "+created")
+    order = Sort.parse(sort, SORT_FIELDS, "+created")
     dt = order.field in ("created", "updated")
     cursor = Cursor.decode(page, order, datetime_field=dt) if page else None
     result = await CredentialService(db, caller, state.envelope).list(
