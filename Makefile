@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench sdk clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,15 @@ test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
+	$(BIN)/python scripts/unasync_sdk.py --check
+	$(BIN)/lint-imports --no-cache --no-logo
+
+# The sync SDK (src/dcaas_client/_sync) is generated from the async one: run after changing it.
+sdk: $(STAMP)
+	$(BIN)/python scripts/unasync_sdk.py
 
 # Benchmarks print their figures (needs wrk, and the local PostgreSQL for the PG parts).
 bench: $(STAMP)

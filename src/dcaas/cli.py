@@ -40,10 +40,12 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes"),
 ) -> None:
     """Run the HTTP API."""
-    import uvicorn  # noqa: PLC0415
+    # The server's parts load only for the server's commands: the client commands (the SDK)
+    # start without them.
+    import uvicorn  # noqa: PLC0415 - see above
 
-    from dcaas.app import build_state  # noqa: PLC0415
-    from dcaas.bootstrap import bootstrap  # noqa: PLC0415
+    from dcaas.app import build_state  # noqa: PLC0415 - see above
+    from dcaas.bootstrap import bootstrap  # noqa: PLC0415 - see above
 
     settings = Settings()
     observability.configure_logging(settings.log_level, observability.log_format(settings))
@@ -80,7 +82,7 @@ def serve(
 
 def served_app() -> FastAPI:
     """The app as ``dcaas serve`` runs it: logging configured in each worker process."""
-    from dcaas.app import create_app  # noqa: PLC0415
+    from dcaas.app import create_app  # noqa: PLC0415 - the server loads only to serve
 
     settings = Settings()
     observability.configure_logging(settings.log_level, observability.log_format(settings))
@@ -94,8 +96,8 @@ def apikey_create(
     admin: bool = typer.Option(False, "--admin", help="Make the user a tenant admin"),
 ) -> None:
     """Create an API key; the key is printed alone on the last line."""
-    from dcaas.app import build_state  # noqa: PLC0415
-    from dcaas.bootstrap import create_key  # noqa: PLC0415
+    from dcaas.app import build_state  # noqa: PLC0415 - the server loads only when used
+    from dcaas.bootstrap import create_key  # noqa: PLC0415 - ditto
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)

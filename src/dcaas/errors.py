@@ -9,7 +9,7 @@ Exception tree::
     ├── Unauthorized        401     DCAAS-5xxx
     ├── Forbidden           403
     ├── NotFound            404
-    ├── Conflict            409
+    ├── Conflict            409     each names its own code (no default)
     ├── PreconditionFailed  412     DCAAS-1015 a stale If-Match
     ├── UnprocessableContent 422    DCAAS-8001 an Idempotency-Key reused for another request
     ├── TooManyRequests     429     HTTP-429
@@ -50,6 +50,7 @@ class Code(StrEnum):
     CONNECTION_NOT_FOUND = "DCAAS-3001"
     CONNECTION_NAME_CONFLICT = "DCAAS-3002"
     CONNECTION_ID_CONFLICT = "DCAAS-3003"
+    CONNECTION_CHANGED = "DCAAS-3004"  # 409: changed by another request between read and write
     # 4xxx: credentials
     CREDENTIAL_NOT_FOUND = "DCAAS-4001"
     CREDENTIAL_NAME_CONFLICT = "DCAAS-4002"
@@ -209,9 +210,21 @@ class MethodNotAllowed(DcaasError):
 
 
 class Conflict(DcaasError):
+    """A 409. There is no generic conflict: every one names its code (a name taken, a key in
+    flight, a row changed meanwhile), so the code is required."""
+
     status = 409
-    default_code = Code.CONNECTION_NAME_CONFLICT
     default_title = "Conflict."
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: Code,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail, code=code, meta=meta, headers=headers)
 
 
 class PreconditionFailed(DcaasError):

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from dcaas.connection import presenter
 from dcaas.connection.bulk import bulk_update
+from dcaas.connection.creating import create_properties
+from dcaas.connection.patching import apply_patch
 from dcaas.connection.repository import SORT_FIELDS
 from dcaas.connection.schemas import (
     ActionDeleteRequest,
@@ -24,14 +26,14 @@ from dcaas.connection.schemas import (
     ConnectionUpdate,
     DcaasConnectionCreate,
 )
-from dcaas.connection.service import ConnectionService, ConnectionView, ListQuery
-from dcaas.deps import AppState, Body, Caller, Session, State, parse
+from dcaas.connection.service import ConnectionService, ListQuery
+from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.errors import BadRequest, Code
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
 from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
 from dcaas.kit.paging import Cursor, Sort
-from dcaas.oauth.service import OAuthService, is_oauth_source
+from dcaas.oauth.service import OAuthService
 
 router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
@@ -61,16 +63,6 @@ class GetQuery(BaseModel):
 
 def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
     return ConnectionService(db, caller, state.envelope)
-
-
-async def create_properties(
-    request: Request, service: ConnectionService, body: DcaasConnectionCreate, state: AppState
-) -> ConnectionView | AuthUrlResponse:
-    """A properties-form create; OAuth sources answer an authorization URL or finish one."""
-    if is_oauth_source(body.datasourceID):
-        oauth = OAuthService(service.session, service.principal, state.envelope, state.settings)
-        return await oauth.create(body, base_url(request))
-    return await service.create_from_properties(body)
 
 
 @router.get("", response_model=Connections, response_model_exclude_none=True)
@@ -122,11 +114,11 @@ async def list_connections(
         case_insensitive=caseinsensitive,
     )
     result = await _service(db, caller, state).list(query)
-    base = base_url(request)
+    base = base_url(request, state.settings.public_url)
     body = Connections(
         data=[presenter.connection_get(v, base) for v in result.items],
         meta={"count": result.count},
-        links=page_links(request, result.next, result.prev),
+        links=page_links(request, result.next, result.prev, public_url=state.settings.public_url),
     )
     if dataName and dataName != "data":
         dumped = body.model_dump(exclude_none=True)
@@ -150,12 +142,13 @@ async def create_connection(
     service = _service(db, caller, state)
     if isinstance(data, dict) and "connectionProperties" in data:
         body = parse(DcaasConnectionCreate, data)
-        view = await create_properties(request, service, body, state)
+        base = base_url(request, state.settings.public_url)
+        view = await create_properties(service, body, state, base)
         if isinstance(view, AuthUrlResponse):
             return view
     else:
         view = await service.create_from_statement(parse(ConnectionCreate, data))
-    return presenter.connection_created(view, base_url(request))
+    return presenter.connection_created(view, base_url(request, state.settings.public_url))
 
 
 @router.post(
@@ -218,7 +211,7 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
         username=body.qUsername,
         password=body.qPassword,
     )
-    return presenter.connection_created(view, base_url(request))
+    return presenter.connection_created(view, base_url(request, state.settings.public_url))
 
 
 @router.get(
@@ -246,7 +239,9 @@ async def get_connection(
         qID, by_name=query.type is not None, space_id=query.spaceId
     )
     answer = model_response(
-        presenter.connection_get(view, base_url(request), parse=query.parseConnection)
+        presenter.connection_get(
+            view, base_url(request, state.settings.public_url), parse=query.parseConnection
+        )
     )
     answer.headers["ETag"] = etag(view.connection.version)
     return answer
@@ -282,7 +277,7 @@ async def patch_connection(
         if data == []:  # the code alone
             return Response(status_code=204)
     version = await _service(db, caller, state).patch(
-        qID, data, by_name=type is not None, if_match=if_match
+        qID, data, apply_patch, by_name=type is not None, if_match=if_match
     )
     return Response(status_code=204, headers={"ETag": etag(version)})
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.connection import presenter
-from dcaas.connection.endpoints import create_properties
+from dcaas.connection.creating import create_properties
 from dcaas.connection.schemas import (
     AuthUrlResponse,
     CreateConnectionRes,
@@ -23,7 +23,7 @@ from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.idempotency import IDEMPOTENT
-from dcaas.kit.http import json_body_doc
+from dcaas.kit.http import base_url, json_body_doc
 
 router = APIRouter(prefix="/api/v1/dcaas/actions/data-connections", tags=["dcaas (deprecated)"])
 DEPRECATION = "@1721606400"  # 2024-07-22, Qlik's changelog 102
@@ -50,7 +50,8 @@ async def create(
     _deprecated(response, "/api/v1/data-connections")
     body = parse(DcaasConnectionCreate, data)
     service = ConnectionService(db, caller, state.envelope)
-    view = await create_properties(request, service, body, state)
+    base = base_url(request, state.settings.public_url)
+    view = await create_properties(service, body, state, base)
     if isinstance(view, AuthUrlResponse):
         return view
     return presenter.dcaas_created(view)

@@ -100,7 +100,10 @@ async def browse(
     target = await _targets(db, caller, state).saved(qID)
     result = await ProbeService(state, caller).browse(target, path, limit, token)
     nxt = Cursor(_BROWSE.token, result.next_token, path, "next") if result.next_token else None
-    return BrowsePage(data=[_item(e) for e in result.items], links=page_links(request, nxt, None))
+    return BrowsePage(
+        data=[_item(e) for e in result.items],
+        links=page_links(request, nxt, None, public_url=state.settings.public_url),
+    )
 
 
 @router.get("/{qID}/preview", response_model=PreviewResponse, response_model_exclude_none=True)

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, bindparam, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, bindparam, func, select
 
 from dcaas.connection.models import Connection
+from dcaas.kit.listing import Keyset
+from dcaas.kit.repository import RepositoryBase, tenant_scope
 from dcaas.kit.scim import FieldKind, FilterField
 from dcaas.space.models import Space
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy.ext.asyncio import AsyncSession
-    from sqlalchemy.sql.expression import UnaryExpression
+    from sqlalchemy import Select
 
     from dcaas.kit.paging import Cursor, Sort
 
@@ -23,79 +24,68 @@ FILTER_FIELDS: dict[str, FilterField] = {
     "created": FilterField(Connection.created, FieldKind.DATETIME),
     "updated": FilterField(Connection.updated, FieldKind.DATETIME),
 }
-SORT_FIELDS = ("qName", "created", "updated", "_id")
-_SORT_COLUMNS = {
-    "qName": Connection.name,
-    "created": Connection.created,
-    "updated": Connection.updated,
-    "_id": Connection.id,
-}
+KEYSET = Keyset(
+    {
+        "qName": Connection.name,
+        "created": Connection.created,
+        "updated": Connection.updated,
+        "_id": Connection.id,
+    },
+    Connection.id,
+    folded=frozenset({"qName"}),
+)
+SORT_FIELDS = KEYSET.sort_fields
 
 
-# Built once: constructing the expression costs more than running it on a primary key.
+# Built once: constructing the expression costs more than running it on a primary key. The
+# space is joined because it decides who may see the connection (it is always the tenant's).
 _WITH_SPACE = (
     select(Connection, Space)
     .join(Space, Space.id == Connection.space_id)
-    .where(
-        Connection.tenant_id == bindparam("tenant_id"),
-        Connection.id == bindparam("connection_id"),
-    )
+    .where(tenant_scope(Connection), Connection.id == bindparam("connection_id"))
 )
 
 
-def sort_key(sort: Sort, *, case_insensitive: bool) -> ColumnElement[object]:
-    column: ColumnElement[object] = _SORT_COLUMNS[sort.field]  # type: ignore[assignment]
-    if sort.field == "qName" and case_insensitive:
-        column = func.lower(Connection.name)
-    return column
+class ConnectionRepository(RepositoryBase[Connection]):
+    """Connections of one tenant: every query starts from the tenant scope."""
 
-
-class ConnectionRepository:
-    """Connections of one tenant: every query starts from ``tenant_id``."""
-
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
-        self.session = session
-        self.tenant_id = tenant_id
-
-    def _scope(self) -> ColumnElement[bool]:
-        return Connection.tenant_id == self.tenant_id
+    model = Connection
 
     async def get(self, connection_id: str) -> Connection | None:
-        connection: Connection | None = await self.session.scalar(
-            select(Connection).where(self._scope(), Connection.id == connection_id)
-        )
-        return connection
+        return await self.one(self.readable().where(Connection.id == connection_id))
 
     async def get_with_space(self, connection_id: str) -> tuple[Connection, Space] | None:
         """A connection and its space in one query (the space decides who may see it)."""
-        params = {"tenant_id": self.tenant_id, "connection_id": connection_id}
+        params = self.params(connection_id=connection_id)
         row = (await self.session.execute(_WITH_SPACE, params)).first()
         return (row[0], row[1]) if row is not None else None
 
     async def by_name(self, name: str, space_ids: Sequence[str]) -> Sequence[Connection]:
         stmt = (
-            select(Connection)
-            .where(self._scope(), Connection.name == name, Connection.space_id.in_(space_ids))
+            self.readable()
+            .where(Connection.name == name, Connection.space_id.in_(space_ids))
             .order_by(Connection.created, Connection.id)
         )
-        return (await self.session.scalars(stmt)).all()
+        return await self.all(stmt)
 
     async def name_taken(self, space_id: str, name: str, *, exclude_id: str | None = None) -> bool:
-        stmt = select(Connection.id).where(
-            self._scope(), Connection.space_id == space_id, Connection.name == name
+        stmt = self.scoped(Connection, Connection.id).where(
+            Connection.space_id == space_id, Connection.name == name
         )
         if exclude_id is not None:
             stmt = stmt.where(Connection.id != exclude_id)
         return (await self.session.scalar(stmt.limit(1))) is not None
 
     async def exists_anywhere(self, connection_id: str) -> bool:
-        """Ids are global keys: a client-chosen qID must not collide with any tenant's."""
+        """Ids are global keys: a client-chosen qID must not collide with any tenant's.
+
+        Global on purpose (no tenant scope); it answers only whether the id is taken.
+        """
         stmt = select(Connection.id).where(Connection.id == connection_id).limit(1)
         return (await self.session.scalar(stmt)) is not None
 
     async def count(self, conditions: list[ColumnElement[bool]]) -> int:
-        stmt = select(func.count()).select_from(Connection).where(self._scope(), *conditions)
-        return int(await self.session.scalar(stmt) or 0)
+        return await self.count_of(self.readable().where(*conditions))
 
     async def page(
         self,
@@ -106,28 +96,41 @@ class ConnectionRepository:
         limit: int,
         case_insensitive: bool,
     ) -> Sequence[Connection]:
-        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, in page order."""
-        key = sort_key(sort, case_insensitive=case_insensitive)
-        backwards = cursor is not None and cursor.direction == "prev"
-        descending = sort.descending != backwards
-        where = [self._scope(), *conditions]
-        if cursor is not None:
-            # A row-value comparison, so that the (tenant, key, id) index seeks straight to
-            # the cursor: "key > v OR (key = v AND id > i)" made PostgreSQL walk from the start.
-            mark = tuple_(literal(cursor.value, key.type), literal(cursor.id, Connection.id.type))
-            pair = tuple_(key, Connection.id)
-            where.append(pair < mark if descending else pair > mark)
-        order: list[UnaryExpression[Any]] = (
-            [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
+        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, nearest first."""
+        stmt = KEYSET.page_of(
+            self.readable().where(*conditions),
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            case_insensitive=case_insensitive,
         )
-        stmt = select(Connection).where(*where).order_by(*order).limit(limit + 1)
-        return list((await self.session.scalars(stmt)).all())
+        return await self.all(stmt)
 
-    async def add(self, connection: Connection) -> Connection:
-        self.session.add(connection)
-        await self.session.flush()
-        return connection
+    async def count_in_space(self, space_id: str) -> int:
+        return await self.count_of(self.readable().where(Connection.space_id == space_id))
 
-    async def remove(self, connection: Connection) -> None:
-        await self.session.delete(connection)
-        await self.session.flush()
+    async def credential_counts(self, credential_ids: Sequence[str]) -> dict[str, int]:
+        """How many of the tenant's connections use each credential."""
+        if not credential_ids:
+            return {}
+        rows = await self.session.execute(
+            self.scoped(Connection, Connection.credential_id, func.count())
+            .where(Connection.credential_id.in_(credential_ids))
+            .group_by(Connection.credential_id)
+        )
+        return {cid: n for cid, n in rows.tuples() if cid is not None}
+
+    def credential_ids_in_use(self) -> Select[tuple[str | None]]:
+        """The ids of the credentials the tenant's connections use, as a subquery to embed."""
+        return self.scoped(Connection, Connection.credential_id).where(
+            Connection.credential_id.is_not(None)
+        )
+
+    async def set_auth_status(self, connection_id: str, status: str) -> None:
+        # A status flag, not an edit: no version bump, so concurrent edits do not conflict.
+        await self.session.execute(
+            self.updating()
+            .where(Connection.id == connection_id)
+            .values(auth_status=status)
+            .execution_options(synchronize_session=False)
+        )

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dcaas.connection import statement
 from dcaas.connection.models import Connection
-from dcaas.connection.repository import FILTER_FIELDS, ConnectionRepository
+from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.service import CredentialService, credential_payload
 from dcaas.credential.vault import seal_secret
@@ -31,7 +31,6 @@ from dcaas.errors import (
 )
 from dcaas.kit import etag as etags
 from dcaas.kit.ids import is_uuid, new_uuid
-from dcaas.kit.listing import assemble
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
@@ -39,6 +38,7 @@ from dcaas.space.service import SpaceAccess
 
 if TYPE_CHECKING:
     import builtins
+    from collections.abc import Awaitable, Callable
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from dcaas.credential.models import Credential
     from dcaas.kit.crypto import Envelope
     from dcaas.space.models import Space
+
+    PatchRules = Callable[["ConnectionService", Connection, Any], Awaitable[None]]
 
 _LOG_ON_CURRENT_USER = {"1", "LOG_ON_CURRENT_USER"}
 _HOST_PROPERTIES = ("host", "server", "url")
@@ -88,7 +90,7 @@ def _changed_meanwhile(connection_id: str, *, conditional: bool) -> DcaasError:
     if conditional:
         return etags.stale(f"data connection {connection_id}")
     return Conflict(
-        "the connection was changed by another request; retry", code=Code.PRECONDITION_FAILED
+        "the connection was changed by another request; retry", code=Code.CONNECTION_CHANGED
     )
 
 
@@ -341,8 +343,8 @@ class ConnectionService:
             limit=query.limit,
             case_insensitive=query.case_insensitive,
         )
-        page = assemble(
-            list(rows),
+        page = KEYSET.assemble(
+            rows,
             sort=query.sort,
             cursor=query.cursor,
             limit=query.limit,
@@ -385,14 +387,19 @@ class ConnectionService:
 
     # -- change -----------------------------------------------------------------------------
     async def patch(
-        self, ref: str, raw_ops: Any, *, by_name: bool = False, if_match: str | None = None
+        self,
+        ref: str,
+        raw_ops: Any,
+        rules: PatchRules,
+        *,
+        by_name: bool = False,
+        if_match: str | None = None,
     ) -> int:
-        """Apply a JSON Patch; the new version (for the ETag)."""
-        from dcaas.connection.patching import apply_patch  # noqa: PLC0415
-
+        """Apply a JSON Patch by ``rules`` (the endpoint passes ``patching.apply_patch``, which
+        uses this service); the new version (for the ETag)."""
         connection = await self._manageable(ref, by_name=by_name)
         etags.require(if_match, connection.version, f"data connection {connection.id}")
-        await apply_patch(self, connection, raw_ops)
+        await rules(self, connection, raw_ops)
         await self._save(connection, conditional=if_match is not None)
         return connection.version
 

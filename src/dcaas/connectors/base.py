@@ -27,20 +27,27 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from dcaas.connectors.failures import classify
+from dcaas.connectors.source_failure import FailureClass, SourceFailure
+
 if TYPE_CHECKING:
-    from dcaas.errors import Code
     from dcaas.kit.outbound import OutboundPolicy
 
-
-class FailureClass(StrEnum):
-    """What the caller should do about a failure."""
-
-    CONFIGURATION = "fix-configuration"
-    CREDENTIALS = "fix-credentials"
-    REAUTHENTICATE = "re-authenticate"
-    TRANSIENT = "transient"
-    UNREACHABLE = "unreachable"
-    INTERNAL = "internal"
+# The failure vocabulary is part of the contract: connectors raise SourceFailure.
+__all__ = [
+    "Connector",
+    "ConnectorContext",
+    "Entry",
+    "EntryPage",
+    "FailureClass",
+    "Preview",
+    "SecretsSaver",
+    "SourceFailure",
+    "Step",
+    "StepFailed",
+    "StepResult",
+    "Steps",
+]
 
 
 class Step(StrEnum):
@@ -56,27 +63,6 @@ class Step(StrEnum):
     REACH_DATABASE = "reach-database"
     REACH_ENDPOINT = "reach-endpoint"
     PAGINATION = "pagination"
-
-
-class SourceFailure(Exception):
-    """A classified failure: raised by connectors directly, or made by the failure table.
-
-    ``detail`` is shown to the user and must never contain a secret.
-    """
-
-    def __init__(
-        self,
-        code: Code,
-        failure_class: FailureClass,
-        detail: str,
-        *,
-        http_status: int = 503,
-    ) -> None:
-        self.code = code
-        self.failure_class = failure_class
-        self.detail = detail
-        self.http_status = http_status
-        super().__init__(f"{code}: {detail}")
 
 
 @dataclass
@@ -101,8 +87,6 @@ class Steps:
 
     @asynccontextmanager
     async def step(self, name: str) -> AsyncIterator[None]:
-        from dcaas.connectors.failures import classify  # noqa: PLC0415 - the table imports base
-
         started = time.perf_counter()
         try:
             yield

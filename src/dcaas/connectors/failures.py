@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pymysql
 
-from dcaas.connectors.base import FailureClass, SourceFailure
+from dcaas.connectors.source_failure import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.credential.models import Credential
+from dcaas.credential.repository import SORT_FIELDS
 from dcaas.credential.schemas import (
     ActionFilterOrphanRequest,
     ActionFilterOrphanResponse,
@@ -67,17 +68,17 @@ async def list_credentials(
     filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002
 ) -> Any:
     """The caller's credentials (all of the tenant's for admins), paged and filterable."""
-    order = Sort.parse(sort, ("qName", "created", "updated", "_id"), "+created")
+    order = Sort.parse(sort, SORT_FIELDS, "+created")
     dt = order.field in ("created", "updated")
     cursor = Cursor.decode(page, order, datetime_field=dt) if page else None
     result = await CredentialService(db, caller, state.envelope).list(
         filter_text=filter, sort=order, cursor=cursor, limit=limit
     )
-    base = base_url(request)
+    base = base_url(request, state.settings.public_url)
     return Credentials(
         data=[_out(v, base) for v in result.items],
         meta=Meta(count=result.count),
-        links=page_links(request, result.next, result.prev),
+        links=page_links(request, result.next, result.prev, public_url=state.settings.public_url),
     )
 
 
@@ -107,7 +108,7 @@ async def get_credential(
 ) -> Any:
     """One credential's metadata; its secret values are never returned."""
     view = await CredentialService(db, caller, state.envelope).get(qID, by_name=byCredentialName)
-    return _out(view, base_url(request))
+    return _out(view, base_url(request, state.settings.public_url))
 
 
 @router.patch(

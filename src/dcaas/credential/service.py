@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from dcaas.connection.repository import ConnectionRepository
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.models import Credential
-from dcaas.credential.repository import CredentialRepository
+from dcaas.credential.repository import KEYSET, CredentialRepository
 from dcaas.credential.vault import open_credential, seal_into
 from dcaas.errors import BadRequest, Code, Conflict, NotFound
 from dcaas.kit.ids import new_uuid
@@ -65,6 +66,7 @@ class CredentialService:
         self.envelope = envelope
         owner = None if principal.is_admin else principal.user_id
         self.repo = CredentialRepository(session, principal.tenant_id, owner)
+        self.connections = ConnectionRepository(session, principal.tenant_id)
 
     async def create(
         self,
@@ -118,7 +120,7 @@ class CredentialService:
         return credential
 
     async def view(self, credential: Credential) -> CredentialView:
-        counts = await self.repo.connection_counts([credential.id])
+        counts = await self.connections.credential_counts([credential.id])
         return CredentialView(credential, counts.get(credential.id, 0))
 
     async def get(self, ref: str, *, by_name: bool) -> CredentialView:
@@ -127,13 +129,13 @@ class CredentialService:
     async def list(
         self, *, filter_text: str | None, sort: Sort, cursor: Cursor | None, limit: int
     ) -> Page[CredentialView]:
-        from dcaas.kit.listing import keyset_page  # noqa: PLC0415
-
         condition: ColumnElement[bool] | None = (
             filter_clause(filter_text, FILTER_FIELDS) if filter_text else None
         )
-        page = await keyset_page(self.repo, condition, sort=sort, cursor=cursor, limit=limit)
-        counts = await self.repo.connection_counts([c.id for c in page.items])
+        rows = await self.repo.page(condition, sort=sort, cursor=cursor, limit=limit)
+        count = await self.repo.count(condition)
+        page = KEYSET.assemble(rows, sort=sort, cursor=cursor, limit=limit, count=count)
+        counts = await self.connections.credential_counts([c.id for c in page.items])
         return Page(
             [CredentialView(c, counts.get(c.id, 0)) for c in page.items],
             page.next,
@@ -198,7 +200,7 @@ class CredentialService:
 
     async def delete(self, ref: str, *, by_name: bool) -> None:
         credential = await self.find(ref, by_name=by_name)
-        counts = await self.repo.connection_counts([credential.id])
+        counts = await self.connections.credential_counts([credential.id])
         if counts.get(credential.id):
             raise Conflict(
                 f"credential {credential.id} is used by {counts[credential.id]} connection(s); "
@@ -212,5 +214,10 @@ class CredentialService:
     ) -> builtins.list[Credential]:
         sep = None if separated is None else bool(separated)
         return list(
-            await self.repo.orphans(q_type=q_type, data_source_id=data_source_id, separated=sep)
+            await self.repo.orphans(
+                in_use=self.connections.credential_ids_in_use(),
+                q_type=q_type,
+                data_source_id=data_source_id,
+                separated=sep,
+            )
         )

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
+from sqlalchemy import ColumnElement, and_
 
 from dcaas.idempotency.models import IdempotencyRecord
+from dcaas.kit.repository import RepositoryBase
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -22,31 +23,25 @@ def _sealed(sealed: Sealed) -> dict[str, Any]:
     }
 
 
-class IdempotencyRepository:
-    """One user's keys: every query starts from ``tenant_id`` and ``user_id``."""
+class IdempotencyRepository(RepositoryBase[IdempotencyRecord]):
+    """One user's keys: every query starts from the tenant scope and ``user_id``."""
+
+    model = IdempotencyRecord
 
     def __init__(self, session: AsyncSession, tenant_id: str, user_id: str) -> None:
-        self.session = session
-        self.tenant_id = tenant_id
+        super().__init__(session, tenant_id)
         self.user_id = user_id
 
-    def _scope(self) -> ColumnElement[bool]:
-        return and_(
-            IdempotencyRecord.tenant_id == self.tenant_id,
-            IdempotencyRecord.user_id == self.user_id,
-        )
+    def readable_clause(self) -> ColumnElement[bool]:
+        return and_(self.scope(), IdempotencyRecord.user_id == self.user_id)
 
     async def get(self, key: str) -> IdempotencyRecord | None:
-        stmt = select(IdempotencyRecord).where(self._scope(), IdempotencyRecord.key == key)
+        stmt = self.readable().where(IdempotencyRecord.key == key)
         # Polled while another request holds the key: always read the row afresh.
         found: IdempotencyRecord | None = await self.session.scalar(
             stmt.execution_options(populate_existing=True)
         )
         return found
-
-    async def add(self, record: IdempotencyRecord) -> None:
-        self.session.add(record)
-        await self.session.flush()
 
     async def take_over(
         self,
@@ -62,8 +57,8 @@ class IdempotencyRepository:
         mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.claim == old_claim)
         fresh = {"claim": new_claim, "done": False, "claimed_at": now, "expires_at": expires_at}
         stmt = (
-            update(IdempotencyRecord)
-            .where(self._scope(), *mine)
+            self.updating()
+            .where(*mine)
             .values(**fresh, **_sealed(sealed))
             .execution_options(synchronize_session=False)
         )
@@ -77,8 +72,8 @@ class IdempotencyRepository:
             IdempotencyRecord.done.is_(False),
         )
         stmt = (
-            update(IdempotencyRecord)
-            .where(self._scope(), *mine)
+            self.updating()
+            .where(*mine)
             .values(done=True, **_sealed(sealed))
             .execution_options(synchronize_session=False)
         )
@@ -90,9 +85,9 @@ class IdempotencyRepository:
             IdempotencyRecord.claim == claim,
             IdempotencyRecord.done.is_(False),
         )
-        stmt = delete(IdempotencyRecord).where(self._scope(), *mine)
+        stmt = self.deleting().where(*mine)
         await self.session.execute(stmt.execution_options(synchronize_session=False))
 
     async def purge_expired(self, now: datetime) -> None:
-        stmt = delete(IdempotencyRecord).where(self._scope(), IdempotencyRecord.expires_at < now)
+        stmt = self.deleting().where(IdempotencyRecord.expires_at < now)
         await self.session.execute(stmt.execution_options(synchronize_session=False))

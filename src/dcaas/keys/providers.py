@@ -15,7 +15,7 @@ def build_provider(settings: Settings) -> KeyProvider:
     """The provider named by DCAAS_KEY_PROVIDER, ready to wrap and unwrap."""
     if settings.key_provider == "aws-kms":
         # Imported here so that boto3 is needed only by those who use KMS (the `aws` extra).
-        from dcaas.kit.kms import AwsKmsProvider, kms_client  # noqa: PLC0415
+        from dcaas.kit.kms import AwsKmsProvider, kms_client  # noqa: PLC0415 - see above
 
         client = kms_client(region=settings.kms_region, endpoint_url=settings.kms_endpoint_url)
         return AwsKmsProvider.open(client, settings.kms_key_file, settings.kms_key_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 
@@ -14,33 +15,32 @@ if TYPE_CHECKING:
     from dcaas.kit.paging import Cursor
 
 
-def base_url(request: Request) -> str:
-    configured = request.app.state.dcaas.settings.public_url
-    return (configured or str(request.base_url)).rstrip("/")
+def base_url(request: Request, public_url: str | None) -> str:
+    """The configured public URL (behind a proxy), else the one the request came to."""
+    return (public_url or str(request.base_url)).rstrip("/")
 
 
-def page_links(request: Request, nxt: Cursor | None, prev: Cursor | None) -> TopLevelLinks:
-    url = base_url(request) + request.url.path
+def page_links(
+    request: Request, nxt: Cursor | None, prev: Cursor | None, *, public_url: str | None
+) -> TopLevelLinks:
+    url = base_url(request, public_url) + request.url.path
 
     def href(cursor: Cursor | None) -> str:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
         if cursor is not None:
             params.append(("page", cursor.encode()))
-        from urllib.parse import urlencode  # noqa: PLC0415
-
         query = urlencode(params)
         return f"{url}?{query}" if query else url
 
     return TopLevelLinks(
-        self=Href(href=href(None) if "page" not in request.query_params else str(_self(request))),
+        self=Href(href=href(None) if "page" not in request.query_params else _self(request, url)),
         next=Href(href=href(nxt)) if nxt else None,
         prev=Href(href=href(prev)) if prev else None,
     )
 
 
-def _self(request: Request) -> str:
+def _self(request: Request, path: str) -> str:
     query = request.url.query
-    path = base_url(request) + request.url.path
     return f"{path}?{query}" if query else path
 
 

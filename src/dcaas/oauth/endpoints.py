@@ -82,5 +82,7 @@ async def authorize_connection(
     """A new authorization URL for an OAuth connection; the callback restores its tokens and
     its id stays the same."""
     service = OAuthService(db, caller, state.envelope, state.settings)
-    url = await service.authorize_existing(qID, base_url(request), by_name=type is not None)
+    url = await service.authorize_existing(
+        qID, base_url(request, state.settings.public_url), by_name=type is not None
+    )
     return AuthUrlResponse(authUrl=url)

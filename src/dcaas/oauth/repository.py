@@ -1,4 +1,8 @@
-"""Queries of the OAuth domain: pending authorizations, and the token rows a refresh locks."""
+"""Queries of the OAuth domain: pending authorizations.
+
+The rows a token refresh reads and writes belong to the connection and credential domains;
+their repositories answer for them.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
-from dcaas.connection.models import Connection
-from dcaas.credential.models import Credential
+from dcaas.kit.repository import tenant_scope
 from dcaas.oauth.models import OAuthAuthorization
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ class AuthorizationRepository:
     ) -> OAuthAuthorization | None:
         """The caller's newest request for a new connection of a source, or for a connection."""
         stmt = select(OAuthAuthorization).where(
-            OAuthAuthorization.tenant_id == tenant_id, OAuthAuthorization.user_id == user_id
+            tenant_scope(OAuthAuthorization, tenant_id), OAuthAuthorization.user_id == user_id
         )
         if connection_id is not None:
             stmt = stmt.where(OAuthAuthorization.connection_id == connection_id)
@@ -80,46 +83,4 @@ class AuthorizationRepository:
     async def purge(self, now: datetime) -> None:
         await self.session.execute(
             delete(OAuthAuthorization).where(OAuthAuthorization.expires_at < now - _KEEP)
-        )
-
-
-class TokenRepository:
-    """The rows a token refresh reads and writes, scoped to one tenant."""
-
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
-        self.session = session
-        self.tenant_id = tenant_id
-
-    async def connection(self, connection_id: str) -> Connection | None:
-        found: Connection | None = await self.session.scalar(
-            select(Connection).where(
-                Connection.tenant_id == self.tenant_id, Connection.id == connection_id
-            )
-        )
-        return found
-
-    async def credential(self, credential_id: str, *, lock: bool) -> Credential | None:
-        """The credential; with ``lock``, held until commit so one process refreshes at a time.
-
-        PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: a no-op update first
-        takes the database's write lock, which serialises the refreshing transactions.
-        """
-        scoped = (Credential.tenant_id == self.tenant_id, Credential.id == credential_id)
-        if lock and self.session.bind.dialect.name == "sqlite":
-            await self.session.execute(
-                update(Credential).where(*scoped).values(updated=Credential.updated)
-            )
-        stmt = select(Credential).where(*scoped).execution_options(populate_existing=True)
-        if lock:
-            stmt = stmt.with_for_update()
-        found: Credential | None = await self.session.scalar(stmt)
-        return found
-
-    async def set_auth_status(self, connection_id: str, status: str) -> None:
-        # A status flag, not an edit: no version bump, so concurrent edits do not conflict.
-        await self.session.execute(
-            update(Connection)
-            .where(Connection.tenant_id == self.tenant_id, Connection.id == connection_id)
-            .values(auth_status=status)
-            .execution_options(synchronize_session=False)
         )

@@ -15,9 +15,11 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dcaas.connection.repository import ConnectionRepository
 from dcaas.connectors import get_data_source
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.connectors.oauth import ACCESS_TOKEN, TOKEN_FIELDS
+from dcaas.credential.repository import CredentialRepository
 from dcaas.credential.vault import open_credential, seal_into
 from dcaas.errors import Code, DcaasError
 from dcaas.kit.db import transaction
@@ -30,7 +32,6 @@ from dcaas.oauth.client import (
     refresh,
     resolve_app,
 )
-from dcaas.oauth.repository import TokenRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -107,12 +108,12 @@ class TokenKeeper:
     async def _rows(
         self, session: AsyncSession, tenant_id: str, connection_id: str, *, lock: bool
     ) -> tuple[Connection, Credential]:
-        repo = TokenRepository(session, tenant_id)
-        connection = await repo.connection(connection_id)
+        connection = await ConnectionRepository(session, tenant_id).get(connection_id)
         if connection is None or connection.auth_status == NEEDS_REAUTH:
             raise reauth_failure(connection_id)
+        credentials = CredentialRepository(session, tenant_id, owner_id=None)
         credential = (
-            await repo.credential(connection.credential_id, lock=lock)
+            await credentials.get_for_refresh(connection.credential_id, lock=lock)
             if connection.credential_id
             else None
         )
@@ -133,7 +134,7 @@ class TokenKeeper:
                 if exc.error != "invalid_grant":
                     raise _client_refused(exc) from None
                 # Committed with this transaction; the failure is raised after the commit.
-                repo = TokenRepository(session, tenant_id)
+                repo = ConnectionRepository(session, tenant_id)
                 await repo.set_auth_status(connection_id, NEEDS_REAUTH)
                 failure = reauth_failure(connection_id)
             else:

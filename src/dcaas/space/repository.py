@@ -2,106 +2,78 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_
 
+from dcaas.kit.repository import RepositoryBase
 from dcaas.space.models import Space, SpaceMember, SpaceType
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy.ext.asyncio import AsyncSession
 
-
-class SpaceRepository:
+class SpaceRepository(RepositoryBase[Space]):
     """Spaces and memberships of one tenant."""
 
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
-        self.session = session
-        self.tenant_id = tenant_id
+    model = Space
 
     async def get(self, space_id: str) -> Space | None:
-        space: Space | None = await self.session.scalar(
-            select(Space).where(Space.tenant_id == self.tenant_id, Space.id == space_id)
-        )
-        return space
+        return await self.one(self.readable().where(Space.id == space_id))
 
     async def personal_of(self, user_id: str) -> Space | None:
-        space: Space | None = await self.session.scalar(
-            select(Space).where(
-                Space.tenant_id == self.tenant_id,
-                Space.type == SpaceType.PERSONAL,
-                Space.owner_id == user_id,
-            )
+        return await self.one(
+            self.readable().where(Space.type == SpaceType.PERSONAL, Space.owner_id == user_id)
         )
-        return space
 
     async def by_name(self, name: str) -> Space | None:
-        space: Space | None = await self.session.scalar(
-            select(Space).where(Space.tenant_id == self.tenant_id, Space.name == name)
-        )
-        return space
+        return await self.one(self.readable().where(Space.name == name))
 
     async def memberships(self, user_id: str) -> dict[str, list[str]]:
         rows = await self.session.execute(
-            select(SpaceMember.space_id, SpaceMember.roles).where(
-                SpaceMember.tenant_id == self.tenant_id, SpaceMember.user_id == user_id
+            self.scoped(SpaceMember, SpaceMember.space_id, SpaceMember.roles).where(
+                SpaceMember.user_id == user_id
             )
         )
         return {space_id: list(roles) for space_id, roles in rows.tuples()}
 
     async def visible(self, user_id: str, *, all_shared: bool) -> Sequence[Space]:
         """The user's personal space, and the shared spaces they own or belong to (or all)."""
-        member_of = select(SpaceMember.space_id).where(
-            SpaceMember.tenant_id == self.tenant_id, SpaceMember.user_id == user_id
+        member_of = self.scoped(SpaceMember, SpaceMember.space_id).where(
+            SpaceMember.user_id == user_id
         )
         shared = Space.type != SpaceType.PERSONAL
         condition = or_(
             Space.owner_id == user_id,
             shared if all_shared else Space.id.in_(member_of),
         )
-        stmt = select(Space).where(Space.tenant_id == self.tenant_id, condition).order_by(Space.id)
-        return (await self.session.scalars(stmt)).all()
+        return await self.all(self.readable().where(condition).order_by(Space.id))
 
     async def list_shared(self, user_id: str, *, all_shared: bool, limit: int) -> Sequence[Space]:
         spaces = await self.visible(user_id, all_shared=all_shared)
         return spaces[:limit]
 
-    async def add(self, space: Space) -> Space:
-        self.session.add(space)
-        await self.session.flush()
-        return space
-
-    async def remove(self, space: Space) -> None:
-        await self.session.delete(space)
-        await self.session.flush()
-
     async def members(self, space_id: str) -> Sequence[SpaceMember]:
         stmt = (
-            select(SpaceMember)
-            .where(SpaceMember.tenant_id == self.tenant_id, SpaceMember.space_id == space_id)
+            self.scoped(SpaceMember)
+            .where(SpaceMember.space_id == space_id)
             .order_by(SpaceMember.created, SpaceMember.id)
         )
         return (await self.session.scalars(stmt)).all()
 
     async def member(self, space_id: str, assignment_id: str) -> SpaceMember | None:
-        space_member: SpaceMember | None = await self.session.scalar(
-            select(SpaceMember).where(
-                SpaceMember.tenant_id == self.tenant_id,
-                SpaceMember.space_id == space_id,
-                SpaceMember.id == assignment_id,
+        member: SpaceMember | None = await self.session.scalar(
+            self.scoped(SpaceMember).where(
+                SpaceMember.space_id == space_id, SpaceMember.id == assignment_id
             )
         )
-        return space_member
+        return member
 
     async def member_by_user(self, space_id: str, user_id: str) -> SpaceMember | None:
-        space_member: SpaceMember | None = await self.session.scalar(
-            select(SpaceMember).where(
-                SpaceMember.tenant_id == self.tenant_id,
-                SpaceMember.space_id == space_id,
-                SpaceMember.user_id == user_id,
+        member: SpaceMember | None = await self.session.scalar(
+            self.scoped(SpaceMember).where(
+                SpaceMember.space_id == space_id, SpaceMember.user_id == user_id
             )
         )
-        return space_member
+        return member
 
     async def add_member(self, member: SpaceMember) -> SpaceMember:
         self.session.add(member)
@@ -109,12 +81,6 @@ class SpaceRepository:
         return member
 
     async def remove_member(self, member: SpaceMember) -> None:
-        await self.session.execute(delete(SpaceMember).where(SpaceMember.id == member.id))
-
-    async def count_connections(self, space_id: str) -> int:
-        from dcaas.connection.models import Connection  # noqa: PLC0415 - avoid an import cycle
-
-        stmt = select(func.count()).where(
-            Connection.tenant_id == self.tenant_id, Connection.space_id == space_id
+        await self.session.execute(
+            delete(SpaceMember).where(self.scope(SpaceMember), SpaceMember.id == member.id)
         )
-        return int(await self.session.scalar(stmt) or 0)

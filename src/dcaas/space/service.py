@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
+from dcaas.connection.repository import ConnectionRepository
 from dcaas.errors import BadRequest, Code, Conflict, Forbidden, NotFound
 from dcaas.kit.time import utcnow
 from dcaas.space.models import MANAGE_ROLES, Role, Space, SpaceMember, SpaceType
@@ -112,6 +113,7 @@ class SpaceService:
         self.principal = principal
         self.repo = SpaceRepository(session, principal.tenant_id)
         self.access = SpaceAccess(principal, self.repo)
+        self.connections = ConnectionRepository(session, principal.tenant_id)
 
     async def create(self, *, name: str, type_: str, description: str) -> Space:
         if type_ == SpaceType.PERSONAL:
@@ -167,7 +169,7 @@ class SpaceService:
 
     async def delete(self, space_id: str) -> None:
         space = await self._owned(space_id)
-        if await self.repo.count_connections(space.id):
+        if await self.connections.count_in_space(space.id):
             raise Conflict(
                 f"space {space_id} still holds data connections; move or delete them first",
                 code=Code.SPACE_NOT_EMPTY,

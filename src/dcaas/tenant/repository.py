@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from dcaas.kit.repository import RepositoryBase
 from dcaas.tenant.models import Tenant, User
 
 if TYPE_CHECKING:
@@ -11,6 +12,8 @@ if TYPE_CHECKING:
 
 
 class TenantRepository:
+    """The tenants themselves: the one repository above the tenant scope."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -30,26 +33,13 @@ class TenantRepository:
         return tenant
 
 
-class UserRepository:
+class UserRepository(RepositoryBase[User]):
     """Users of one tenant."""
 
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
-        self.session = session
-        self.tenant_id = tenant_id
+    model = User
 
     async def get(self, user_id: str) -> User | None:
-        user: User | None = await self.session.scalar(
-            select(User).where(User.tenant_id == self.tenant_id, User.id == user_id)
-        )
-        return user
+        return await self.one(self.readable().where(User.id == user_id))
 
     async def by_subject(self, subject: str) -> User | None:
-        user: User | None = await self.session.scalar(
-            select(User).where(User.tenant_id == self.tenant_id, User.subject == subject)
-        )
-        return user
-
-    async def add(self, user: User) -> User:
-        self.session.add(user)
-        await self.session.flush()
-        return user
+        return await self.one(self.readable().where(User.subject == subject))

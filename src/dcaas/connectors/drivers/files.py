@@ -216,7 +216,7 @@ def _row_group_span(meta: Any) -> tuple[int, int]:
 
 
 def _first_rows(sparse: _SparseFile, max_rows: int) -> list[list[Any]]:
-    import pyarrow.parquet as pq  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415 - pyarrow loads only when a preview needs it
 
     table = pq.ParquetFile(sparse, pre_buffer=False).read_row_group(0).slice(0, max_rows)
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 import botocore.session
+from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -197,8 +198,6 @@ def _shared_session() -> botocore.session.Session:
 
 
 def _aws_pools() -> tuple[Any, Any]:
-    from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool  # noqa: PLC0415
-
     return AWSHTTPConnectionPool, AWSHTTPSConnectionPool
 
 

@@ -1,4 +1,10 @@
-"""The synchronous client: thin methods over the shared request builders."""
+# Generated from src/dcaas_client/_async/client.py by scripts/unasync_sdk.py: do not edit.
+# Change the async source and run `make sdk`.
+"""The client: thin methods over the shared request builders of :mod:`dcaas_client._calls`.
+
+Written once, asynchronous; ``scripts/unasync_sdk.py`` generates the synchronous twin in
+``dcaas_client/_sync``, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
-from dcaas_client._transport import SyncTransport
+from dcaas_client._sync.transport import SyncTransport
 from dcaas_client.models import (
     ApiKey,
     ApiKeyCreate,
@@ -68,7 +74,8 @@ class ConnectionsAPI:
     def iter(self, **q: Unpack[ConnectionQuery]) -> Iterator[ConnectionGet]:
         """Every matching connection, following ``links.next`` page after page."""
         for page in self._t.pages(c.list_(q)):
-            yield from page.data
+            for item in page.data:
+                yield item
 
     def get(
         self,
@@ -141,7 +148,8 @@ class ConnectionsAPI:
 
     def iter_browse(self, qid: str, path: str = "", *, limit: int | None = None) -> Iterator[Entry]:
         for page in self._t.pages(c.browse(qid, path, limit)):
-            yield from page.data
+            for item in page.data:
+                yield item
 
     def preview(self, qid: str, path: str, *, limit: int | None = None) -> Preview:
         """The first rows of a table (or JSON array), or the first bytes of another file."""
@@ -176,7 +184,7 @@ class DataSourcesAPI:
     def list(
         self, *, data_source_id: str | None = None, include_disabled: bool = False
     ) -> builtins.list[DataSource]:
-        return self._t.send(k.sources_list(data_source_id, include_disabled)).dataSources
+        return (self._t.send(k.sources_list(data_source_id, include_disabled))).dataSources
 
     def api_spec(self, data_source_id: str) -> ApiSpec:
         return self._t.send(k.api_spec(data_source_id))
@@ -209,7 +217,8 @@ class CredentialsAPI:
         filter: str | None = None,  # noqa: A002
     ) -> Iterator[Credential]:
         for page in self._t.pages(k.credentials_list(limit, sort, filter)):
-            yield from page.data
+            for item in page.data:
+                yield item
 
     def get(self, qid: str, *, by_name: bool = False) -> Credential:
         return self._t.send(k.credential_get(qid, by_name))
@@ -224,7 +233,7 @@ class CredentialsAPI:
         self._t.send(k.credential_delete(qid, by_name, if_match))
 
     def orphans(self, body: OrphanFilter | None = None) -> builtins.list[OrphanCredential]:
-        return self._t.send(k.orphans(body or OrphanFilter())).data
+        return (self._t.send(k.orphans(body or OrphanFilter()))).data
 
 
 class SpacesAPI:
@@ -232,7 +241,7 @@ class SpacesAPI:
         self._t = t
 
     def list(self, *, limit: int | None = None) -> builtins.list[Space]:
-        return self._t.send(k.spaces_list(limit)).data
+        return (self._t.send(k.spaces_list(limit))).data
 
     def create(self, body: SpaceCreate, *, idempotency_key: str | None = None) -> Space:
         return self._t.send(k.space_create(body, idempotency_key))
@@ -247,7 +256,7 @@ class SpacesAPI:
         self._t.send(k.space_delete(space_id, if_match))
 
     def assignments(self, space_id: str) -> builtins.list[Assignment]:
-        return self._t.send(k.assignments_list(space_id)).data
+        return (self._t.send(k.assignments_list(space_id))).data
 
     def assign(
         self, space_id: str, body: AssignmentCreate, *, idempotency_key: str | None = None
@@ -263,7 +272,7 @@ class ApiKeysAPI:
         self._t = t
 
     def list(self, *, limit: int | None = None) -> builtins.list[ApiKey]:
-        return self._t.send(k.keys_list(limit)).data
+        return (self._t.send(k.keys_list(limit))).data
 
     def create(
         self, body: ApiKeyCreate | None = None, *, idempotency_key: str | None = None
@@ -275,7 +284,7 @@ class ApiKeysAPI:
 
 
 class Client:
-    """A synchronous dcaas client.
+    """A dcaas client.
 
     ``base_url`` defaults to ``DCAAS_URL`` (then http://127.0.0.1:8080) and ``token`` to
     ``DCAAS_TOKEN``. ``transport`` swaps the network (tests); ``retry`` bounds the retries
@@ -305,7 +314,7 @@ class Client:
         self.api_keys = ApiKeysAPI(self.transport)
 
     def __repr__(self) -> str:
-        return f"Client({self.base_url!r})"  # never the token
+        return f"{type(self).__name__}({self.base_url!r})"  # never the token
 
     def close(self) -> None:
         self._http.close()

@@ -1,4 +1,8 @@
-"""The asynchronous client: the same thin methods as :mod:`dcaas_client._sync`, awaited."""
+"""The client: thin methods over the shared request builders of :mod:`dcaas_client._calls`.
+
+Written once, asynchronous; ``scripts/unasync_sdk.py`` generates the synchronous twin in
+``dcaas_client/_sync``, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ from typing import TYPE_CHECKING, Self, Unpack
 
 import httpx
 
+from dcaas_client._async.transport import AsyncTransport
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
-from dcaas_client._transport import AsyncTransport
 from dcaas_client.models import (
     ApiKey,
     ApiKeyCreate,
@@ -286,7 +290,7 @@ class AsyncApiKeysAPI:
 
 
 class AsyncClient:
-    """An asynchronous dcaas client.
+    """A dcaas client.
 
     ``base_url`` defaults to ``DCAAS_URL`` (then http://127.0.0.1:8080) and ``token`` to
     ``DCAAS_TOKEN``. ``transport`` swaps the network (tests); ``retry`` bounds the retries
@@ -316,7 +320,7 @@ class AsyncClient:
         self.api_keys = AsyncApiKeysAPI(self.transport)
 
     def __repr__(self) -> str:
-        return f"AsyncClient({self.base_url!r})"  # never the token
+        return f"{type(self).__name__}({self.base_url!r})"  # never the token
 
     async def aclose(self) -> None:
         await self._http.aclose()
