@@ -108,3 +108,15 @@ export function clean(value: unknown): unknown {
   }
   return value;
 }
+
+/** A new connection's values without those equal to the spec's defaults: the server applies them. */
+export function withoutDefaults(data: Record<string, unknown>, schema: JsonSchema): Record<string, unknown> {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(data)) {
+    const fallback = properties[name]?.default;
+    if (fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
+    out[name] = value;
+  }
+  return out;
+}

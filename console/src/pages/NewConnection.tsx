@@ -7,7 +7,7 @@ import { Busy, Empty, ErrorBox, PageHeading } from "../components/common";
 import { StepTable } from "../components/StepTable";
 import { ConnectionForm, fieldErrors, useFormSpec } from "../form/ConnectionForm";
 import type { FormContext } from "../form/fields";
-import { clean } from "../form/spec";
+import { clean, withoutDefaults } from "../form/spec";
 import { rememberTest } from "../lastTest";
 import { useSession } from "../session";
 import type { DataSource, ProbeResult } from "../types";
@@ -88,7 +88,7 @@ export function NewConnection() {
     qName: name.trim(),
     datasourceID: source!.dataSourceId,
     ...(space ? { space } : {}),
-    connectionProperties: clean(data) as Record<string, unknown>,
+    connectionProperties: withoutDefaults(clean(data) as Record<string, unknown>, spec.data!.schema),
   });
 
   const valid = () => {
