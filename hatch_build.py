@@ -28,5 +28,6 @@ class ConsoleBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if npm is None or not (sources / "package.json").is_file():
             msg = "building the dcaas wheel needs the console sources (console/) and npm (Node 20)"
             raise RuntimeError(msg)
-        subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=sources, check=True)  # noqa: S603 - fixed arguments
+        install = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
+        subprocess.run(install, cwd=sources, check=True)  # noqa: S603 - fixed arguments
         subprocess.run([npm, "run", "build"], cwd=sources, check=True)  # noqa: S603 - fixed arguments

@@ -141,13 +141,15 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid profile email"
     oidc_name: str = Field(default="single sign-on", description="Shown on the sign-in button")
     oidc_tenant_claim: str | None = Field(
-        default=None, description="ID-token claim naming the tenant (default: DCAAS_JWT_TENANT_CLAIM)"
+        default=None,
+        description="ID-token claim naming the tenant (default: DCAAS_JWT_TENANT_CLAIM)",
     )
     oidc_user_claim: str | None = Field(
         default=None, description="ID-token claim naming the user (default: DCAAS_JWT_USER_CLAIM)"
     )
     oidc_admin_claim: str | None = Field(
-        default=None, description="ID-token claim with the admin role (default: DCAAS_JWT_ADMIN_CLAIM)"
+        default=None,
+        description="ID-token claim with the admin role (default: DCAAS_JWT_ADMIN_CLAIM)",
     )
 
     @field_validator("outbound_allow")

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-
 from tests.conftest import assert_error
 from tests.console.oidc_provider import OidcProvider
 
@@ -80,9 +79,7 @@ async def test_a_callback_in_another_browser_is_refused_with_a_page(
     async with api_with(**_settings(provider)) as api:
         callback = await _consent(api)
         api.client.cookies.clear()
-        response = await api.client.get(
-            callback.raw_path.decode(), headers={"Accept": "text/html"}
-        )
+        response = await api.client.get(callback.raw_path.decode(), headers={"Accept": "text/html"})
         assert response.status_code == 400
         assert response.headers["content-type"].startswith("text/html")
         assert "DCAAS-5023" in response.text
@@ -107,9 +104,7 @@ async def test_the_provider_refusing_is_a_clear_error(
 ) -> None:
     """The provider's error answer (e.g. access_denied) ends the sign-in with its name."""
     async with api_with(**_settings(provider)) as api:
-        response = await api.client.get(
-            "/api/v1/console/oidc/callback?error=access_denied&state=x"
-        )
+        response = await api.client.get("/api/v1/console/oidc/callback?error=access_denied&state=x")
         error = assert_error(response, 401, "DCAAS-5023")
         assert "access_denied" in error["detail"]
 

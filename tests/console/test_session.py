@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, update
+from tests.conftest import assert_error
 
 from dcaas.console.models import ConsoleSession
 from dcaas.kit.time import utcnow
-from tests.conftest import assert_error
 
 if TYPE_CHECKING:
     import httpx
-
     from tests.conftest import Api, ApiFactory
 
 SESSION = "/api/v1/console/session"
@@ -73,7 +72,9 @@ async def test_a_state_changing_call_without_the_csrf_token_is_refused(api: Api)
     body = {"name": "s1", "type": "shared"}
     assert_error(await api.client.post("/api/v1/spaces", json=body), 403, "DCAAS-5020")
     wrong = {"X-CSRF-Token": "0" * 64}
-    assert_error(await api.client.post("/api/v1/spaces", json=body, headers=wrong), 403, "DCAAS-5020")
+    assert_error(
+        await api.client.post("/api/v1/spaces", json=body, headers=wrong), 403, "DCAAS-5020"
+    )
     spaces = await api.client.get("/api/v1/spaces")
     assert [s["name"] for s in spaces.json()["data"] if s["type"] == "shared"] == []
 

@@ -6,9 +6,9 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
+from tests.conftest import assert_error
 
 from dcaas.console.pages import CSP
-from tests.conftest import assert_error
 
 if TYPE_CHECKING:
     from tests.conftest import Api

@@ -117,7 +117,9 @@ async def who(request: Request, db: Session, state: State) -> Any:
     """The signed-in user and the session's CSRF token (cookie sessions only)."""
     token = _token(request)
     current = await SessionService(db, state.settings.console_session_hours).current(token)
-    return Response(_me(current, token).model_dump_json(), media_type="application/json", headers=_NO_STORE)
+    return Response(
+        _me(current, token).model_dump_json(), media_type="application/json", headers=_NO_STORE
+    )
 
 
 @router.delete(
@@ -156,7 +158,9 @@ async def oidc_login(request: Request) -> RedirectResponse:
     return response
 
 
-@router.get("/oidc/callback", status_code=302, response_class=RedirectResponse, openapi_extra=_PUBLIC)
+@router.get(
+    "/oidc/callback", status_code=302, response_class=RedirectResponse, openapi_extra=_PUBLIC
+)
 async def oidc_callback(
     request: Request,
     state: State,

@@ -15,7 +15,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import urlencode
 
 import httpx
@@ -62,7 +62,9 @@ class Provider:
 class OidcClient:
     """One per app: caches the issuer's discovery document and keys."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.settings = settings
         self._transport = transport
         self._provider: tuple[float, Provider] | None = None
@@ -207,7 +209,7 @@ class OidcClient:
         )
 
 
-def _usable(value: object, max_length: int) -> bool:
+def _usable(value: object, max_length: int) -> TypeGuard[str]:
     return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
 
 

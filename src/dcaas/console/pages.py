@@ -40,7 +40,9 @@ def wants_page(request: Request) -> bool:
     )
 
 
-def page(title: str, body: str, *, status: int = 200, data: dict[str, str] | None = None) -> HTMLResponse:
+def page(
+    title: str, body: str, *, status: int = 200, data: dict[str, str] | None = None
+) -> HTMLResponse:
     """A page in the console's look; ``data`` goes to ``data-*`` attributes for the page script."""
     attributes = "".join(
         f' data-{html.escape(k)}="{html.escape(v)}"' for k, v in (data or {}).items()

@@ -105,7 +105,9 @@ class SessionService:
     async def current(self, token: str) -> Current:
         found = await self.repo.find(_hash(token))
         if found is None:
-            raise Unauthorized("the console session has ended; sign in again", code=Code.SESSION_ENDED)
+            raise Unauthorized(
+                "the console session has ended; sign in again", code=Code.SESSION_ENDED
+            )
         record, user, tenant, key = found
         now = utcnow()
         key_gone = record.api_key_id is not None and (
@@ -114,7 +116,9 @@ class SessionService:
             or (key.expires_at is not None and key.expires_at <= now)
         )
         if record.expires_at <= now or key_gone:
-            raise Unauthorized("the console session has ended; sign in again", code=Code.SESSION_ENDED)
+            raise Unauthorized(
+                "the console session has ended; sign in again", code=Code.SESSION_ENDED
+            )
         principal = Principal(
             tenant_id=tenant.id,
             user_id=user.id,

@@ -100,7 +100,7 @@ def dcaas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dcaas]:
     }
     log = data / "server.log"
     with log.open("w") as out:
-        process = subprocess.Popen(  # noqa: S603 - the dcaas CLI of this environment
+        process = subprocess.Popen(
             [_dcaas(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=out,

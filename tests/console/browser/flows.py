@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-
     from tests.console.browser.conftest import Dcaas
 
 
@@ -54,7 +53,9 @@ def expect_all_passed(page: Page) -> None:
         assert status == "passed"
 
 
-def create_rest(server: Dcaas, key: str, name: str, url: str, header_value: str, **extra: Any) -> str:
+def create_rest(
+    server: Dcaas, key: str, name: str, url: str, header_value: str, **extra: Any
+) -> str:
     """A REST connection with an encrypted X-Api-Key header, made through the API."""
     body = {
         "qName": name,

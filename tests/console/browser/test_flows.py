@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import expect
-
 from tests import rest_server
 from tests.connectors.drivers.servers import start_moto, stop
 from tests.console.browser.flows import (
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from playwright.sync_api import Page
-
     from tests.console.browser.conftest import Dcaas, Seen
     from tests.rest_server import Server
 
@@ -51,7 +49,9 @@ def test_sign_in_with_a_key(page: Page, dcaas_server: Dcaas) -> None:
     assert dcaas_server.admin_key not in page.url
 
 
-def test_rest_connection_with_an_encrypted_header(page: Page, dcaas_server: Dcaas, rest: Server) -> None:
+def test_rest_connection_with_an_encrypted_header(
+    page: Page, dcaas_server: Dcaas, rest: Server
+) -> None:
     """Create, test (every step passed), save, browse and preview a REST connection."""
     sign_in(page, dcaas_server, dcaas_server.admin_key)
     choose_source(page, "REST")
@@ -98,7 +98,13 @@ def test_edit_without_touching_the_secret_keeps_it(
     page: Page, dcaas_server: Dcaas, rest: Server, seen: Seen
 ) -> None:
     """Change the timeout only: the patch holds only that, and the test still passes."""
-    qid = create_rest(dcaas_server, dcaas_server.admin_key, "edit-me", rest.base + "/header/items", rest_server.API_KEY)
+    qid = create_rest(
+        dcaas_server,
+        dcaas_server.admin_key,
+        "edit-me",
+        rest.base + "/header/items",
+        rest_server.API_KEY,
+    )
     sign_in(page, dcaas_server, dcaas_server.admin_key)
     page.goto(f"{dcaas_server.url}/connections/{qid}")
     page.get_by_role("button", name="Edit", exact=True).click()
@@ -114,7 +120,9 @@ def test_edit_without_touching_the_secret_keeps_it(
 
 def test_delete_asks_then_deletes(page: Page, dcaas_server: Dcaas, rest: Server) -> None:
     """Delete asks for confirmation, then the connection is gone."""
-    qid = create_rest(dcaas_server, dcaas_server.admin_key, "delete-me", rest.base + "/open/items", "v")
+    qid = create_rest(
+        dcaas_server, dcaas_server.admin_key, "delete-me", rest.base + "/open/items", "v"
+    )
     sign_in(page, dcaas_server, dcaas_server.admin_key)
     page.goto(f"{dcaas_server.url}/connections/{qid}")
     page.get_by_role("button", name="Delete", exact=True).click()
@@ -126,11 +134,15 @@ def test_delete_asks_then_deletes(page: Page, dcaas_server: Dcaas, rest: Server)
         assert client.get(f"/api/v1/data-connections/{qid}").status_code == 404
 
 
-def test_oauth_connection_authorized_in_a_popup(page: Page, dcaas_server: Dcaas, seen: Seen) -> None:
+def test_oauth_connection_authorized_in_a_popup(
+    page: Page, dcaas_server: Dcaas, seen: Seen
+) -> None:
     """Authorize opens the provider in a popup; consent there creates the connection."""
     with AuthServer() as provider:
         seen.allowed.append(provider.base)  # the popup visits the provider's consent page
-        provider.add_client("console-app", "console-app-secret", dcaas_server.url + "/api/v1/oauth/callback")
+        provider.add_client(
+            "console-app", "console-app-secret", dcaas_server.url + "/api/v1/oauth/callback"
+        )
         sign_in(page, dcaas_server, dcaas_server.admin_key)
         choose_source(page, "REST (OAuth 2.0)")
         name_connection(page, "oauth-api")
@@ -153,7 +165,9 @@ def test_oauth_connection_authorized_in_a_popup(page: Page, dcaas_server: Dcaas,
         assert provider.store.token_requests["authorization_code"] == 1
 
 
-def test_a_use_only_member_sees_no_edit_or_delete(page: Page, dcaas_server: Dcaas, rest: Server) -> None:
+def test_a_use_only_member_sees_no_edit_or_delete(
+    page: Page, dcaas_server: Dcaas, rest: Server
+) -> None:
     """A consumer of a shared space may test the connection but gets no edit, move or delete."""
     bob = dcaas_server.key_for("bob")
     with dcaas_server.api() as admin, dcaas_server.api(bob) as as_bob:
@@ -164,7 +178,14 @@ def test_a_use_only_member_sees_no_edit_or_delete(page: Page, dcaas_server: Dcaa
             json={"assigneeId": bob_id, "roles": ["consumer"]},
         )
         assert assigned.status_code == 201, assigned.text
-    qid = create_rest(dcaas_server, dcaas_server.admin_key, "shared-api", rest.base + "/open/items", "v", space=space["id"])
+    qid = create_rest(
+        dcaas_server,
+        dcaas_server.admin_key,
+        "shared-api",
+        rest.base + "/open/items",
+        "v",
+        space=space["id"],
+    )
     sign_in(page, dcaas_server, bob)
     page.get_by_role("link", name="shared-api").click()
     expect(page.get_by_role("heading", name="shared-api", level=1)).to_be_visible()
@@ -176,9 +197,13 @@ def test_a_use_only_member_sees_no_edit_or_delete(page: Page, dcaas_server: Dcaa
     assert qid in page.url
 
 
-def test_sign_out_then_back_shows_nothing_private(page: Page, dcaas_server: Dcaas, rest: Server) -> None:
+def test_sign_out_then_back_shows_nothing_private(
+    page: Page, dcaas_server: Dcaas, rest: Server
+) -> None:
     """After sign-out, Back shows the sign-in page, not the connection seen before."""
-    qid = create_rest(dcaas_server, dcaas_server.admin_key, "private-name-x1", rest.base + "/open/items", "v")
+    qid = create_rest(
+        dcaas_server, dcaas_server.admin_key, "private-name-x1", rest.base + "/open/items", "v"
+    )
     sign_in(page, dcaas_server, dcaas_server.admin_key)
     page.goto(f"{dcaas_server.url}/connections/{qid}")
     expect(page.get_by_role("heading", name="private-name-x1")).to_be_visible()
@@ -213,7 +238,7 @@ def test_no_request_goes_to_another_origin(page: Page, dcaas_server: Dcaas, seen
 
 
 def test_api_docs_authorize_then_try_it_out(page: Page, dcaas_server: Dcaas) -> None:
-    """Swagger UI renders offline; Authorize with a key, then Try it out on GET data-sources: 200."""
+    """Swagger UI renders offline; Authorize with a key, Try it out on GET data-sources: 200."""
     page.goto(dcaas_server.url + "/api/v1/docs")
     page.get_by_role("button", name=re.compile("Authorize")).first.click()
     dialog = page.locator(".modal-ux")
@@ -265,7 +290,13 @@ def test_typed_secrets_appear_nowhere_later(
 
 def test_readme_screenshot(page: Page, dcaas_server: Dcaas, rest: Server, tmp_path: Path) -> None:
     """The connection list as the README shows it (DCAAS_SCREENSHOT=path writes it there)."""
-    create_rest(dcaas_server, dcaas_server.admin_key, "orders-api", rest.base + "/header/items", rest_server.API_KEY)
+    create_rest(
+        dcaas_server,
+        dcaas_server.admin_key,
+        "orders-api",
+        rest.base + "/header/items",
+        rest_server.API_KEY,
+    )
     sign_in(page, dcaas_server, dcaas_server.admin_key)
     expect(page.get_by_role("link", name="orders-api")).to_be_visible()
     target = Path(os.environ.get("DCAAS_SCREENSHOT") or tmp_path / "console.png")

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_console_sessions_token_hash")),
     )
     for column in ("tenant_id", "user_id", "api_key_id", "expires_at"):
-        op.create_index(
-            f"ix_console_sessions_{column}", "console_sessions", [column], unique=False
-        )
+        op.create_index(f"ix_console_sessions_{column}", "console_sessions", [column], unique=False)
 
 
 def downgrade() -> None:
