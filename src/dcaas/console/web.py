@@ -54,6 +54,14 @@ async def console_page() -> FileResponse:
     return _index()
 
 
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    icon = STATIC / "assets" / "favicon.svg"
+    if not icon.is_file():
+        raise NotFound(_NOT_BUILT, code=Code.HTTP_NOT_FOUND)
+    return FileResponse(icon, media_type="image/svg+xml")
+
+
 @router.get("/docs")
 async def docs_redirect() -> RedirectResponse:
     return RedirectResponse(DOCS_PATH, status_code=308)
