@@ -235,7 +235,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         _document_errors(doc)
         idempotency.document(doc)
         _document_data_name(doc)
-        console.document_security(doc)
+        console.document(doc)
         app.openapi_schema = doc
         return doc
 

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from dcaas.console import endpoints
 from dcaas.console.oidc import OidcClient
 from dcaas.console.pages import SECURITY_HEADERS
+from dcaas.console.schemas import SignIn
 from dcaas.console.service import COOKIE, SECURE_COOKIE
 from dcaas.console.state import ConsoleState
 from dcaas.errors import Code, NotFound
@@ -112,9 +113,13 @@ class SessionNoStore:
         await self.app(scope, receive, private)
 
 
-def document_security(doc: dict[str, Any]) -> None:
-    """Declare how to authenticate (Swagger UI's Authorize): a bearer token or the session."""
+def document(doc: dict[str, Any]) -> None:
+    """Declare how to authenticate (Swagger UI's Authorize): a bearer token or the session;
+    and the sign-in body, which the endpoint parses itself."""
     components = doc.setdefault("components", {})
+    components.setdefault("schemas", {})["SignIn"] = SignIn.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     components["securitySchemes"] = {
         "bearerAuth": {
             "type": "http",
