@@ -130,8 +130,10 @@ def dcaas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dcaas]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running while it is open, which
+    # the async tests that follow in the same run must not find.
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     with sync_playwright() as playwright:
