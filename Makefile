@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench sdk clean
+.PHONY: run test lint typecheck bench sdk clean console
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +12,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The web console: sources in console/, built by npm (Node 20) into the Python package.
+# Rebuilt when missing or older than any of its sources; nothing is fetched at run time.
+CONSOLE_BUILT   = src/dcaas/console/static/index.html
+CONSOLE_SOURCES = $(shell find console/src console/public console/scripts -type f 2>/dev/null) \
+	console/index.html console/package.json console/package-lock.json console/vite.config.ts \
+	console/tsconfig.json
+CONSOLE_MODULES = console/node_modules/.installed
+
+$(CONSOLE_MODULES): console/package.json console/package-lock.json
+	cd console && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_BUILT): $(CONSOLE_MODULES) $(CONSOLE_SOURCES)
+	cd console && npm run build
+
+console: $(CONSOLE_BUILT)
+
+run: $(STAMP) $(CONSOLE_BUILT)
 	$(BIN)/dcaas serve $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CONSOLE_BUILT)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -34,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache console/node_modules src/dcaas/console/static

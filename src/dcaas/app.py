@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +25,8 @@ from dcaas.connection import schemas as connection_schemas
 from dcaas.connection.endpoints import router as connections
 from dcaas.connection.legacy_endpoints import router as legacy
 from dcaas.connection.probe_endpoints import router as probes
+from dcaas.console import web as console
+from dcaas.console.pages import error_page, wants_page
 from dcaas.credential import schemas as credential_schemas
 from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
@@ -107,12 +109,13 @@ class _TooLarge(Exception):
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DcaasError)
-    async def on_dcaas_error(_: Request, exc: DcaasError) -> JSONResponse:
-        return error_response(exc)
+    async def on_dcaas_error(request: Request, exc: DcaasError) -> Response:
+        return error_page(exc) if wants_page(request) else error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(validation_failed(exc.errors()))
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        error = validation_failed(exc.errors())
+        return error_page(error) if wants_page(request) else error_response(error)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -232,6 +235,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         _document_errors(doc)
         idempotency.document(doc)
         _document_data_name(doc)
+        console.document(doc)
         app.openapi_schema = doc
         return doc
 
@@ -277,7 +281,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # dcaas.console serves Swagger UI from installed assets
         redoc_url=None,
     )
     app.state.dcaas = state
@@ -285,6 +289,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_outage_handlers(app)
     for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces, api_keys):
         app.include_router(router)
+    console.install(app, settings)
 
     @app.get("/health/live", include_in_schema=False)
     async def live() -> dict[str, str]:

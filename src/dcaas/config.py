@@ -129,6 +129,28 @@ class Settings(BaseSettings):
         default=None, description="When set, GET /metrics needs Authorization: Bearer <token>"
     )
     health_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check")
+    # The web console (dcaas.console)
+    console_session_hours: float = Field(
+        default=8.0, gt=0, description="Hours a console sign-in lasts (never past its key's expiry)"
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL; set it to offer single sign-on"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_name: str = Field(default="single sign-on", description="Shown on the sign-in button")
+    oidc_tenant_claim: str | None = Field(
+        default=None,
+        description="ID-token claim naming the tenant (default: DCAAS_JWT_TENANT_CLAIM)",
+    )
+    oidc_user_claim: str | None = Field(
+        default=None, description="ID-token claim naming the user (default: DCAAS_JWT_USER_CLAIM)"
+    )
+    oidc_admin_claim: str | None = Field(
+        default=None,
+        description="ID-token claim with the admin role (default: DCAAS_JWT_ADMIN_CLAIM)",
+    )
 
     @field_validator("outbound_allow")
     @classmethod

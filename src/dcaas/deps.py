@@ -16,6 +16,7 @@ from dcaas.auth.principal import Principal
 from dcaas.auth.service import authenticate
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import Settings
+from dcaas.console.auth import cookie_principal
 from dcaas.errors import BadRequest, Code, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.db import transaction
@@ -70,7 +71,7 @@ WriteSession = Annotated[AsyncSession, Depends(write_session)]
 
 async def principal(request: Request, db: Session) -> Principal:
     state = _state(request)
-    caller = await authenticate(
+    caller = await cookie_principal(db, request, state.settings) or await authenticate(
         db, state.verifier, request.headers.get("authorization"), state.auth_cache
     )
     request.state.principal = caller

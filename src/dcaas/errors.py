@@ -70,6 +70,11 @@ class Code(StrEnum):
     ADMIN_REQUIRED = "DCAAS-5011"
     SPACE_NOT_EMPTY = "DCAAS-5012"
     ASSIGNMENT_CONFLICT = "DCAAS-5013"
+    # the web console's session (issue 16)
+    CSRF_TOKEN_INVALID = "DCAAS-5020"  # noqa: S105 - an error code, not a token
+    SESSION_ENDED = "DCAAS-5021"
+    OIDC_NOT_CONFIGURED = "DCAAS-5022"
+    OIDC_SIGN_IN_FAILED = "DCAAS-5023"
     PRECONDITION_FAILED = "DCAAS-1015"
     # 6xxx: talking to a data source (connector test steps, browse, preview)
     SOURCE_HOST_NOT_FOUND = "DCAAS-6001"

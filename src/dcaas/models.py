@@ -2,6 +2,7 @@
 
 from dcaas.api_key.models import ApiKey
 from dcaas.connection.models import Connection
+from dcaas.console.models import ConsoleSession
 from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting
 from dcaas.idempotency.models import IdempotencyRecord
@@ -14,6 +15,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Connection",
+    "ConsoleSession",
     "Credential",
     "DataSourceSetting",
     "IdempotencyRecord",

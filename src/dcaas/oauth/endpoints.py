@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from dcaas.connection.schemas import AuthUrlResponse
+from dcaas.console.pages import callback_page
 from dcaas.deps import Caller, Session, State, WriteSession
 from dcaas.kit.http import base_url
 from dcaas.oauth.schemas import CallbackResponse
@@ -28,14 +28,6 @@ def _answer(done: Completed) -> CallbackResponse:
         qName=done.connection.name,
         detail=f"Authorization complete: data connection {done.connection.name!r} was {verb}. "
         "You can close this window.",
-    )
-
-
-def _page(answer: CallbackResponse) -> str:
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>dcaas: authorized</title>"
-        f"</head><body><h1>Authorization complete</h1><p>{html.escape(answer.detail)}</p>"
-        f"<p>Connection id: <code>{html.escape(answer.qID)}</code></p></body></html>"
     )
 
 
@@ -60,7 +52,11 @@ async def oauth_callback(
     )
     answer = _answer(done)
     if "text/html" in request.headers.get("accept", ""):
-        return HTMLResponse(_page(answer), headers=_NO_LEAK)
+        done_page = callback_page(
+            status=answer.status, connection_id=answer.qID, name=answer.qName, detail=answer.detail
+        )
+        done_page.headers.update(_NO_LEAK)
+        return done_page
     return JSONResponse(answer.model_dump(), headers=_NO_LEAK)
 
 
