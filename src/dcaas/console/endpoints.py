@@ -24,11 +24,11 @@ from dcaas.console.service import (
     check_csrf,
     csrf_token,
 )
-from dcaas.console.state import console_state, same_origin_only
+from dcaas.console.state import console_state, origin_of, same_origin_only
 from dcaas.deps import Body, Session, State, parse
 from dcaas.errors import Code, Unauthorized
 from dcaas.kit.db import transaction
-from dcaas.kit.http import base_url, json_body_doc
+from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso, utcnow
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"])
@@ -37,7 +37,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _secure(request: Request) -> bool:
-    return base_url(request).startswith("https://")
+    return origin_of(request).startswith("https://")
 
 
 def _token(request: Request) -> str:
@@ -143,7 +143,7 @@ async def oidc_login(request: Request) -> RedirectResponse:
     """Start single sign-on: to the identity provider, with PKCE, state and nonce."""
     oidc = console_state(request).oidc
     binder = oidc.new_binder()
-    url = await oidc.authorization_url(binder, base_url(request) + CALLBACK_PATH)
+    url = await oidc.authorization_url(binder, origin_of(request) + CALLBACK_PATH)
     response = RedirectResponse(url, status_code=302, headers=_NO_STORE)
     # Lax, not Strict: the provider's redirect back is a cross-site navigation.
     response.set_cookie(
@@ -179,7 +179,7 @@ async def oidc_callback(
             code=Code.OIDC_SIGN_IN_FAILED,
         )
     oidc = console_state(request).oidc
-    redirect_uri = base_url(request) + CALLBACK_PATH
+    redirect_uri = origin_of(request) + CALLBACK_PATH
     claims = await oidc.finish(request.cookies.get(BINDER_COOKIE), state_, code, redirect_uri)
     async with transaction(state.sessions) as db:
         signed = await SessionService(db, state.settings.console_session_hours).sign_in_with_claims(

@@ -25,6 +25,11 @@ def console_state(request: Request) -> ConsoleState:
     return state
 
 
+def origin_of(request: Request) -> str:
+    """The console's own base URL: DCAAS_PUBLIC_URL when set, else the request's."""
+    return base_url(request, request.app.state.dcaas.settings.public_url)
+
+
 def same_origin_only(request: Request) -> None:
     """Refuse a sign-in posted from another site (login CSRF), as browsers tell it."""
     if request.headers.get("sec-fetch-site") == "cross-site":
@@ -32,7 +37,7 @@ def same_origin_only(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return
-    ours = urlsplit(base_url(request))
+    ours = urlsplit(origin_of(request))
     theirs = urlsplit(origin)
     if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
         raise Forbidden("sign in from the console's own page", code=Code.CSRF_TOKEN_INVALID)
