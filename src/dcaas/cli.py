@@ -132,8 +132,7 @@ def apikey_create(
 ) -> None:
     """Create an API key in the server's store; the key is printed alone on the last line.
 
-    The store must exist (`dcaas serve` or `dcaas migrate` creates it); this command never
-    creates one.
+    The store must exist: `dcaas serve` or `dcaas migrate` creates it, this command never does.
     """
     from dcaas.bootstrap import create_key  # noqa: PLC0415
 
