@@ -1,16 +1,20 @@
-# One command runs the server, one runs the tests. Each creates .venv on first use.
+# One command runs the server, one runs the tests. Each creates .venv on first use:
+# `make run` installs what running needs, `make test` adds the test and lint tools.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+DEV     = $(VENV)/.installed-dev
 
 .PHONY: run test lint typecheck bench sdk clean console
 
 $(STAMP): pyproject.toml
+	@echo "==> creating the virtual environment $(VENV) (with $(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> installing dcaas and what it needs to run (the first time takes a minute or two)"
+	$(BIN)/pip install --progress-bar on -e .
+	@touch $(STAMP)
+	@echo "==> installed; the dcaas command is $(BIN)/dcaas (or run: source $(BIN)/activate)"
 
 # The web console: sources in console/, built by npm (Node 20) into the Python package.
 # Rebuilt when missing or older than any of its sources; nothing is fetched at run time.
@@ -21,21 +25,30 @@ CONSOLE_SOURCES = $(shell find console/src console/public console/scripts -type 
 CONSOLE_MODULES = console/node_modules/.installed
 
 $(CONSOLE_MODULES): console/package.json console/package-lock.json
+	@echo "==> installing the web console's build tools (npm)"
 	cd console && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 $(CONSOLE_BUILT): $(CONSOLE_MODULES) $(CONSOLE_SOURCES)
+	@echo "==> building the web console"
 	cd console && npm run build
 
 console: $(CONSOLE_BUILT)
 
-run: $(STAMP) $(CONSOLE_BUILT)
-	$(BIN)/dcaas serve $(ARGS)
+$(DEV): $(STAMP)
+	@echo "==> installing the test and lint tools (the dev extras)"
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	@touch $(DEV)
 
-test: $(STAMP) $(CONSOLE_BUILT)
+# The development profile: local sources allowed, text logs (see README, Production).
+# Another port: make run ARGS='--port 8081' (or DCAAS_PORT=8081 make run).
+run: $(STAMP) $(CONSOLE_BUILT)
+	DCAAS_ENV=$${DCAAS_ENV:-development} $(BIN)/dcaas serve $(ARGS)
+
+test: $(DEV) $(CONSOLE_BUILT)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
@@ -47,7 +60,7 @@ sdk: $(STAMP)
 	$(BIN)/python scripts/unasync_sdk.py
 
 # Benchmarks print their figures (needs wrk, and the local PostgreSQL for the PG parts).
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/api_bench.py $(BENCH_ARGS)
 
 clean:

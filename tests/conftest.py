@@ -99,6 +99,9 @@ async def running_api(store: str, tmp_path: Path, **overrides: Any) -> AsyncIter
         "data_dir": tmp_path,
         "database_url": db_url,
         "env": "development",
+        # Production's outbound policy unless a test allows more (DCAAS_OUTBOUND_ALLOW or an
+        # override): the development profile's default would let every test reach loopback.
+        "outbound_allow": os.environ.get("DCAAS_OUTBOUND_ALLOW", ""),
         "jwt_hs256_secret": TEST_SECRET,
         "redis_url": None,
         **overrides,

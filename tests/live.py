@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -79,12 +80,13 @@ async def _keys(app: Any) -> dict[str, str]:
 @contextlib.contextmanager
 def live_dcaas(data_dir: Path, **overrides: Any) -> Iterator[Live]:
     """dcaas on a fresh store, with keys made before it starts serving."""
-    settings = Settings(
-        data_dir=data_dir,
-        env="development",  # type: ignore[call-arg]
-        jwt_hs256_secret="test-secret-test-secret-test-secret-0",
+    chosen: dict[str, Any] = {
+        # Production's outbound policy unless the caller allows more (see tests/conftest.py).
+        "outbound_allow": os.environ.get("DCAAS_OUTBOUND_ALLOW", ""),
+        "jwt_hs256_secret": "test-secret-test-secret-test-secret-0",
         **overrides,
-    )
+    }
+    settings = Settings(data_dir=data_dir, env="development", **chosen)
     upgrade(settings.async_database_url)
     keys = asyncio.run(_keys(create_app(settings)))
     with serve(create_app(settings)) as url:

@@ -100,6 +100,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     }
     for name in ("DCAAS_RATE_LIMIT_TIER1", "DCAAS_RATE_LIMIT_TIER2"):
         env.pop(name, None)  # Qlik's defaults: 1000 and 100 a minute
+    # apikey create never makes a store: the fresh database gets its schema first.
+    subprocess.run([DCAAS, "migrate"], env=env, capture_output=True, check=True, timeout=120)
     keys = {}
     for user in USERS:
         command = [DCAAS, "apikey", "create", "--tenant", "acme", "--user", user]

@@ -4,69 +4,70 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 import typer
 
-from dcaas import observability
+from dcaas import observability, profile
 from dcaas.config import Settings
+from dcaas.exits import (
+    EXIT_CODES_HELP,
+    expected_errors,
+    load_settings,
+    make_data_dir,
+    migrate_store,
+)
 from dcaas.keys.commands import keys
-from dcaas.kit.migrate import upgrade
+from dcaas.kit.db import create_engine, session_factory
+from dcaas.ports import ensure_free
+from dcaas.store import describe, require_store, stray_store
 from dcaas_client.cli import register as register_client_commands
+from dcaas_client.cli.help import Typer
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-app = typer.Typer(help="dcaas: Data Connections as a Service", no_args_is_help=True)
-apikey = typer.Typer(help="API keys", no_args_is_help=True)
+app = Typer(help="dcaas: Data Connections as a Service", no_args_is_help=True)
+apikey = Typer(help="API keys", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
 app.add_typer(keys, name="keys")
+log = logging.getLogger("dcaas")
 register_client_commands(app)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def migrate() -> None:
-    """Bring the database schema up to date."""
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.async_database_url)
-    typer.echo("database is up to date")
+    """Bring the database schema up to date (creates the store when there is none)."""
+    with expected_errors():
+        settings = load_settings()
+        make_data_dir(settings)
+        migrate_store(settings)
+    typer.echo(f"database is up to date: {describe(settings)}")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def serve(
     host: str = typer.Option(None, help="Address to bind (default DCAAS_HOST or 127.0.0.1)"),
     port: int = typer.Option(None, help="Port (default DCAAS_PORT or 8080)"),
     workers: int = typer.Option(1, help="Worker processes"),
 ) -> None:
-    """Run the HTTP API."""
+    """Run the HTTP API (migrates the store, and creates it on first start)."""
     # The server's parts load only for the server's commands: the client commands (the SDK)
     # start without them.
     import uvicorn  # noqa: PLC0415 - see above
 
-    from dcaas.app import build_state  # noqa: PLC0415 - see above
-    from dcaas.bootstrap import bootstrap  # noqa: PLC0415 - see above
-
-    settings = Settings()
-    observability.configure_logging(settings.log_level, observability.log_format(settings))
-    observability.reset_multiprocess_dir()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if settings.auto_migrate:
-        upgrade(settings.async_database_url)
-    bind_host, bind_port = host or settings.host, port or settings.port
-    if settings.bootstrap:
-        state = build_state(settings)
-        issued = asyncio.run(bootstrap(state.sessions))
-        asyncio.run(state.engine.dispose())
-        if issued is not None:
-            url = f"http://{bind_host}:{bind_port}"
-            typer.echo(
-                "\nFirst start: created tenant 'default' and admin user 'admin'.\n"
-                "Admin API key (shown once; store it now):\n\n"
-                f"  {issued.token}\n\n"
-                "Try it:\n\n"
-                f"  curl -H 'Authorization: Bearer {issued.token}' {url}/api/v1/data-sources\n"
-            )
+    with expected_errors():
+        settings = load_settings()
+        observability.configure_logging(settings.log_level, observability.log_format(settings))
+        if notice := profile.announcement(settings):
+            log.warning(notice)
+        bind_host, bind_port = host or settings.host, port or settings.port
+        ensure_free(bind_host, bind_port)
+        observability.reset_multiprocess_dir()
+        _open_store(settings)
+        if settings.bootstrap:
+            _bootstrap(settings, f"http://{bind_host}:{bind_port}")
     # Our access line replaces uvicorn's; log_config=None leaves our logging configuration be.
     uvicorn.run(
         "dcaas.cli:served_app",
@@ -80,6 +81,42 @@ def serve(
     )
 
 
+def _open_store(settings: Settings) -> None:
+    """Create or migrate the store, saying where it is (and where an older one was left)."""
+    if (old := stray_store(settings)) is not None:
+        log.warning(
+            "%s (the store of earlier versions) is not used: the store is now in %s; "
+            "set DCAAS_DATA_DIR=%s to keep using the old one",
+            old,
+            settings.data_dir,
+            old.parent,
+        )
+    log.info("store: %s; data directory %s", describe(settings), settings.data_dir.resolve())
+    make_data_dir(settings)
+    if settings.auto_migrate:
+        migrate_store(settings)
+
+
+def _bootstrap(settings: Settings, url: str) -> None:
+    """On an empty store: the default tenant, its admin, and the admin's key, shown once."""
+    from dcaas.app import build_state  # noqa: PLC0415
+    from dcaas.bootstrap import bootstrap  # noqa: PLC0415
+
+    state = build_state(settings)
+    issued = asyncio.run(bootstrap(state.sessions))
+    asyncio.run(state.engine.dispose())
+    if issued is not None:
+        typer.echo(
+            "\nFirst start: created tenant 'default' and admin user 'admin'.\n"
+            "Admin API key (shown once; store it now):\n\n"
+            f"  {issued.token}\n\n"
+            "Try it:\n\n"
+            f"  curl -H 'Authorization: Bearer {issued.token}' {url}/api/v1/data-sources\n\n"
+            "The SDK and the CLI (in .venv/bin, or after `source .venv/bin/activate`) read:\n\n"
+            f"  export DCAAS_URL={url} DCAAS_TOKEN={issued.token}\n"
+        )
+
+
 def served_app() -> FastAPI:
     """The app as ``dcaas serve`` runs it: logging configured in each worker process."""
     from dcaas.app import create_app  # noqa: PLC0415 - the server loads only to serve
@@ -89,29 +126,32 @@ def served_app() -> FastAPI:
     return create_app(settings)
 
 
-@apikey.command("create")
+@apikey.command("create", epilog=EXIT_CODES_HELP)
 def apikey_create(
     tenant: str = typer.Option(..., help="Tenant name (created when missing)"),
     user: str = typer.Option(..., help="User name (created when missing)"),
     admin: bool = typer.Option(False, "--admin", help="Make the user a tenant admin"),
 ) -> None:
-    """Create an API key; the key is printed alone on the last line."""
-    from dcaas.app import build_state  # noqa: PLC0415 - the server loads only when used
-    from dcaas.bootstrap import create_key  # noqa: PLC0415 - ditto
+    """Create an API key in the server's store; the key is printed alone on the last line.
 
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.async_database_url)
-    state = build_state(settings)
+    The store must exist: `dcaas serve` or `dcaas migrate` creates it, this command never does.
+    """
+    from dcaas.bootstrap import create_key  # noqa: PLC0415
 
-    async def run() -> str:
-        try:
-            issued = await create_key(state.sessions, tenant=tenant, user=user, admin=admin)
-            return issued.token
-        finally:
-            await state.engine.dispose()
+    with expected_errors():
+        settings = load_settings()
+        require_store(settings)
 
-    token = asyncio.run(run())
+        async def run() -> str:
+            engine = create_engine(settings.async_database_url)
+            try:
+                sessions = session_factory(engine)
+                return (await create_key(sessions, tenant=tenant, user=user, admin=admin)).token
+            finally:
+                await engine.dispose()
+
+        token = asyncio.run(run())
+    typer.echo(f"store: {describe(settings)}", err=True)
     typer.echo(f"API key for {user} in tenant {tenant}{' (admin)' if admin else ''}:")
     typer.echo(token)
 

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dcaas.kit.outbound import OutboundPolicy
+from dcaas.profile import DEVELOPMENT_NETWORKS, is_development
+from dcaas.store import default_data_dir
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
 
@@ -34,7 +36,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DCAAS_", extra="ignore")
 
     env: str = Field(default="production", description="production or development")
-    data_dir: Path = Field(default=Path("./data"))
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="SQLite file and key file; default $XDG_DATA_HOME/dcaas, not the cwd",
+    )
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
@@ -81,7 +86,8 @@ class Settings(BaseSettings):
     outbound_allow: str = Field(
         default="",
         description="Comma-separated networks connectors may reach although they are loopback, "
-        "private, link-local or metadata addresses (refused by default), e.g. 127.0.0.1/32",
+        "private, link-local or metadata addresses (refused by default), e.g. 127.0.0.1/32; "
+        "in development, loopback and private networks unless set",
     )
     connector_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to connect")
     connector_total_timeout: float = Field(
@@ -165,6 +171,12 @@ class Settings(BaseSettings):
 
         parse(value)  # ValueError names the notation it could not read
         return value
+
+    @model_validator(mode="after")
+    def _development_defaults(self) -> Settings:
+        if is_development(self) and "outbound_allow" not in self.model_fields_set:
+            self.outbound_allow = DEVELOPMENT_NETWORKS
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

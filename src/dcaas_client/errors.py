@@ -125,8 +125,11 @@ def from_response(response: httpx.Response) -> DcaasError:
     first = items[0] if items else {}
     status = response.status_code
     cls = error_class(status)
+    detail = str(first.get("detail") or _text(response) or response.reason_phrase)
+    if status == 401 and not _sent_token(response):  # noqa: PLR2004
+        detail += f"; {ANONYMOUS_HINT}"
     return cls(
-        str(first.get("detail") or _text(response) or response.reason_phrase),
+        detail,
         code=str(first.get("code") or f"HTTP-{status}"),
         title=str(first.get("title") or response.reason_phrase),
         status=status,
@@ -134,6 +137,19 @@ def from_response(response: httpx.Response) -> DcaasError:
         errors=items,
         headers=dict(response.headers),
     )
+
+
+ANONYMOUS_HINT = (
+    "no token was sent: pass one to Client(url, token) or set DCAAS_TOKEN "
+    "(an API key is printed by `dcaas serve` on first start, or made by `dcaas apikey create`)"
+)
+
+
+def _sent_token(response: httpx.Response) -> bool:
+    try:
+        return "authorization" in response.request.headers
+    except RuntimeError:  # a response built without a request (tests)
+        return True
 
 
 def unreachable(exc: httpx.TransportError, url: str) -> UnreachableError:

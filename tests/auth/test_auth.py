@@ -185,3 +185,21 @@ async def test_jwt_alg_none(api) -> None:
 async def test_garbage_bearer_token(api) -> None:
     """A bearer token that is neither an API key nor a JWT is 401 DCAAS-5002."""
     assert_401(await api.client.get(URL, headers=bearer("not-a-token")), "DCAAS-5002")
+
+
+async def test_mistyped_api_key_says_what_a_key_looks_like(api) -> None:
+    """A token that is neither dcaas_... nor a JWT: 401 naming the dcaas_ prefix, not JWTs."""
+    res = await api.client.get(URL, headers={"Authorization": "Bearer dcas_1234_abcd"})
+    detail = assert_401(res, "DCAAS-5002")["detail"]
+    assert "start with 'dcaas_'" in detail
+    assert "neither a dcaas API key" in detail
+
+
+async def test_jwt_without_jwt_settings_names_the_settings(api_with) -> None:
+    """A JWT sent to a server with no JWT key: 401 naming the settings and API keys instead."""
+    async with api_with(jwt_hs256_secret=None) as api:
+        res = await api.client.get(URL, headers={"Authorization": f"Bearer {token()}"})
+    detail = assert_401(res, "DCAAS-5002")["detail"]
+    assert "accepts no JWT" in detail
+    assert "DCAAS_JWT_PUBLIC_KEY" in detail
+    assert "dcaas_" in detail

@@ -133,3 +133,20 @@ def test_families_dcaas_does_not_answer_yet(status: int, family: type[DcaasError
     assert info.value.status == status
     expected = "HTTP-502" if status == 502 else f"TEST-{status}"
     assert info.value.code == expected
+
+
+def test_no_token_says_how_to_give_one(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Client() with no token and no DCAAS_TOKEN: the 401 names DCAAS_TOKEN and the argument."""
+    monkeypatch.delenv("DCAAS_TOKEN", raising=False)
+    with Client(live.url) as anonymous, pytest.raises(AuthenticationError) as info:
+        anonymous.spaces.list()
+    assert "no token was sent" in info.value.detail
+    assert "DCAAS_TOKEN" in info.value.detail
+    assert "Client(url, token)" in info.value.detail
+
+
+def test_refused_token_is_not_told_it_sent_none(live: Live) -> None:
+    """A token that was sent and refused gets the server's words only."""
+    with Client(live.url, "dcaas_x_y") as wrong, pytest.raises(AuthenticationError) as info:
+        wrong.spaces.list()
+    assert "no token was sent" not in info.value.detail

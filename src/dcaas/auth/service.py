@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from dcaas.api_key import service as api_keys
@@ -28,6 +29,14 @@ def bearer_token(header: str | None) -> str:
     return token
 
 
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def looks_like_jwt(token: str) -> bool:
+    """Three base64url segments (header, claims, signature), as every JWS compact token."""
+    return _JWT.match(token) is not None
+
+
 async def authenticate(
     session: AsyncSession,
     verifier: JwtVerifier,
@@ -43,6 +52,12 @@ async def authenticate(
             expires = key.expires_at.timestamp() if key.expires_at else float("inf")
             cache.put(token, principal, key_id=key.id, not_after=expires)
         return principal
+    if not looks_like_jwt(token):
+        raise Unauthorized(
+            f"the bearer token is neither a dcaas API key (those start with "
+            f"'{api_keys.PREFIX}') nor a JWT; check that the whole key was copied",
+            code=Code.TOKEN_INVALID,
+        )
     claims = verifier.verify(token)
     # A trusted issuer vouches for the tenant and user: provision them on first sight.
     tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)

@@ -66,7 +66,12 @@ class JwtVerifier:
 
     def verify(self, token: str) -> Claims:
         if not self.enabled:
-            raise Unauthorized("JWT authentication is not configured", code=Code.TOKEN_INVALID)
+            raise Unauthorized(
+                "this server accepts no JWT bearer tokens (none of DCAAS_JWT_PUBLIC_KEY, "
+                "DCAAS_JWT_JWKS_FILE, DCAAS_JWT_HS256_SECRET is set); use a dcaas API key "
+                "(it starts with 'dcaas_')",
+                code=Code.TOKEN_INVALID,
+            )
         key, algorithms = self._key_for(token)
         s = self.settings
         try:

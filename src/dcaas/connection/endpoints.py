@@ -28,10 +28,11 @@ from dcaas.connection.schemas import (
 )
 from dcaas.connection.service import ConnectionService, ListQuery
 from dcaas.deps import Body, Caller, Session, State, parse
-from dcaas.errors import BadRequest, Code
+from dcaas.errors import BadRequest, Code, ValidationFailed
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
 from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
+from dcaas.kit.naming import named_as_sent
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.oauth.service import OAuthService
 
@@ -140,15 +141,29 @@ async def create_connection(
 ) -> Any:
     """Create a data connection from a connect statement or from data-source properties."""
     service = _service(db, caller, state)
-    if isinstance(data, dict) and "connectionProperties" in data:
-        body = parse(DcaasConnectionCreate, data)
-        base = base_url(request, state.settings.public_url)
-        view = await create_properties(service, body, state, base)
-        if isinstance(view, AuthUrlResponse):
-            return view
-    else:
-        view = await service.create_from_statement(parse(ConnectionCreate, data))
-    return presenter.connection_created(view, base_url(request, state.settings.public_url))
+    base = base_url(request, state.settings.public_url)
+    with named_as_sent(data):
+        if isinstance(data, dict) and "connectionProperties" in data:
+            body = parse(DcaasConnectionCreate, data)
+            view = await create_properties(service, body, state, base)
+            if isinstance(view, AuthUrlResponse):
+                return view
+        else:
+            view = await service.create_from_statement(_statement_form(data))
+    return presenter.connection_created(view, base)
+
+
+def _statement_form(data: Any) -> ConnectionCreate:
+    """The connect-statement form; its missing fields come with the other form's name."""
+    try:
+        return parse(ConnectionCreate, data)
+    except ValidationFailed as exc:
+        if "missing" in exc.meta:
+            exc.detail += (
+                " (the connect-statement form; to create from data-source properties, "
+                "send qName, datasourceID and connectionProperties)"
+            )
+        raise
 
 
 @router.post(

@@ -24,6 +24,7 @@ from dcaas.datasource.service import DataSourceService
 from dcaas.deps import Body, Caller, Session, State, parse
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import base_url, json_body_doc
+from dcaas.kit.naming import named_as_sent
 
 router = APIRouter(prefix="/api/v1/dcaas/actions/data-connections", tags=["dcaas (deprecated)"])
 DEPRECATION = "@1721606400"  # 2024-07-22, Qlik's changelog 102
@@ -48,10 +49,11 @@ async def create(
 ) -> Any:
     """Create a connection from data-source properties. Use POST /api/v1/data-connections."""
     _deprecated(response, "/api/v1/data-connections")
-    body = parse(DcaasConnectionCreate, data)
     service = ConnectionService(db, caller, state.envelope)
     base = base_url(request, state.settings.public_url)
-    view = await create_properties(service, body, state, base)
+    with named_as_sent(data, prefer_aliases=True):  # this API's names: dataSourceId ...
+        body = parse(DcaasConnectionCreate, data)
+        view = await create_properties(service, body, state, base)
     if isinstance(view, AuthUrlResponse):
         return view
     return presenter.dcaas_created(view)

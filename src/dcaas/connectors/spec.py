@@ -18,8 +18,17 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from dcaas.connectors.values import is_boolean, strict_bool, validation_failed
 from dcaas.errors import Code, ValidationFailed
 
 if TYPE_CHECKING:
@@ -85,9 +94,11 @@ class EncryptableItem(NameValue):
 class ConnectorProperties(BaseModel):
     """Base of every data source's ``connectionProperties``.
 
-    Values may arrive as strings or JSON types; pydantic's lax mode coerces them
-    (``"true"`` -> ``True``, ``"22"`` -> ``22``), and list properties may arrive as
-    JSON-encoded strings, as Qlik's own examples send them.
+    Values may arrive as strings or JSON types, as Qlik's clients send them: pydantic's lax
+    mode coerces numbers (``"22"`` -> ``22``), booleans are ``true``/``false`` or the text
+    ``"true"``/``"false"`` and nothing else (:func:`strict_bool`: ``"yes"`` is refused, not
+    taken as true), and list properties may arrive as JSON-encoded strings, as Qlik's own
+    examples send them.
     """
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
@@ -127,6 +138,14 @@ class ConnectorProperties(BaseModel):
                 except json.JSONDecodeError:
                     continue  # left as is; validation names the property
         return out
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        field_info = cls.model_fields.get(info.field_name or "")
+        if field_info is None or not is_boolean(field_info.annotation):
+            return value
+        return strict_bool(value)
 
     @model_validator(mode="after")
     def _check_credentials(self) -> ConnectorProperties:
@@ -225,7 +244,7 @@ class DataSource:
         try:
             model = self.properties.model_validate(raw)
         except ValidationError as exc:
-            raise _validation_failed(exc, prefix, self.id) from None
+            raise validation_failed(exc, prefix, self, raw) from None
         return self.split(model)
 
     def _refuse_unknown(self, raw: dict[str, Any], prefix: str) -> None:
@@ -298,18 +317,6 @@ class DataSource:
 
 def _without_value(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "value"}
-
-
-def _validation_failed(exc: ValidationError, prefix: str, source_id: str) -> ValidationFailed:
-    first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    path = f"{prefix}.{loc}" if loc else prefix
-    message = first["msg"].removeprefix("Value error, ")
-    return ValidationFailed(
-        f"{path}: {message} (data source '{source_id}')",
-        field=path,
-        code=Code.INVALID_PROPERTIES,
-    )
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from dcaas.config import Settings
+from dcaas.exits import EXIT_CODES_HELP, expected_errors, load_settings
+from dcaas.keys.progress import Reporter
 from dcaas.keys.providers import build_provider, key_admin
 from dcaas.keys.service import (
     RewrapOptions,
@@ -22,18 +23,26 @@ from dcaas.keys.service import (
     rotate,
     status,
 )
-from dcaas.kit.crypto import KeyAdmin, KeyProvider, KeyProviderError
+from dcaas.kit.crypto import KeyAdmin, KeyProvider
 from dcaas.kit.db import create_engine, session_factory
-from dcaas.kit.keyfile import KeyAdminError
+from dcaas.store import require_key_file, require_store
+from dcaas_client.cli.help import Typer
 
-keys = typer.Typer(help="Key-encryption keys: status, rotation, retirement", no_args_is_help=True)
+if TYPE_CHECKING:
+    from dcaas.config import Settings
+
+keys = Typer(
+    help="Key-encryption keys: status, rotation, retirement (on the server's store)",
+    no_args_is_help=True,
+    epilog=EXIT_CODES_HELP,
+)
 T = TypeVar("T")
 Work = Callable[[Sessions, KeyProvider, KeyAdmin], Awaitable[T]]
 
 
-def _run(work: Work[T]) -> T:
-    """Run ``work`` with the configured store and provider; errors end the command cleanly."""
-    settings = Settings()
+def _run(settings: Settings, work: Work[T]) -> T:
+    """Run ``work`` on the configured store and provider; never creates either, and expected
+    errors end the command with one line and a hint."""
 
     async def go() -> T:
         engine = create_engine(settings.async_database_url)
@@ -43,25 +52,23 @@ def _run(work: Work[T]) -> T:
         finally:
             await engine.dispose()
 
-    try:
+    with expected_errors():
+        require_store(settings)
+        require_key_file(settings)
         return asyncio.run(go())
-    except (KeyAdminError, KeyProviderError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
-def _options(batch_size: int | None) -> RewrapOptions:
-    settings = Settings()
+def _settings() -> Settings:
+    with expected_errors():
+        return load_settings()
 
-    def report(p: RewrapProgress) -> None:
-        typer.echo(
-            f"re-wrapped {p.moved} (changed meanwhile {p.changed_meanwhile}, failed {p.failed})"
-        )
 
+def _options(settings: Settings, batch_size: int | None, reporter: Reporter) -> RewrapOptions:
     return RewrapOptions(
         batch_size=batch_size or settings.keys_rewrap_batch,
         pause=settings.keys_rewrap_pause,
-        on_batch=report,
+        on_start=reporter.start,
+        on_batch=reporter.batch,
     )
 
 
@@ -78,7 +85,7 @@ def _finish(progress: RewrapProgress) -> None:
 @keys.command("status")
 def keys_status() -> None:
     """List each key id, its state and how many records it protects."""
-    rows = _run(lambda sessions, _provider, admin: status(sessions, admin))
+    rows = _run(_settings(), lambda sessions, _provider, admin: status(sessions, admin))
     typer.echo(f"{'KEY ID':<44} {'STATE':<10} RECORDS")
     for row in rows:
         typer.echo(f"{row.key_id:<44} {row.state:<10} {row.records}")
@@ -93,12 +100,18 @@ def keys_rotate(
     batch_size: int = typer.Option(None, help="Records per transaction"),
 ) -> None:
     """Make a new key active and re-wrap every data key under it (resumes an unfinished one)."""
-    options = _options(batch_size)
+    settings = _settings()
 
     async def work(sessions: Sessions, provider: KeyProvider, admin: KeyAdmin) -> RewrapProgress:
-        added, progress = await rotate(
-            sessions, provider, admin, new_key=key_id, force=new_key, options=options
-        )
+        with Reporter.for_terminal() as reporter:
+            added, progress = await rotate(
+                sessions,
+                provider,
+                admin,
+                new_key=key_id,
+                force=new_key,
+                options=_options(settings, batch_size, reporter),
+            )
         typer.echo(
             f"new active key {added}"
             if added
@@ -106,18 +119,23 @@ def keys_rotate(
         )
         return progress
 
-    _finish(_run(work))
+    _finish(_run(settings, work))
 
 
 @keys.command("rewrap")
 def keys_rewrap(batch_size: int = typer.Option(None, help="Records per transaction")) -> None:
     """Re-wrap every data key not under the active key (finishes an interrupted rotation)."""
-    options = _options(batch_size)
-    _finish(_run(lambda sessions, provider, _admin: rewrap(sessions, provider, options)))
+    settings = _settings()
+
+    async def work(sessions: Sessions, provider: KeyProvider, _admin: KeyAdmin) -> RewrapProgress:
+        with Reporter.for_terminal() as reporter:
+            return await rewrap(sessions, provider, _options(settings, batch_size, reporter))
+
+    _finish(_run(settings, work))
 
 
 @keys.command("retire")
 def keys_retire(key_id: str = typer.Argument(..., help="The key id to retire")) -> None:
     """Retire a key no record uses any more; it can no longer open anything afterwards."""
-    _run(lambda sessions, _provider, admin: retire(sessions, admin, key_id))
+    _run(_settings(), lambda sessions, _provider, admin: retire(sessions, admin, key_id))
     typer.echo(f"retired {key_id}")

@@ -52,6 +52,8 @@ class RewrapOptions:
     batch_size: int = 200
     pause: float = 0.0
     on_batch: Callable[[RewrapProgress], None] | None = None
+    # Called once before the walk with the number of records not on the active key.
+    on_start: Callable[[int], None] | None = None
 
 
 async def record_counts(sessions: Sessions) -> dict[str, int]:
@@ -97,6 +99,8 @@ async def rewrap(
 ) -> RewrapProgress:
     """Move every record onto the active key; repeat passes while they make progress."""
     progress = RewrapProgress()
+    if options.on_start is not None:
+        options.on_start(await pending(sessions, provider.active_key_id))
     for _ in range(_MAX_PASSES):
         before = progress.moved
         for table in SEALED_TABLES:

@@ -23,6 +23,9 @@ def validation_failed(errors: Sequence[Any]) -> ValidationFailed:
             code=Code.UNKNOWN_FIELD,
             extra={"fields": fields},
         )
+    missing = [_field(e["loc"]) for e in errors if e.get("type") == "missing"]
+    if missing:
+        return missing_fields(missing)
     first = errors[0]
     field = _field(first.get("loc", ()))
     code = Code.INVALID_TAGS if field.split(".")[0] == "tags" else Code.VALIDATION
@@ -31,6 +34,20 @@ def validation_failed(errors: Sequence[Any]) -> ValidationFailed:
     if first.get("loc", ("",))[0] in ("query", "path", "header"):
         code = Code.INVALID_QUERY
     return ValidationFailed(f"{where} {field}: {message}", field=field, code=code)
+
+
+def missing_fields(
+    names: Sequence[str], *, code: Code = Code.VALIDATION, suffix: str = ""
+) -> ValidationFailed:
+    """Every required field the request left out, at once: ``meta.missing`` lists them and
+    ``meta.field`` names the first."""
+    noun = "field" if len(names) == 1 else "fields"
+    return ValidationFailed(
+        f"missing required {noun}: {', '.join(names)}{suffix}",
+        field=names[0],
+        code=code,
+        extra={"missing": list(names)},
+    )
 
 
 def _field(loc: Sequence[Any]) -> str:

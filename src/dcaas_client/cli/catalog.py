@@ -8,13 +8,14 @@ import typer
 
 from dcaas_client.cli import common as c
 from dcaas_client.cli.common import Output, OutputOpt, TokenOpt, UrlOpt
+from dcaas_client.cli.help import Typer
 from dcaas_client.cli.properties import kind
 from dcaas_client.models import ApiModel, AssignmentCreate, OrphanFilter, Role, SpaceCreate
 
-datasources = typer.Typer(help="Data sources and their property specs.", no_args_is_help=True)
-credentials = typer.Typer(help="Data credentials (secrets are never shown).", no_args_is_help=True)
-spaces = typer.Typer(help="Spaces and their members.", no_args_is_help=True)
-assignments = typer.Typer(help="Members of a space and their roles.", no_args_is_help=True)
+datasources = Typer(help="Data sources and their property specs.", no_args_is_help=True)
+credentials = Typer(help="Data credentials (secrets are never shown).", no_args_is_help=True)
+spaces = Typer(help="Spaces and their members.", no_args_is_help=True)
+assignments = Typer(help="Members of a space and their roles.", no_args_is_help=True)
 spaces.add_typer(assignments, name="assignments")
 
 
@@ -203,7 +204,9 @@ def assignments_list(
 def assignments_add(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
     user_id: Annotated[str, typer.Argument(metavar="USER_ID")],
-    role: Annotated[list[str], typer.Option(help="producer, facilitator, consumer, dataconsumer")],
+    role: Annotated[
+        list[str], typer.Option(help="A role: producer, facilitator, consumer, dataconsumer")
+    ],
     url: UrlOpt = None,
     token: TokenOpt = None,
     output: OutputOpt = Output.table,

@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dcaas_client import Client
 from dcaas_client.cli.config import resolve
 from dcaas_client.errors import (
+    ANONYMOUS_HINT,
     AuthenticationError,
     DcaasError,
     ForbiddenError,
@@ -42,8 +46,18 @@ EXIT_CODES_HELP = (
     "3 not found, 4 auth failure (401/403), 5 server failure or unreachable."
 )
 
-out = Console()
-err = Console(stderr=True)
+
+def _width(stream: TextIO) -> int | None:
+    """A terminal's own width; none for a pipe or file (unless COLUMNS says), so that what
+    scripts read is never wrapped mid-sentence at rich's default of 80 columns."""
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return UNWRAPPED
+
+
+UNWRAPPED = 10_000
+out = Console(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
 
 
 class Output(StrEnum):
@@ -58,6 +72,18 @@ TokenOpt = Annotated[str | None, typer.Option("--token", help=KEY_HELP, show_def
 OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="table or json")]
 
 
+# The server speaks HTTP; the CLI's user types options. Its hints are said in those.
+_CLI_WORDS = (
+    ("add type=connectionname", "add --by-name"),
+    (f"; {ANONYMOUS_HINT}", ""),  # the SDK's hint for Python callers; the CLI gives its own
+)
+NO_KEY_HINT = "no API key given: run `dcaas login`, set DCAAS_TOKEN, or pass --token"
+REFUSED_KEY_HINT = (
+    "the server refused the API key: check it, or make a new one "
+    "(`dcaas apikey create` where the server runs), then run `dcaas login` again"
+)
+
+
 def exit_code(error: DcaasError) -> int:
     if isinstance(error, NotFoundError):
         return NOT_FOUND
@@ -68,7 +94,7 @@ def exit_code(error: DcaasError) -> int:
     return CLIENT_ERROR
 
 
-def report(error: DcaasError, output: Output) -> None:
+def report(error: DcaasError, output: Output, *, auth_hint: str | None = NO_KEY_HINT) -> None:
     """The error on stderr: the envelope item as JSON for scripts, one line for people."""
     if output is Output.json:
         item = {
@@ -81,27 +107,37 @@ def report(error: DcaasError, output: Output) -> None:
         typer.echo(json.dumps({"error": item}, indent=2), err=True)
         return
     status = f"{error.status} " if error.status else ""
-    err.print(f"[red]error[/red] {status}{error.code}: {error.detail}", highlight=False)
-    if isinstance(error, AuthenticationError):
-        err.print("hint: run `dcaas login`, or set DCAAS_TOKEN", highlight=False)
+    detail = in_cli_words(error.detail)
+    err.print(f"[red]error[/red] {status}{error.code}: {escape(detail)}", highlight=False)
+    if isinstance(error, AuthenticationError) and auth_hint:
+        err.print(f"hint: {auth_hint}", highlight=False)
+
+
+def in_cli_words(detail: str) -> str:
+    for server, cli in _CLI_WORDS:
+        detail = detail.replace(server, cli)
+    return detail
 
 
 @contextlib.contextmanager
-def client(url: str | None, token: str | None, output: Output) -> Iterator[Client]:
+def client(
+    url: str | None, token: str | None, output: Output, *, auth_hint: str | None = None
+) -> Iterator[Client]:
     """A client for the resolved target; SDK errors become a message and an exit code."""
     target = resolve(url, token)
+    hint = auth_hint or (REFUSED_KEY_HINT if target.token else NO_KEY_HINT)
     try:
         with Client(target.url, target.token) as sdk:
             yield sdk
     except DcaasError as error:
-        report(error, output)
+        report(error, output, auth_hint=hint)
         raise typer.Exit(exit_code(error)) from None
 
 
 @contextlib.contextmanager
 def progress(message: str, output: Output) -> Iterator[None]:
-    """A spinner on stderr for slow calls; silent when the output is for scripts."""
-    if output is Output.json:
+    """A spinner on stderr for slow calls, on a terminal only; silent for scripts."""
+    if output is Output.json or not err.is_terminal:
         yield
         return
     with err.status(message):
@@ -147,9 +183,11 @@ def show(value: BaseModel, output: Output, hidden: Sequence[str] = ()) -> None:
 
 
 def cell(value: Any) -> str:
-    """A table cell: JSON for lists and objects, '' for None."""
+    """A table cell: yes/no for booleans, JSON for lists and objects, '' for None."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, dict | list):
         return json.dumps(value)
     return str(value)

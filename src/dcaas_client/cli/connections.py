@@ -12,6 +12,7 @@ from rich.table import Table
 
 from dcaas_client.cli import common as c
 from dcaas_client.cli.common import Output, OutputOpt, TokenOpt, UrlOpt
+from dcaas_client.cli.help import Typer
 from dcaas_client.cli.properties import parse_sets, prompt_missing, read_file
 from dcaas_client.models import (
     ConnectionCreated,
@@ -22,7 +23,7 @@ from dcaas_client.models import (
     TestResult,
 )
 
-app = typer.Typer(help="Data connections.", no_args_is_help=True)
+app = Typer(help="Data connections.", no_args_is_help=True)
 SET_HELP = "A property; VALUE is parsed as JSON when valid, else taken as text"
 FILE_HELP = "JSON file of properties (or a whole create body with connectionProperties)"
 SetOpt = Annotated[
@@ -30,6 +31,7 @@ SetOpt = Annotated[
 ]
 FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help=FILE_HELP)]
 ID_HELP = "Connection id (or name with --by-name)"
+REQUIRED = "[red]\\[required unless in --file][/red]"
 COLUMNS = ("qID", "qName", "datasourceID", "space", "updated")
 
 
@@ -88,10 +90,12 @@ def _properties(sets: list[str] | None, file: Path | None) -> tuple[dict[str, An
 
 @app.command()
 def create(
-    source: Annotated[str | None, typer.Option("--source", help="Data source id")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Connection name")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help=f"Data source id {REQUIRED}")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help=f"Connection name {REQUIRED}")] = None,
     space: Annotated[str | None, typer.Option(help="Shared space id (default: personal)")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="A tag (repeatable)")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="A tag")] = None,
     sets: SetOpt = None,
     file: FileOpt = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt")] = False,

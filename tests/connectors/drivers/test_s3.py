@@ -229,3 +229,33 @@ async def test_missing_keys_fail_at_authenticate_not_with_server_credentials(mot
     )
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
     assert "accessKey" in (steps.results[2].detail or "")
+
+
+async def test_ip_endpoint_uses_path_style_without_being_told(moto, s3_bucket):
+    """An endpointUrl at an IP address passes every step without forcePathStyle, as in boto3."""
+    properties = props(moto, s3_bucket)
+    del properties["forcePathStyle"]
+    steps = await run_test(properties)
+    assert steps.passed, [(r.name, r.status, r.detail) for r in steps.results]
+
+
+def test_localhost_endpoint_addresses_the_bucket_in_the_path():
+    """endpointUrl http://localhost:9000 connects to localhost, not to bucket.localhost."""
+    properties = {"accessKey": "a", "secretKey": "s", "bucketName": "data"}
+    connector = S3Connector(properties | {"endpointUrl": "http://localhost:9000"}, context())
+    assert connector._host == "localhost"
+
+
+async def test_unresolvable_virtual_host_name_hints_at_force_path_style():
+    """A store whose bucket subdomain does not resolve fails resolve-host naming forcePathStyle."""
+    properties = {
+        "accessKey": "a",
+        "secretKey": "s",
+        "bucketName": "data",
+        "endpointUrl": "http://store.example.invalid:9000",
+    }
+    steps = await run_test(properties)
+    assert by_name(steps)["resolve-host"] == ("failed", "DCAAS-6001")
+    detail = steps.results[0].detail or ""
+    assert "data.store.example.invalid" in detail
+    assert "forcePathStyle: true" in detail

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from dcaas.connectors.drivers import files
 from dcaas.connectors.drivers.pinning import Pins, pinned_pools
 from dcaas.connectors.s3 import S3Properties
 from dcaas.errors import Code
+from dcaas.kit.outbound import HostNotFound
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,9 +55,12 @@ class S3Connector:
         self._url = url
         self._https = parts.scheme == "https"
         self._port = parts.port or (443 if self._https else 80)
-        # Dotted bucket names do not fit a TLS wildcard certificate: path style for them.
-        self._path_style = self._props.forcePathStyle or "." in self._props.bucketName
         host = parts.hostname or ""
+        # Dotted bucket names do not fit a TLS wildcard certificate, and an IP address or
+        # localhost has no subdomains for a bucket (boto3 decides the same): path style.
+        self._path_style = (
+            self._props.forcePathStyle or "." in self._props.bucketName or _no_subdomains(host)
+        )
         self._host = host if self._path_style else f"{self._props.bucketName}.{host}"
         self._addresses: list[str] | None = None
         self._client: S3Client | None = None
@@ -73,7 +78,18 @@ class S3Connector:
         )
 
     async def _resolve(self) -> None:
-        self._addresses = await self._ctx.outbound.resolve(self._host, self._port)
+        try:
+            self._addresses = await self._ctx.outbound.resolve(self._host, self._port)
+        except HostNotFound as exc:
+            if self._path_style or not self._props.endpointUrl:
+                raise
+            raise SourceFailure(
+                Code.SOURCE_HOST_NOT_FOUND,
+                FailureClass.CONFIGURATION,
+                f"{exc}: the bucket is addressed as a host name (virtual-hosted style); "
+                "most S3-compatible stores need forcePathStyle: true",
+                http_status=400,
+            ) from exc
 
     async def _connect(self) -> None:
         assert self._addresses is not None  # noqa: S101 - resolve ran first
@@ -199,6 +215,17 @@ def _shared_session() -> botocore.session.Session:
 
 def _aws_pools() -> tuple[Any, Any]:
     return AWSHTTPConnectionPool, AWSHTTPSConnectionPool
+
+
+def _no_subdomains(host: str) -> bool:
+    """An IP address or localhost: a bucket cannot be a subdomain of it."""
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _read_range(client: S3Client, bucket: str, key: str, rng: str) -> bytes:
