@@ -18,6 +18,7 @@ DEFERRED_OWN_IMPORTS = {
     ("dcaas/cli.py", "dcaas.app"): "the client commands start without the server's parts",
     ("dcaas/cli.py", "dcaas.bootstrap"): "ditto",
     ("dcaas/keys/providers.py", "dcaas.kit.kms"): "boto3 loads only when KMS is configured",
+    ("dcaas/exits.py", "dcaas.kit.migrate"): "Alembic loads only when migrating",
 }
 
 

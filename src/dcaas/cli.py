@@ -99,8 +99,8 @@ def _open_store(settings: Settings) -> None:
 
 def _bootstrap(settings: Settings, url: str) -> None:
     """On an empty store: the default tenant, its admin, and the admin's key, shown once."""
-    from dcaas.app import build_state  # noqa: PLC0415
-    from dcaas.bootstrap import bootstrap  # noqa: PLC0415
+    from dcaas.app import build_state  # noqa: PLC0415 - the server's parts load only to serve
+    from dcaas.bootstrap import bootstrap  # noqa: PLC0415 - ditto
 
     state = build_state(settings)
     issued = asyncio.run(bootstrap(state.sessions))
@@ -136,7 +136,7 @@ def apikey_create(
 
     The store must exist: `dcaas serve` or `dcaas migrate` creates it, this command never does.
     """
-    from dcaas.bootstrap import create_key  # noqa: PLC0415
+    from dcaas.bootstrap import create_key  # noqa: PLC0415 - the client commands start without it
 
     with expected_errors():
         settings = load_settings()

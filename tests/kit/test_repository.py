@@ -36,6 +36,8 @@ FOREIGN_TABLES = {
     ("connection", "space"): "a connection is read with its space, which decides who sees it",
     ("keys", "connection"): "the operator's key rotation re-wraps every sealed column",
     ("keys", "credential"): "ditto",
+    ("console", "tenant"): "a cookie resolves to its session, user and tenant in one query",
+    ("console", "api_key"): "ditto, with the key it was signed in with (a revoked key ends it)",
 }
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dcaas.api_key.models import ApiKey
 from dcaas.kit.db import Base, UTCDateTime
 from dcaas.kit.ids import new_uuid
 from dcaas.kit.time import utcnow
+from dcaas.tenant.models import Tenant, User
 
 
 class ConsoleSession(Base):
@@ -26,3 +28,7 @@ class ConsoleSession(Base):
     via: Mapped[str] = mapped_column(String(16), doc="api_key or oidc")
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # For joins in one query (never loaded lazily: the repository selects them).
+    tenant: Mapped[Tenant] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise")
+    api_key: Mapped[ApiKey | None] = relationship(lazy="raise")

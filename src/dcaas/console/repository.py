@@ -26,9 +26,9 @@ class SessionRepository:
         """The session with its user, tenant and (when signed in with one) API key: one query."""
         stmt = (
             select(ConsoleSession, User, Tenant, ApiKey)
-            .join(User, User.id == ConsoleSession.user_id)
-            .join(Tenant, Tenant.id == ConsoleSession.tenant_id)
-            .outerjoin(ApiKey, ApiKey.id == ConsoleSession.api_key_id)
+            .join(ConsoleSession.user)
+            .join(ConsoleSession.tenant)
+            .outerjoin(ConsoleSession.api_key)
             .where(ConsoleSession.token_hash == token_hash)
         )
         row = (await self.session.execute(stmt)).first()
