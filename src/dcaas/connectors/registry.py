@@ -11,7 +11,7 @@ from dcaas.connectors.mysql import MYSQL
 from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
 from dcaas.connectors.postgresql import POSTGRESQL
 from dcaas.connectors.rest import REST
-from dcaas.connectors.s3 import S3_FILE, S3_METADATA
+from dcaas.connectors.s3 import S3_FILE, S3_METADATA, S3V1_FILE, S3V1_METADATA
 from dcaas.connectors.sftp import SFTP
 from dcaas.connectors.spec import DataSource
 
@@ -23,6 +23,8 @@ BUILTINS: dict[str, DataSource] = {
         REST,
         S3_FILE,
         S3_METADATA,
+        S3V1_FILE,
+        S3V1_METADATA,
         GCS_FILE,
         GCS_METADATA,
         SFTP,

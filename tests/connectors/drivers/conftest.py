@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import gzip
 import io
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
 import boto3
+import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -56,6 +61,77 @@ def parquet_bytes(rows: int, row_group_size: int = 1000) -> bytes:
     out = io.BytesIO()
     pq.write_table(table, out, row_group_size=row_group_size)
     return out.getvalue()
+
+
+def ndjson_bytes(rows: int) -> bytes:
+    return b"".join(
+        json.dumps({"id": i, "name": f"name {i}", "ok": i % 2 == 0}).encode() + b"\n"
+        for i in range(rows)
+    )
+
+
+def xlsx_bytes(rows: int) -> bytes:
+    """A workbook whose first sheet has a header and ``rows`` rows of id, name and a date."""
+    # Not write-only: that mode writes no <dimension> record, which read-only mode then
+    # looks for through the whole sheet (Excel itself writes it first).
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "orders"
+    sheet.append(["id", "name", "when"])
+    for i in range(rows):
+        sheet.append([i, f"name {i}", dt.datetime(2024, 1, 1, 12, 0) + dt.timedelta(days=i)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@functools.cache
+def format_files() -> dict[str, bytes]:
+    """One small file of each format a preview reads as rows (each has id and name first)."""
+    records = [{"id": i, "name": f"name {i}"} for i in range(5)]
+    return {
+        "f/data.csv": csv_bytes(5),
+        "f/data.tsv": csv_bytes(5).replace(b",", b"\t"),
+        "f/data.json": json.dumps({"meta": {"count": 5}, "items": records}).encode(),
+        "f/data.ndjson": ndjson_bytes(5),
+        "f/data.parquet": parquet_bytes(5),
+        "f/data.xlsx": xlsx_bytes(5),
+        "f/data.csv.gz": gzip.compress(csv_bytes(5)),
+        "f/data.json.gz": gzip.compress(json.dumps(records).encode()),
+    }
+
+
+BIG_CAP = 64 * 1024
+
+
+@functools.cache
+def big_files() -> dict[str, bytes]:
+    """Files larger than BIG_CAP bytes: their previews stop at the cap."""
+    return {
+        "big/data.ndjson": ndjson_bytes(3_000),
+        "big/data.csv.gz": gzip.compress(csv_bytes(60_000), compresslevel=1),
+        "big/data.xlsx": xlsx_bytes(4_000),
+        "big/data.json": json.dumps([{"id": i, "name": f"n{i}"} for i in range(5_000)]).encode(),
+    }
+
+
+def assert_format_preview(preview: Any, name: str) -> None:
+    """A small file of format_files() previews as its rows, with types."""
+    assert preview.kind == "rows", (name, preview)
+    assert preview.columns[0] == "id", name
+    assert [str(r[0]) for r in preview.rows] == ["0", "1", "2", "3", "4"], name
+    assert preview.types[1] == "string", name
+    assert preview.types[0] == "integer", name
+    assert not preview.truncated, name
+
+
+def assert_big_preview(preview: Any, name: str, cap: int = BIG_CAP) -> None:
+    """A file over the cap previews as rows, truncated, having read no more than the cap."""
+    assert preview.kind == "rows", (name, preview)
+    assert preview.columns[0] == "id", name
+    assert len(preview.rows) == 10, name
+    assert preview.truncated, name
+    assert 0 < preview.bytes_read <= cap, name
 
 
 @pytest.fixture(scope="session")
