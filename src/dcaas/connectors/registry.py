@@ -6,6 +6,12 @@ import logging
 from functools import cache
 from importlib.metadata import entry_points
 
+from dcaas.connectors.azure import (
+    ADLS_FILE,
+    ADLS_METADATA,
+    AZURE_BLOB_FILE,
+    AZURE_BLOB_METADATA,
+)
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
 from dcaas.connectors.mysql import MYSQL
 from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
@@ -27,6 +33,10 @@ BUILTINS: dict[str, DataSource] = {
         S3V1_METADATA,
         GCS_FILE,
         GCS_METADATA,
+        AZURE_BLOB_FILE,
+        AZURE_BLOB_METADATA,
+        ADLS_FILE,
+        ADLS_METADATA,
         SFTP,
         POSTGRESQL,
         MYSQL,

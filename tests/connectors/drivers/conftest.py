@@ -78,8 +78,9 @@ def xlsx_bytes(rows: int) -> bytes:
     sheet = book.active
     sheet.title = "orders"
     sheet.append(["id", "name", "when"])
+    start = dt.datetime(2024, 1, 1, 12, 0)  # noqa: DTZ001 - Excel cells have no time zone
     for i in range(rows):
-        sheet.append([i, f"name {i}", dt.datetime(2024, 1, 1, 12, 0) + dt.timedelta(days=i)])
+        sheet.append([i, f"name {i}", start + dt.timedelta(days=i)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -264,3 +265,28 @@ def gcs_admin(gcs: servers.Gcs) -> storage.Client:
         credentials=AnonymousCredentials(),
         client_options={"api_endpoint": gcs.endpoint},
     )
+
+
+# -- Azure: Azurite -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Azurite's blob service for the session (skips, or fails in CI, when not installed)."""
+    from tests.connectors.drivers import azurite as emulator  # noqa: PLC0415
+
+    main = emulator.require_azurite()
+    server = emulator.start(main, tmp_path_factory.mktemp("azurite"))
+    yield server
+    servers.stop(server.process)
+
+
+@pytest.fixture
+def azure_container(azurite: Any) -> Iterator[str]:
+    """A fresh container in Azurite, removed afterwards."""
+    from azure.storage.blob import BlobServiceClient  # noqa: PLC0415
+
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    name = "dcaas-" + uuid.uuid4().hex[:12]
+    service.create_container(name)
+    yield name
+    service.delete_container(name)
+    service.close()

@@ -9,7 +9,17 @@ from typing import Any
 import boto3
 import pytest
 from tests.connectors.drivers import servers
-from tests.connectors.drivers.conftest import by_name, context, csv_bytes, parquet_bytes
+from tests.connectors.drivers.conftest import (
+    BIG_CAP,
+    assert_big_preview,
+    assert_format_preview,
+    big_files,
+    by_name,
+    context,
+    csv_bytes,
+    format_files,
+    parquet_bytes,
+)
 
 from dcaas.connectors.base import FailureClass, SourceFailure, Steps
 from dcaas.connectors.drivers.s3 import S3Connector, S3MetadataConnector
@@ -229,3 +239,17 @@ async def test_missing_keys_fail_at_authenticate_not_with_server_credentials(mot
     )
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
     assert "accessKey" in (steps.results[2].detail or "")
+
+
+@pytest.mark.parametrize("cls", [S3Connector, S3MetadataConnector])
+async def test_preview_of_every_format_and_of_files_over_the_cap(moto, s3_bucket, cls):
+    """Each format written into moto previews as typed rows; files over the cap within it."""
+    put(moto, s3_bucket, format_files() | big_files())
+    connector = cls(props(moto, s3_bucket), context())
+    try:
+        for name in format_files():
+            assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
+        for name in big_files():
+            assert_big_preview(await connector.preview(name, BIG_CAP, 10), name)
+    finally:
+        await connector.aclose()

@@ -2,10 +2,10 @@
 
 An ``.xlsx`` file is a zip archive whose directory is at its end: reading it from the start
 would need the whole file. openpyxl (read-only mode) is given a file object that fetches
-blocks (64 KiB, less under a small cap) on demand through the store's ranged reads, so a preview reads the directory,
-the workbook's small parts, the shared strings and the start of the first sheet, and stops
-at the byte cap. openpyxl is synchronous: it runs in a worker thread, whose block fetches go
-back to the event loop.
+blocks (64 KiB, less under a small cap) on demand through the store's ranged reads, so a
+preview reads the directory, the workbook's small parts, the shared strings and the start of
+the first sheet, and stops at the byte cap. openpyxl is synchronous: it runs in a worker
+thread, whose block fetches go back to the event loop.
 """
 
 from __future__ import annotations
