@@ -34,20 +34,22 @@ if TYPE_CHECKING:
 
 TokenSource = Callable[[], Awaitable[str]]
 _F = FailureClass
-# HTTP status of the API -> (code, failure class, detail).
-_STATUS: dict[int, tuple[Code, FailureClass, str]] = {
+# HTTP status of the API -> (code, failure class, detail, HTTP status of a browse/preview).
+_STATUS: dict[int, tuple[Code, FailureClass, str, int]] = {
     401: (
         Code.SOURCE_AUTH_FAILED,
         _F.REAUTHENTICATE,
         "the API refused the access token (HTTP 401); re-authenticate the connection",
+        400,
     ),
     403: (
         Code.SOURCE_ACCESS_DENIED,
         _F.CREDENTIALS,
         "the API denied access (HTTP 403); check the scopes the connection asks for",
+        403,
     ),
-    404: (Code.SOURCE_NOT_FOUND, _F.CONFIGURATION, "the API answered 404; check the url"),
-    429: (Code.SOURCE_RATE_LIMITED, _F.TRANSIENT, "the API is rate limiting (HTTP 429)"),
+    404: (Code.SOURCE_NOT_FOUND, _F.CONFIGURATION, "the API answered 404; check the url", 404),
+    429: (Code.SOURCE_RATE_LIMITED, _F.TRANSIENT, "the API is rate limiting (HTTP 429)", 503),
 }
 
 
@@ -122,17 +124,18 @@ class OAuthRestConnector:
             ) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
-            _check(response)
+            check_status(response)
             yield response
 
 
-def _check(response: httpx.Response) -> None:
+def check_status(response: httpx.Response) -> None:
+    """Raise the classified failure of an API's non-2xx answer (401: re-authenticate)."""
     status = response.status_code
     if status < 300:  # noqa: PLR2004
         return
     if status in _STATUS:
-        code, failure_class, detail = _STATUS[status]
-        raise SourceFailure(code, failure_class, detail)
+        code, failure_class, detail, http_status = _STATUS[status]
+        raise SourceFailure(code, failure_class, detail, http_status=http_status)
     if status >= 500:  # noqa: PLR2004
         raise SourceFailure(
             Code.SOURCE_SERVER_ERROR, _F.TRANSIENT, f"the API failed (HTTP {status}); retry later"

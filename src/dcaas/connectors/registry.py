@@ -18,6 +18,7 @@ from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
 from dcaas.connectors.postgresql import POSTGRESQL
 from dcaas.connectors.rest import REST
 from dcaas.connectors.s3 import S3_FILE, S3_METADATA, S3V1_FILE, S3V1_METADATA
+from dcaas.connectors.salesforce import SALESFORCE
 from dcaas.connectors.sftp import SFTP
 from dcaas.connectors.spec import DataSource
 
@@ -43,6 +44,7 @@ BUILTINS: dict[str, DataSource] = {
         OAUTH_REST,
         GOOGLE_OAUTH,
         MICROSOFT_OAUTH,
+        SALESFORCE,
     )
 }
 
