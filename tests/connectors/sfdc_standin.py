@@ -17,10 +17,9 @@ import threading
 from typing import Any, Self
 
 from flask import Flask, jsonify, request
+from tests.oauth.authserver import Store, build_app
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
-
-from tests.oauth.authserver import Store, build_app
 
 VERSION = "62.0"
 FIELDS = {
