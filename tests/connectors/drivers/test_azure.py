@@ -328,3 +328,51 @@ async def test_secrets_appear_in_no_detail_exception_or_log(azurite, azure_conta
     signature = token.split("sig=")[1].split("&")[0]
     for secret in (WRONG_KEY, KEY, signature):
         assert secret not in text
+
+
+async def test_service_principal_token_endpoint_unreachable_fails_at_authenticate(
+    azurite, azure_container
+):
+    """A service principal whose login host does not answer fails authenticate, classified
+    (not internal): the token request goes through the policy-checked transport."""
+    login = f"https://127.0.0.1:{servers.closed_port()}"
+    properties = props(azurite, azure_container, accountKey=None) | {
+        "authType": "servicePrincipal",
+        "tenantId": "contoso.onmicrosoft.com",
+        "clientId": "00000000-0000-0000-0000-000000000001",
+        "clientSecret": "sp-secret-that-must-not-leak",
+        "loginUrl": login,
+        "endpointUrl": f"https://127.0.0.1:{azurite.port}/{ACCOUNT}",  # a token needs https
+    }
+    steps = await run_test(properties, connect_timeout=1.0)
+    failed = by_name(steps)["authenticate"]
+    assert failed[0] == "failed"
+    assert failed[1] in {"DCAAS-6003", "DCAAS-6006"}, steps.results
+    assert steps.results[2].failure_class is not FailureClass.INTERNAL
+    assert "sp-secret-that-must-not-leak" not in str(steps.results[2].detail)
+
+
+async def test_service_principal_login_host_refused_by_policy(azurite, azure_container):
+    """A login host on a refused address is refused by the outbound policy before any request."""
+    properties = props(azurite, azure_container, accountKey=None) | {
+        "authType": "servicePrincipal",
+        "tenantId": "contoso.onmicrosoft.com",
+        "clientId": "00000000-0000-0000-0000-000000000001",
+        "clientSecret": "sp-secret-that-must-not-leak",
+        "loginUrl": "https://169.254.169.254",
+        "endpointUrl": f"https://127.0.0.1:{azurite.port}/{ACCOUNT}",
+    }
+    steps = await run_test(properties)
+    assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6002"), steps.results
+
+
+async def test_service_principal_over_http_is_refused(azurite, azure_container):
+    """A service principal with an http endpoint fails authenticate as configuration."""
+    properties = props(azurite, azure_container, accountKey=None) | {
+        "authType": "servicePrincipal",
+        "tenantId": "contoso.onmicrosoft.com",
+        "clientId": "00000000-0000-0000-0000-000000000001",
+        "clientSecret": "sp-secret-that-must-not-leak",
+    }
+    steps = await run_test(properties)
+    assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6011"), steps.results

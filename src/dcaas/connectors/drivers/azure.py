@@ -327,6 +327,13 @@ class AzureBlobConnector:
             return AzureSasCredential(p.sasToken.strip().lstrip("?"))
         if p.authType == "accountKey" and p.accountKey:
             return AzureNamedKeyCredential(p.accountName, p.accountKey)
+        if p.authType == "servicePrincipal" and not self._url.startswith("https://"):
+            raise SourceFailure(
+                Code.SOURCE_PROTOCOL_ERROR,
+                FailureClass.CONFIGURATION,
+                "a service principal's token is sent only over https: use an https endpointUrl",
+                http_status=400,
+            )
         if p.authType == "servicePrincipal" and p.tenantId and p.clientId and p.clientSecret:
             from azure.identity.aio import ClientSecretCredential  # noqa: PLC0415 - only for SPs
 
