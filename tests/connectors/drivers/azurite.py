@@ -10,13 +10,19 @@ its standard input closes (so also when the test run is killed).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import ssl
 import subprocess
+import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import jwt
 import pytest
 from tests.connectors.drivers import servers
 
@@ -59,10 +65,11 @@ def require_azurite() -> Path:
 class Azurite:
     port: int
     process: subprocess.Popen[str]
+    scheme: str = "http"
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{ACCOUNT}"
 
     @property
     def connection_string(self) -> str:
@@ -72,8 +79,12 @@ class Azurite:
         )
 
 
-def start(main: Path, workdir: Path) -> Azurite:
-    """Azurite's blob service, in memory, on a free loopback port; ready when it answers."""
+def start(main: Path, workdir: Path, *, tls: tuple[Path, Path] | None = None) -> Azurite:
+    """Azurite's blob service, in memory, on a free loopback port; ready when it answers.
+
+    With ``tls`` (certificate and key files) it serves https and accepts OAuth bearer tokens
+    (``--oauth basic``: issuer, audience and lifetime are checked, the signature is not).
+    """
     port = servers.closed_port()
     args = [
         shutil.which("node") or "node",
@@ -88,6 +99,8 @@ def start(main: Path, workdir: Path) -> Azurite:
         "--silent",
         "--disableProductStyleUrl",
     ]
+    if tls is not None:
+        args += ["--cert", str(tls[0]), "--key", str(tls[1]), "--oauth", "basic"]
     process = subprocess.Popen(
         ["node", "-e", _RUNNER, *args],
         stdin=subprocess.PIPE,
@@ -104,6 +117,71 @@ def start(main: Path, workdir: Path) -> Azurite:
             if process.poll() is not None:
                 raise RuntimeError("Azurite exited on start") from None
             continue
-        return Azurite(port, process)
+        return Azurite(port, process, "https" if tls else "http")
     servers.stop(process)
     raise TimeoutError("Azurite did not start within 30 seconds")
+
+
+# -- a Microsoft Entra stand-in: the client-credentials token endpoint of a tenant ----------
+TENANT = "dcaas-test-tenant"
+SP_ID = "00000000-0000-0000-0000-0000000000aa"
+
+
+class _TokenHandler(BaseHTTPRequestHandler):
+    secret: str
+    issued: list[str]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+        if self.path != f"/{TENANT}/oauth2/v2.0/token":
+            self._reply(400, {"error": "invalid_request", "error_description": "AADSTS90002"})
+        elif form.get("client_id") != SP_ID or form.get("client_secret") != self.secret:
+            self._reply(401, {"error": "invalid_client", "error_description": "AADSTS7000215"})
+        elif form.get("grant_type") != "client_credentials":
+            self._reply(400, {"error": "unsupported_grant_type"})
+        else:
+            now = int(time.time())
+            claims = {
+                "aud": "https://storage.azure.com",
+                "iss": f"https://sts.windows.net/{TENANT}/",
+                "tid": TENANT,
+                "appid": SP_ID,
+                "oid": SP_ID,
+                "iat": now,
+                "nbf": now - 60,
+                "exp": now + 3600,
+            }
+            token = jwt.encode(claims, "not-checked-by-azurite-basic-oauth", algorithm="HS256")
+            self.issued.append(form.get("scope", ""))
+            self._reply(200, {"token_type": "Bearer", "expires_in": 3600, "access_token": token})
+
+    def _reply(self, status: int, body: dict[str, object]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Login:
+    url: str
+    secret: str
+    issued: list[str]
+    server: ThreadingHTTPServer
+
+
+def start_login(context: ssl.SSLContext, secret: str) -> Login:
+    """The token endpoint on https://127.0.0.1:<port>/<tenant>/oauth2/v2.0/token."""
+    issued: list[str] = []
+    handler = type("Handler", (_TokenHandler,), {"secret": secret, "issued": issued})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Login(f"https://127.0.0.1:{server.server_address[1]}", secret, issued, server)

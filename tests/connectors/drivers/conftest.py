@@ -290,3 +290,20 @@ def azure_container(azurite: Any) -> Iterator[str]:
     yield name
     service.delete_container(name)
     service.close()
+
+
+@pytest.fixture(scope="session")
+def azure_oauth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Azurite over https accepting bearer tokens, and a token endpoint for a service
+    principal, both with a throwaway CA's certificate: (azurite, login, CA PEM)."""
+    from tests import rest_server  # noqa: PLC0415
+    from tests.connectors.drivers import azurite as emulator  # noqa: PLC0415
+
+    main = emulator.require_azurite()
+    workdir = tmp_path_factory.mktemp("azurite-oauth")
+    context, ca_pem = rest_server.make_tls(workdir)
+    server = emulator.start(main, workdir, tls=(workdir / "server.pem", workdir / "server.key"))
+    login = emulator.start_login(context, "sp-secret-" + uuid.uuid4().hex)
+    yield server, login, ca_pem
+    login.server.shutdown()
+    servers.stop(server.process)

@@ -1,4 +1,7 @@
-"""The Azure Blob Storage and ADLS Gen2 connectors against Azurite (shared-key and SAS auth).
+"""The Azure Blob Storage and ADLS Gen2 connectors against Azurite: account key, SAS tokens
+made by the SDK from Azurite's key, and a service principal (Azurite over https in its OAuth
+mode, which checks a token's issuer, audience and lifetime but not its signature; the token
+comes from a STAND-IN for the Microsoft Entra token endpoint, which checks the client secret).
 
 Azurite has no ADLS Gen2 (hierarchical namespace, ``dfs``) endpoint. dcaas reads ADLS through
 its Blob endpoint, which Azurite serves; what is ADLS's own there (directories listed as
@@ -10,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -22,6 +27,7 @@ from azure.storage.blob import (
     generate_account_sas,
     generate_container_sas,
 )
+from tests.connectors.drivers import azurite as emulator
 from tests.connectors.drivers import servers
 from tests.connectors.drivers.azurite import ACCOUNT, KEY, Azurite
 from tests.connectors.drivers.conftest import (
@@ -376,3 +382,61 @@ async def test_service_principal_over_http_is_refused(azurite, azure_container):
     }
     steps = await run_test(properties)
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6011"), steps.results
+
+
+def sp_props(azure_oauth: Any, container: str, **over: Any) -> dict[str, Any]:
+    server, login, ca_pem = azure_oauth
+    base = {
+        "accountName": ACCOUNT,
+        "authType": "servicePrincipal",
+        "tenantId": emulator.TENANT,
+        "clientId": emulator.SP_ID,
+        "clientSecret": login.secret,
+        "loginUrl": login.url,
+        "endpointUrl": server.endpoint,
+        "containerName": container,
+        "rootCertificates": [{"name": "ca.pem", "value": ca_pem}],
+    }
+    return {k: v for k, v in (base | over).items() if v is not None}
+
+
+def sp_container(azure_oauth: Any) -> str:
+    """A container with one blob in the https, OAuth-enabled Azurite (made with the key)."""
+    server, _, ca_pem = azure_oauth
+    name = "sp-" + uuid.uuid4().hex[:12]
+    verify = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
+    verify.write(ca_pem)
+    verify.close()
+    with BlobServiceClient(
+        server.endpoint,
+        credential={"account_name": ACCOUNT, "account_key": KEY},
+        connection_verify=verify.name,
+    ) as service:
+        service.create_container(name)
+        service.get_blob_client(name, "d/x.csv").upload_blob(b"id,name\n1,a\n")
+    return name
+
+
+async def test_service_principal_passes_and_browses(azure_oauth):
+    """A service principal's token from its login host passes every step and lists blobs."""
+    container = sp_container(azure_oauth)
+    steps = await run_test(sp_props(azure_oauth, container))
+    assert [(r.name, r.status) for r in steps.results] == [(s, "passed") for s in ALL_STEPS]
+    page = await call(AzureBlobConnector, sp_props(azure_oauth, container), "browse", "d", 10, None)
+    assert [e.path for e in page.items] == ["d/x.csv"]
+    assert "https://storage.azure.com/.default" in azure_oauth[1].issued[-1]
+
+
+async def test_service_principal_wrong_secret_fails_at_authenticate(azure_oauth):
+    """A wrong client secret is refused by the login host: authenticate fails with DCAAS-6006."""
+    container = sp_container(azure_oauth)
+    steps = await run_test(sp_props(azure_oauth, container, clientSecret="wrong-sp-secret"))
+    assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6006")
+    assert steps.results[2].failure_class is FailureClass.CREDENTIALS
+
+
+async def test_service_principal_without_the_ca_fails_tls(azure_oauth):
+    """Without rootCertificates the private CA is not trusted: DCAAS-6005 at authenticate."""
+    container = sp_container(azure_oauth)
+    steps = await run_test(sp_props(azure_oauth, container, rootCertificates=None))
+    assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6005"), steps.results
