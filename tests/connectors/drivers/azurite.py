@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import threading
 import time
@@ -21,10 +20,14 @@ import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jwt
 import pytest
 from tests.connectors.drivers import servers
+
+if TYPE_CHECKING:
+    import ssl
 
 ACCOUNT = "devstoreaccount1"
 # Azurite's published development key (not a secret: every emulator install has it).
