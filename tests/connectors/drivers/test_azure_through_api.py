@@ -208,3 +208,6 @@ def test_azure_through_the_cli(
     preview = cli.json("connections", "preview", qid, "t.csv.gz")
     assert (preview["columns"], preview["types"]) == (["id", "name"], ["integer", "string"])
     assert preview["rows"] == [["1", "a"], ["2", "b"]]
+    table = cli.run("connections", "preview", qid, "t.csv.gz")
+    assert table.exit_code == 0, table.output
+    assert "integer" in table.output  # each column's type under its name
