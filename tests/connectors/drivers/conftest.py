@@ -116,6 +116,10 @@ def big_files() -> dict[str, bytes]:
     }
 
 
+SELECTED = {"f/data.json#items": "f/data.json", "f/data.xlsx#orders": "f/data.xlsx"}
+"""Preview paths with a selector, and the file each names (in format_files())."""
+
+
 def assert_format_preview(preview: Any, name: str) -> None:
     """A small file of format_files() previews as its rows, with types."""
     assert preview.kind == "rows", (name, preview)

@@ -32,6 +32,7 @@ from tests.connectors.drivers import servers
 from tests.connectors.drivers.azurite import ACCOUNT, KEY, Azurite
 from tests.connectors.drivers.conftest import (
     BIG_CAP,
+    SELECTED,
     assert_big_preview,
     assert_format_preview,
     big_files,
@@ -440,3 +441,14 @@ async def test_service_principal_without_the_ca_fails_tls(azure_oauth):
     container = sp_container(azure_oauth)
     steps = await run_test(sp_props(azure_oauth, container, rootCertificates=None))
     assert by_name(steps)["authenticate"] == ("failed", "DCAAS-6005"), steps.results
+
+
+async def test_preview_with_a_selector(azurite, azure_container):
+    """``file.json#path`` and ``book.xlsx#Sheet`` preview the chosen array or sheet."""
+    put(azurite, azure_container, {f: format_files()[f] for f in SELECTED.values()})
+    connector = AzureBlobConnector(props(azurite, azure_container), context())
+    try:
+        for name in SELECTED:
+            assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
+    finally:
+        await connector.aclose()

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.connectors.drivers import servers
 from tests.connectors.drivers.conftest import (
     BIG_CAP,
+    SELECTED,
     assert_big_preview,
     assert_format_preview,
     big_files,
@@ -209,7 +210,7 @@ async def test_preview_of_every_format_and_of_files_over_the_cap(gcs, gcs_bucket
     put(gcs, gcs_bucket, format_files() | big_files())
     connector = GcsConnector(props(gcs, gcs_bucket), context())
     try:
-        for name in format_files():
+        for name in [*format_files(), *SELECTED]:
             assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
         for name in big_files():
             assert_big_preview(await connector.preview(name, BIG_CAP, 10), name)

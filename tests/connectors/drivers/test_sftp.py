@@ -11,6 +11,7 @@ import pytest
 from tests.connectors.drivers import servers
 from tests.connectors.drivers.conftest import (
     BIG_CAP,
+    SELECTED,
     SFTP_PASSPHRASE,
     SFTP_PASSWORD,
     SftpServer,
@@ -261,7 +262,7 @@ async def test_preview_of_every_format_and_of_files_over_the_cap(sftp_server: Sf
         target.write_bytes(data)
     connector = SftpConnector(sftp_server.props(), context())
     try:
-        for name in format_files():
+        for name in [*format_files(), *SELECTED]:
             assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
         for name in big_files():
             assert_big_preview(await connector.preview(name, BIG_CAP, 10), name)

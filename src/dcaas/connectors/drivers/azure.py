@@ -41,7 +41,7 @@ from dcaas.connectors.base import (
     SourceFailure,
     Steps,
 )
-from dcaas.connectors.drivers import files, formats
+from dcaas.connectors.drivers import files
 from dcaas.connectors.drivers.net import pem_text
 from dcaas.errors import Code
 
@@ -282,7 +282,7 @@ class AzureBlobConnector:
                     "the path names no blob; give container/blob, or a blob of the container",
                     http_status=404,
                 )
-            key, _ = formats.split_selector(name)
+            key, _ = files.file_of(name)  # without a "#selector"
             blob = service.get_blob_client(container, key)
             props = await blob.get_blob_properties()
 

@@ -93,6 +93,11 @@ async def preview(
     return _table_preview(path, reader, table, formats.MEDIA_TYPES[found.kind])
 
 
+def file_of(path: str) -> tuple[str, str | None]:
+    """The file a preview path names, and its ``#selector`` (a JSON path or a sheet) if any."""
+    return formats.split_selector(path)
+
+
 async def _text(
     found: formats.Format, reader: RangedReader, max_bytes: int, max_rows: int, select: str | None
 ) -> formats.Table:
