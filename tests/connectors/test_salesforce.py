@@ -25,16 +25,22 @@ if TYPE_CHECKING:
 URL = "/api/v1/data-connections"
 CLIENT_ID, CLIENT_SECRET = "sfdc-app", "sfdc-secret-" + secrets.token_hex(12)
 OPERATOR_ID, OPERATOR_SECRET = "dcaas-sfdc", "op-sfdc-" + secrets.token_hex(12)
-# Connector behaviour, not the store: one store is enough here. PostgreSQL when there is one:
-# on SQLite, POST .../actions/test keeps the request's write transaction open while the OAuth
-# token keeper opens its own (a unit-of-work issue outside this connector), and waits for it.
-pytestmark = pytest.mark.parametrize(
+# Connector behaviour, not the store: one store is enough here. PostgreSQL for the tests that
+# POST .../actions/test: on SQLite that request keeps its write transaction open while the
+# OAuth token keeper opens its own (a unit-of-work issue outside this connector), and waits.
+ON_SQLITE = pytest.mark.parametrize("api", ["sqlite"], indirect=True)
+ON_POSTGRES = pytest.mark.parametrize(
     "api",
-    [pytest.param("postgresql", marks=pytest.mark.postgres) if POSTGRES_URL else "sqlite"],
+    [
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not POSTGRES_URL, reason="needs DCAAS_TEST_POSTGRES_URL"),
+            ],
+        )
+    ],
     indirect=True,
-)
-SQLITE_WAITS = pytest.mark.skipif(
-    not POSTGRES_URL, reason="needs PostgreSQL: on SQLite actions/test of an OAuth connection waits"
 )
 
 
@@ -85,6 +91,7 @@ async def run_test(api: Api, qid: str) -> dict[str, Any]:
     return {s["name"]: s for s in res.json()["steps"]}
 
 
+@ON_SQLITE
 async def test_authorization_url_uses_pkce_at_the_login_host(api, salesforce):
     """The authorization URL is the login host's /services/oauth2/authorize, with S256 PKCE."""
     res = await auth_url(api, body(salesforce))
@@ -98,6 +105,7 @@ async def test_authorization_url_uses_pkce_at_the_login_host(api, salesforce):
     assert "refresh_token" in query["scope"][0]
 
 
+@ON_SQLITE
 async def test_operator_app_goes_only_to_salesforce_hosts(api, salesforce):
     """With the operator's app: production and sandbox hosts are used; another host is refused."""
     for login, host in (
@@ -120,7 +128,7 @@ async def test_operator_app_goes_only_to_salesforce_hosts(api, salesforce):
     assert_error(await auth_url(api, data), 400, "DCAAS-7002")
 
 
-@SQLITE_WAITS
+@ON_POSTGRES
 async def test_connection_passes_test_browse_and_preview(api, salesforce):
     """authenticate, identity and reach-endpoint pass; sObjects, fields and SOQL rows come back."""
     qid = await connect(api, salesforce)
@@ -158,7 +166,7 @@ async def test_connection_passes_test_browse_and_preview(api, salesforce):
     assert "Logo__c" not in salesforce.queries[-1]  # base64 fields cannot be queried in bulk
 
 
-@SQLITE_WAITS
+@ON_POSTGRES
 async def test_expired_token_is_refreshed(api, salesforce):
     """An expired access token is refreshed with the refresh token before the calls."""
     salesforce.store.access_lifetime = 1  # inside the refresh margin: every use refreshes
@@ -169,7 +177,7 @@ async def test_expired_token_is_refreshed(api, salesforce):
     assert salesforce.store.token_requests["refresh_token"] > before
 
 
-@SQLITE_WAITS
+@ON_POSTGRES
 async def test_revoked_refresh_token_needs_reauthentication(api, salesforce):
     """A revoked grant fails authenticate with DCAAS-6012 and marks needs-reauthentication."""
     salesforce.store.access_lifetime = 1
@@ -186,7 +194,7 @@ async def test_revoked_refresh_token_needs_reauthentication(api, salesforce):
     assert got.json()["authStatus"] == "needs-reauthentication"
 
 
-@SQLITE_WAITS
+@ON_POSTGRES
 async def test_token_refused_by_the_api_asks_to_reauthenticate(api, salesforce):
     """An access token the API refuses (401) fails identity with class re-authenticate."""
     qid = await connect(api, salesforce)
@@ -196,6 +204,7 @@ async def test_token_refused_by_the_api_asks_to_reauthenticate(api, salesforce):
     assert steps["identity"]["failureClass"] == "re-authenticate"
 
 
+@ON_SQLITE
 async def test_unknown_sobject_preview_is_not_found(api, salesforce):
     """Previewing an sObject the org does not have is a 404 in the envelope."""
     qid = await connect(api, salesforce)
@@ -205,7 +214,7 @@ async def test_unknown_sobject_preview_is_not_found(api, salesforce):
     assert_error(res, 404, "DCAAS-6008")
 
 
-@SQLITE_WAITS
+@ON_POSTGRES
 async def test_secrets_never_in_answers(api, salesforce):
     """The client secret and the tokens appear in no answer: GET, parseConnection, test."""
     qid = await connect(api, salesforce)
