@@ -233,3 +233,16 @@ async def test_secrets_never_in_answers(api, salesforce):
     props = answers[1].json()["connectionProperties"]
     assert props["loginUrl"] == salesforce.base
     assert "clientSecret" not in props
+
+
+def test_preview_selects_fields_that_fit_a_query() -> None:
+    """A preview selects no base64 field, and only as many fields as fit one query URL."""
+    from dcaas.connectors.drivers.salesforce import _selectable  # noqa: PLC0415
+
+    fields = [{"name": "Logo__c", "type": "base64"}] + [
+        {"name": f"Field_{i:04}_Name__c", "type": "string"} for i in range(1000)
+    ]
+    chosen = _selectable(fields)
+    assert "Logo__c" not in [f["name"] for f in chosen]
+    assert 100 < len(chosen) < 1000
+    assert sum(len(f["name"]) + 2 for f in chosen) <= 6000

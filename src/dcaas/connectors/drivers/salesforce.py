@@ -4,7 +4,8 @@ Steps: ``authenticate`` (a fresh access token: a refused refresh means re-authen
 ``identity`` (the login host's OpenID userinfo names the user, the org and the org's REST
 URL), ``reach-endpoint`` (``/services/data`` lists the API versions; the configured one must
 be there). Browse lists the sObjects, then an sObject's fields (from its describe); preview
-runs ``SELECT <fields> FROM <sObject> LIMIT n``. The token goes only to the login host and to
+runs ``SELECT <fields> FROM <sObject> LIMIT n`` (every field but base64 ones, as many as fit
+6,000 characters of names). The token goes only to the login host and to
 the instance the login host names, which must be the login host itself or, for Salesforce's
 own login hosts, a Salesforce host. Redirects are not followed.
 """
@@ -51,6 +52,7 @@ _TYPES = {
     "location": "object",
 }
 _NOT_SELECTABLE = frozenset({"base64"})  # not allowed in a multi-row query
+_QUERY_BUDGET = 6000  # characters of field names in one SELECT
 
 
 def _failure(detail: str, *, status: int = 400, code: Code = Code.SOURCE_PROTOCOL_ERROR) -> Any:
@@ -175,11 +177,7 @@ class SalesforceConnector:
                 status=404,
                 code=Code.SOURCE_NOT_FOUND,
             )
-        fields = [
-            f
-            for f in (await self._describe(name))["fields"]
-            if f.get("type") not in _NOT_SELECTABLE
-        ]
+        fields = _selectable((await self._describe(name))["fields"])
         columns = [str(f["name"]) for f in fields]
         # The names come from the org's own describe; the sObject name was checked there.
         soql = f"SELECT {', '.join(columns)} FROM {name} LIMIT {max_rows + 1}"  # noqa: S608
@@ -267,6 +265,21 @@ class SalesforceConnector:
                 if len(body) > max_bytes:
                     return bytes(body[:max_bytes]), True
         return bytes(body), False
+
+
+def _selectable(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fields a preview selects: not base64, and the first ones whose names fit a query
+    URL (an sObject can have hundreds of fields; GET URLs have a limit)."""
+    chosen: list[dict[str, Any]] = []
+    length = 0
+    for field in fields:
+        if field.get("type") in _NOT_SELECTABLE:
+            continue
+        length += len(str(field["name"])) + 2
+        if length > _QUERY_BUDGET:
+            break
+        chosen.append(field)
+    return chosen
 
 
 def _salesforce_host(host: str) -> bool:
