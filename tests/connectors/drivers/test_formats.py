@@ -177,3 +177,9 @@ def test_selector_needs_a_json_or_excel_name() -> None:
     assert formats.split_selector("a/b.json#x.y") == ("a/b.json", "x.y")
     assert formats.split_selector("a/b.xlsx#Sheet 1") == ("a/b.xlsx", "Sheet 1")
     assert formats.split_selector("a/#b.csv") == ("a/#b.csv", None)
+
+
+async def test_a_json_scalar_is_one_value_row() -> None:
+    """A JSON document that is a single value previews as one row of one value."""
+    preview = await files.preview("n.json", Store(b"42").reader(), 1000, 5)
+    assert (preview.columns, preview.rows, preview.types) == (["value"], [[42]], ["integer"])

@@ -296,6 +296,8 @@ def find_records(doc: Any, select: str | None) -> tuple[list[Any], bool]:
         return (found if isinstance(found, list) else [found]), True
     if isinstance(doc, list):
         return doc, True
+    if not isinstance(doc, dict):
+        return [doc], True
     level = [doc]
     while level:
         for node in level:
