@@ -228,6 +228,19 @@ async def test_browse_and_preview_rest(api: Api, http: rest_server.Server) -> No
     assert res.json()["truncated"] is True
 
 
+async def test_preview_path_into_a_rest_answer(api: Api, http: rest_server.Server) -> None:
+    """An answer with its records under "data" previews as rows, with or without path=data."""
+    body = {"qName": "paged", "datasourceID": "rest"}
+    conn = await create(api, body | {"connectionProperties": {"url": http.base + "/open/paged"}})
+    for params in ({}, {"path": "data"}):
+        res = await api.client.get(f"{URL}/{conn}/preview", params=params, headers=api.h(api.alice))
+        assert res.status_code == 200, res.text
+        assert res.json()["kind"] == "rows"
+        assert res.json()["columns"] == ["id", "name"]
+        assert res.json()["types"] == ["integer", "string"]
+        assert len(res.json()["rows"]) == 3
+
+
 async def test_browse_failures_use_the_envelope(api: Api, http: rest_server.Server) -> None:
     """A missing path is 404 and a refused password 400, with code and meta.failureClass."""
     conn = await create(api, basic(http))

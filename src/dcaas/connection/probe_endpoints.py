@@ -116,13 +116,15 @@ async def preview(
     path: Path = "",
     limit: Annotated[int, Query(ge=1, le=1000, description="Most rows")] = 50,
 ) -> Any:
-    """The first rows of a table or CSV/Parquet file, or the first bytes of another file."""
+    """The first rows of a table or a CSV, TSV, JSON, NDJSON, Parquet or Excel file (or its
+    ``.gz``), with column types; the first bytes of another file."""
     target = await _targets(db, caller, state).saved(qID)
     p = await ProbeService(state, caller).preview(target, path, limit)
     return PreviewResponse(
         path=p.path,
         kind=p.kind,
         columns=p.columns if p.kind == "rows" else None,
+        types=p.types if p.kind == "rows" and p.types else None,
         rows=p.rows if p.kind == "rows" else None,
         content=p.content,
         encoding=p.encoding,

@@ -50,6 +50,11 @@ class PreviewResponse(BaseModel):
     path: str
     kind: Literal["rows", "bytes"]
     columns: list[str] | None = None
+    types: list[str] | None = Field(
+        default=None,
+        description="Each column's type, inferred from the rows read: string, integer, number, "
+        "boolean, date, datetime, time, object, array, binary, mixed or null",
+    )
     rows: list[list[Any]] | None = None
     content: str | None = Field(default=None, description="Text, or base64 when encoding is")
     encoding: Literal["utf-8", "base64"] | None = None

@@ -148,6 +148,9 @@ class Preview:
     kind: Literal["rows", "bytes"]
     columns: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
+    # One per column: string, integer, number, boolean, date, datetime, time, object, array,
+    # binary, mixed, or null (no value seen); empty when the connector does not know them.
+    types: list[str] = field(default_factory=list)
     content: str | None = None  # text, or base64 when ``encoding`` is base64
     encoding: Literal["utf-8", "base64"] | None = None
     bytes_read: int = 0

@@ -595,6 +595,146 @@ _SFTP: list[Rule] = [
 ]
 
 
+# -- Azure Blob Storage and ADLS Gen2 (azure-core, azure-storage-blob, azure-identity) --------
+_AZ = "azure.core.exceptions"
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _azure_status(low: int, high: int) -> Callable[[BaseException], bool]:
+    def match(exc: BaseException) -> bool:
+        return low <= int(getattr(exc, "status_code", None) or 0) <= high
+
+    return _all(_named(_AZ, "HttpResponseError"), match)
+
+
+def _azure_code(*codes: str) -> Callable[[BaseException], bool]:
+    return lambda exc: getattr(exc, "error_code", None) in codes
+
+
+_AZURE: list[Rule] = [
+    Rule(
+        Exception,
+        Code.SOURCE_OUTBOUND_REFUSED,
+        F.CONFIGURATION,
+        lambda e: str(_cause(e, OutboundRefused)),
+        when=_all(_named(_AZ, "AzureError"), _caused_by(OutboundRefused)),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_HOST_NOT_FOUND,
+        F.CONFIGURATION,
+        lambda e: f"{_cause(e, HostNotFound)}; check accountName and endpointUrl",
+        when=_all(_named(_AZ, "AzureError"), _caused_by(HostNotFound)),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_AUTH_FAILED,
+        F.CREDENTIALS,
+        "the store or the login host refused the credential; check the account key, the SAS "
+        "token (and its expiry), or the service principal's tenantId, clientId and clientSecret",
+        when=_named(_AZ, "ClientAuthenticationError"),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_AUTH_FAILED,
+        F.CREDENTIALS,
+        "the store refused the request's authorization: a wrong account key or SAS signature, "
+        "or the account's network rules do not let dcaas in",
+        when=_all(_azure_status(403, 403), _azure_code("AuthorizationFailure")),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_NOT_FOUND,
+        F.CONFIGURATION,
+        "the container (file system) does not exist; check containerName or fileSystem",
+        when=_all(_named(_AZ, "ResourceNotFoundError"), _azure_code("ContainerNotFound")),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_NOT_FOUND,
+        F.CONFIGURATION,
+        "the blob or the container does not exist; check the path",
+        when=_named(_AZ, "ResourceNotFoundError"),
+        http_status=404,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_ACCESS_DENIED,
+        F.CREDENTIALS,
+        "the credential may not do this; grant it read and list on the container (for a "
+        "service principal, the Storage Blob Data Reader role; for a SAS, r and l)",
+        when=_azure_status(403, 403),
+        http_status=403,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_RATE_LIMITED,
+        F.TRANSIENT,
+        "the store asks to slow down; try again later",
+        when=_all(_named(_AZ, "HttpResponseError"), _azure_code("ServerBusy")),
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_SERVER_ERROR,
+        F.TRANSIENT,
+        "the store failed to answer; try again later",
+        when=_azure_status(500, 599),
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_PROTOCOL_ERROR,
+        F.CONFIGURATION,
+        "the store refused the request; check endpointUrl and accountName",
+        when=_azure_status(400, 499),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_TLS_FAILED,
+        F.CONFIGURATION,
+        "the TLS handshake with the store or the login host failed; check endpointUrl, "
+        "loginUrl and rootCertificates",
+        when=_all(_named(_AZ, "ServiceRequestError"), _caused_by(ssl.SSLError)),
+        http_status=400,
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_CONNECT_TIMEOUT,
+        F.UNREACHABLE,
+        "the store did not answer in time; check endpointUrl and any firewall",
+        when=_named(_AZ, "ServiceRequestTimeoutError"),
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_TIMEOUT,
+        F.TRANSIENT,
+        "the store stopped answering; try again later",
+        when=_named(_AZ, "ServiceResponseTimeoutError"),
+    ),
+    Rule(
+        Exception,
+        Code.SOURCE_CONNECT_REFUSED,
+        F.UNREACHABLE,
+        "the connection to the store (or the login host) failed; check endpointUrl and that "
+        "the store is running",
+        when=_named(_AZ, "ServiceRequestError", "ServiceResponseError"),
+    ),
+]
+
+
 def _mysql(*codes: int) -> Callable[[BaseException], bool]:
     def check(exc: BaseException) -> bool:
         return bool(exc.args) and exc.args[0] in codes
@@ -724,7 +864,7 @@ _OAUTH: list[Rule] = [
 ]
 
 # Specific rows first; the generic network rows (OSError is broad) last.
-TABLE: list[Rule] = [*_REST, *_S3, *_GCS, *_SFTP, *_SQL, *_OAUTH, *_GENERIC]
+TABLE: list[Rule] = [*_REST, *_S3, *_GCS, *_SFTP, *_AZURE, *_SQL, *_OAUTH, *_GENERIC]
 
 
 def classify(exc: BaseException) -> SourceFailure:

@@ -7,7 +7,6 @@ the bearer token must not travel to a host the connection does not name.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from dcaas.connectors.base import (
     Steps,
 )
 from dcaas.connectors.drivers.http import outbound_client
+from dcaas.connectors.drivers.rest import answer_preview
 from dcaas.connectors.oauth import ACCESS_TOKEN
 from dcaas.errors import Code
 
@@ -34,20 +34,22 @@ if TYPE_CHECKING:
 
 TokenSource = Callable[[], Awaitable[str]]
 _F = FailureClass
-# HTTP status of the API -> (code, failure class, detail).
-_STATUS: dict[int, tuple[Code, FailureClass, str]] = {
+# HTTP status of the API -> (code, failure class, detail, HTTP status of a browse/preview).
+_STATUS: dict[int, tuple[Code, FailureClass, str, int]] = {
     401: (
         Code.SOURCE_AUTH_FAILED,
         _F.REAUTHENTICATE,
         "the API refused the access token (HTTP 401); re-authenticate the connection",
+        400,
     ),
     403: (
         Code.SOURCE_ACCESS_DENIED,
         _F.CREDENTIALS,
         "the API denied access (HTTP 403); check the scopes the connection asks for",
+        403,
     ),
-    404: (Code.SOURCE_NOT_FOUND, _F.CONFIGURATION, "the API answered 404; check the url"),
-    429: (Code.SOURCE_RATE_LIMITED, _F.TRANSIENT, "the API is rate limiting (HTTP 429)"),
+    404: (Code.SOURCE_NOT_FOUND, _F.CONFIGURATION, "the API answered 404; check the url", 404),
+    429: (Code.SOURCE_RATE_LIMITED, _F.TRANSIENT, "the API is rate limiting (HTTP 429)", 503),
 }
 
 
@@ -74,30 +76,24 @@ class OAuthRestConnector:
     async def browse(self, path: str, limit: int, token: str | None) -> EntryPage:  # noqa: ARG002 - one endpoint
         return EntryPage([Entry(name=httpx.URL(self.url).path or "/", path="/", type="endpoint")])
 
-    async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:  # noqa: ARG002 - bytes only
+    async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
+        """A JSON, NDJSON, CSV or TSV answer as rows (``path`` is a path into a JSON answer);
+        anything else as its first bytes."""
         token = await self._access_token()
-        chunks: list[bytes] = []
-        size = 0
+        body = bytearray()
         async with self._get(token) as response:
             async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= max_bytes:
+                body += chunk
+                if len(body) > max_bytes:
                     break
             content_type = response.headers.get("content-type")
-        data = b"".join(chunks)[:max_bytes]
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = base64.b64encode(data).decode("ascii"), "base64"
-        return Preview(
-            path="/",
-            kind="bytes",
-            content=text,
-            encoding=encoding,  # type: ignore[arg-type]
-            bytes_read=len(data),
-            truncated=size >= max_bytes,
+        truncated = len(body) > max_bytes
+        return answer_preview(
+            path.strip().strip("/") or None,
+            bytes(body[:max_bytes]),
+            truncated=truncated,
             content_type=content_type,
+            max_rows=max_rows,
         )
 
     async def aclose(self) -> None:
@@ -128,17 +124,18 @@ class OAuthRestConnector:
             ) as client,
             client.stream("GET", url, headers=headers) as response,
         ):
-            _check(response)
+            check_status(response)
             yield response
 
 
-def _check(response: httpx.Response) -> None:
+def check_status(response: httpx.Response) -> None:
+    """Raise the classified failure of an API's non-2xx answer (401: re-authenticate)."""
     status = response.status_code
     if status < 300:  # noqa: PLR2004
         return
     if status in _STATUS:
-        code, failure_class, detail = _STATUS[status]
-        raise SourceFailure(code, failure_class, detail)
+        code, failure_class, detail, http_status = _STATUS[status]
+        raise SourceFailure(code, failure_class, detail, http_status=http_status)
     if status >= 500:  # noqa: PLR2004
         raise SourceFailure(
             Code.SOURCE_SERVER_ERROR, _F.TRANSIENT, f"the API failed (HTTP {status}); retry later"

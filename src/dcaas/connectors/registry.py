@@ -6,12 +6,19 @@ import logging
 from functools import cache
 from importlib.metadata import entry_points
 
+from dcaas.connectors.azure import (
+    ADLS_FILE,
+    ADLS_METADATA,
+    AZURE_BLOB_FILE,
+    AZURE_BLOB_METADATA,
+)
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
 from dcaas.connectors.mysql import MYSQL
 from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
 from dcaas.connectors.postgresql import POSTGRESQL
 from dcaas.connectors.rest import REST
-from dcaas.connectors.s3 import S3_FILE, S3_METADATA
+from dcaas.connectors.s3 import S3_FILE, S3_METADATA, S3V1_FILE, S3V1_METADATA
+from dcaas.connectors.salesforce import SALESFORCE
 from dcaas.connectors.sftp import SFTP
 from dcaas.connectors.spec import DataSource
 
@@ -23,14 +30,21 @@ BUILTINS: dict[str, DataSource] = {
         REST,
         S3_FILE,
         S3_METADATA,
+        S3V1_FILE,
+        S3V1_METADATA,
         GCS_FILE,
         GCS_METADATA,
+        AZURE_BLOB_FILE,
+        AZURE_BLOB_METADATA,
+        ADLS_FILE,
+        ADLS_METADATA,
         SFTP,
         POSTGRESQL,
         MYSQL,
         OAUTH_REST,
         GOOGLE_OAUTH,
         MICROSOFT_OAUTH,
+        SALESFORCE,
     )
 }
 

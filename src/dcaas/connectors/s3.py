@@ -1,4 +1,8 @@
-"""Amazon S3 (and S3-compatible stores): the file and the metadata data sources."""
+"""Amazon S3 (and S3-compatible stores): the file and the metadata data sources, v1 and v2.
+
+Qlik launched both connector generations; v1 (``File_AmazonS3Connector`` /
+``AmazonS3Connector``) takes the same properties as v2 and runs on the same driver.
+"""
 
 from __future__ import annotations
 
@@ -77,34 +81,29 @@ class S3Properties(ConnectorProperties):
 
 _PROVIDER = "QvWebStorageProviderConnectorPackage.exe"
 
-S3_FILE = DataSource(
-    id="File_AmazonS3ConnectorV2",
-    name="Amazon S3 V2",
-    provider=_PROVIDER,
-    provider_name="Qlik Web Storage Provider Connectors",
-    properties=S3Properties,
-    version="4.46.0",
-    capabilities=("test-connection", "browse", "preview", "file"),
-    username_property="accessKey",
-    password_property="secretKey",  # noqa: S106 - the property's name, not a password
-    qri_prefix="qri:file:s3://",
-    qri_connection_template="{region}/{bucketName}",
-    qri_properties=("region", "bucketName"),
-    connector="dcaas.connectors.drivers.s3:S3Connector",
-)
 
-S3_METADATA = DataSource(
-    id="AmazonS3ConnectorV2",
-    name="Amazon S3 V2 (metadata)",
-    provider=_PROVIDER,
-    provider_name="Qlik Web Storage Provider Connectors",
-    properties=S3Properties,
-    version="4.46.0",
-    capabilities=("test-connection", "browse", "metadata"),
-    username_property="accessKey",
-    password_property="secretKey",  # noqa: S106 - the property's name, not a password
-    qri_prefix="qri:file:s3://",
-    qri_connection_template="{region}/{bucketName}",
-    qri_properties=("region", "bucketName"),
-    connector="dcaas.connectors.drivers.s3:S3MetadataConnector",
-)
+def _s3_source(source_id: str, name: str, *, metadata: bool) -> DataSource:
+    kind = ("metadata",) if metadata else ("preview", "file")
+    driver = "S3MetadataConnector" if metadata else "S3Connector"
+    return DataSource(
+        id=source_id,
+        name=name,
+        provider=_PROVIDER,
+        provider_name="Qlik Web Storage Provider Connectors",
+        properties=S3Properties,
+        version="4.46.0",
+        capabilities=("test-connection", "browse", *kind),
+        username_property="accessKey",
+        password_property="secretKey",  # noqa: S106 - the property's name, not a password
+        qri_prefix="qri:file:s3://",
+        qri_connection_template="{region}/{bucketName}",
+        qri_properties=("region", "bucketName"),
+        connector=f"dcaas.connectors.drivers.s3:{driver}",
+    )
+
+
+S3_FILE = _s3_source("File_AmazonS3ConnectorV2", "Amazon S3 V2", metadata=False)
+S3_METADATA = _s3_source("AmazonS3ConnectorV2", "Amazon S3 V2 (metadata)", metadata=True)
+# Qlik's first generation, still in its launch catalog.
+S3V1_FILE = _s3_source("File_AmazonS3Connector", "Amazon S3", metadata=False)
+S3V1_METADATA = _s3_source("AmazonS3Connector", "Amazon S3 (metadata)", metadata=True)

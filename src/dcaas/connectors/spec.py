@@ -203,6 +203,12 @@ class OAuthEndpoints:
     authorize_params: tuple[tuple[str, str], ...] = ()
     # How the client authenticates at the token endpoint: "client_secret_post" or "_basic".
     token_auth: str = "client_secret_post"  # noqa: S105 - a method name
+    # When set, the two URLs above are paths under the base URL this property holds (a login
+    # host the user chooses, e.g. Salesforce's production, sandbox or My Domain host).
+    base_url_property: str | None = None
+    # Hosts (exact, or a suffix starting with ".") of that base URL where the operator's app
+    # may be used; any other base URL needs the connection's own clientId.
+    trusted_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -85,8 +85,11 @@ def resolve_app(
     client_id, client_secret = _client(source, properties, operator)
     op_auth = operator.authorizationUrl if operator else None
     op_token = operator.tokenUrl if operator else None
-    auth_url = properties.get("authorizationUrl") or op_auth or defaults.authorization_url
-    token_url = properties.get("tokenUrl") or op_token or defaults.token_url
+    base = base_url(source, properties)
+    auth_url = (
+        properties.get("authorizationUrl") or op_auth or _under(base, defaults.authorization_url)
+    )
+    token_url = properties.get("tokenUrl") or op_token or _under(base, defaults.token_url)
     for name, value in (("authorizationUrl", auth_url), ("tokenUrl", token_url)):
         if not value:
             raise ValidationFailed(
@@ -105,6 +108,30 @@ def resolve_app(
     )
 
 
+def base_url(source: DataSource, properties: dict[str, Any]) -> str | None:
+    """The base URL a source's OAuth paths are under (its property, else that default)."""
+    name = source.oauth.base_url_property if source.oauth else None
+    if name is None:
+        return None
+    value = properties.get(name) or source.properties.model_fields[name].default
+    return str(value).rstrip("/") if value else None
+
+
+def _under(base: str | None, url: str | None) -> str | None:
+    return base + url if base and url else url
+
+
+def _trusted_base(source: DataSource, properties: dict[str, Any]) -> bool:
+    base = base_url(source, properties)
+    if base is None or source.oauth is None:
+        return True
+    parts = urlsplit(base)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and any(
+        host.endswith(t) if t.startswith(".") else host == t for t in source.oauth.trusted_hosts
+    )
+
+
 def _client(
     source: DataSource, properties: dict[str, Any], operator: OAuthClient | None
 ) -> tuple[str, str | None]:
@@ -113,6 +140,15 @@ def _client(
     if own_id:
         secret = properties.get("clientSecret")
         return str(own_id), str(secret) if secret else None
+    if operator is not None and not _trusted_base(source, properties):
+        name = source.oauth.base_url_property if source.oauth else "url"
+        # The operator's secret goes only to the provider's own hosts.
+        raise ValidationFailed(
+            f"{name} is not one of {source.name}'s own hosts: it can be used only together "
+            "with your own clientId",
+            field=f"connectionProperties.{name}",
+            code=Code.OAUTH_CLIENT_NOT_CONFIGURED,
+        )
     if operator is None:
         raise ValidationFailed(
             f"no OAuth app is configured for {source.id!r}: give clientId and clientSecret, or "

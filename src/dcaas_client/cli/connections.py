@@ -305,8 +305,10 @@ def _show_preview(found: Preview) -> None:
     more = ", truncated" if found.truncated else ""
     if found.kind == "rows":
         grid = Table(title=f"{found.path or '/'} ({len(found.rows or [])} rows{more})")
-        for column in found.columns or []:
-            grid.add_column(column, overflow="fold")
+        types = found.types or []
+        for index, column in enumerate(found.columns or []):
+            kind = f"\n[dim]{types[index]}[/dim]" if index < len(types) else ""
+            grid.add_column(column + kind, overflow="fold")
         for row in found.rows or []:
             grid.add_row(*(c.cell(v) for v in row))
         c.out.print(grid)

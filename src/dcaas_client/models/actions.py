@@ -60,6 +60,7 @@ class Preview(ApiModel):
     path: str
     kind: str  # rows or bytes
     columns: list[str] | None = None
+    types: list[str] | None = None  # per column: string, integer, number, boolean, date, ...
     rows: list[list[Any]] | None = None
     content: str | None = None
     encoding: str | None = None  # utf-8 or base64

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import gzip
 import io
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
 import boto3
+import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -56,6 +61,82 @@ def parquet_bytes(rows: int, row_group_size: int = 1000) -> bytes:
     out = io.BytesIO()
     pq.write_table(table, out, row_group_size=row_group_size)
     return out.getvalue()
+
+
+def ndjson_bytes(rows: int) -> bytes:
+    return b"".join(
+        json.dumps({"id": i, "name": f"name {i}", "ok": i % 2 == 0}).encode() + b"\n"
+        for i in range(rows)
+    )
+
+
+def xlsx_bytes(rows: int) -> bytes:
+    """A workbook whose first sheet has a header and ``rows`` rows of id, name and a date."""
+    # Not write-only: that mode writes no <dimension> record, which read-only mode then
+    # looks for through the whole sheet (Excel itself writes it first).
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "orders"
+    sheet.append(["id", "name", "when"])
+    start = dt.datetime(2024, 1, 1, 12, 0)  # noqa: DTZ001 - Excel cells have no time zone
+    for i in range(rows):
+        sheet.append([i, f"name {i}", start + dt.timedelta(days=i)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@functools.cache
+def format_files() -> dict[str, bytes]:
+    """One small file of each format a preview reads as rows (each has id and name first)."""
+    records = [{"id": i, "name": f"name {i}"} for i in range(5)]
+    return {
+        "f/data.csv": csv_bytes(5),
+        "f/data.tsv": csv_bytes(5).replace(b",", b"\t"),
+        "f/data.json": json.dumps({"meta": {"count": 5}, "items": records}).encode(),
+        "f/data.ndjson": ndjson_bytes(5),
+        "f/data.parquet": parquet_bytes(5),
+        "f/data.xlsx": xlsx_bytes(5),
+        "f/data.csv.gz": gzip.compress(csv_bytes(5)),
+        "f/data.json.gz": gzip.compress(json.dumps(records).encode()),
+    }
+
+
+BIG_CAP = 64 * 1024
+
+
+@functools.cache
+def big_files() -> dict[str, bytes]:
+    """Files larger than BIG_CAP bytes: their previews stop at the cap."""
+    return {
+        "big/data.ndjson": ndjson_bytes(3_000),
+        "big/data.csv.gz": gzip.compress(csv_bytes(60_000), compresslevel=1),
+        "big/data.xlsx": xlsx_bytes(4_000),
+        "big/data.json": json.dumps([{"id": i, "name": f"n{i}"} for i in range(5_000)]).encode(),
+    }
+
+
+SELECTED = {"f/data.json#items": "f/data.json", "f/data.xlsx#orders": "f/data.xlsx"}
+"""Preview paths with a selector, and the file each names (in format_files())."""
+
+
+def assert_format_preview(preview: Any, name: str) -> None:
+    """A small file of format_files() previews as its rows, with types."""
+    assert preview.kind == "rows", (name, preview)
+    assert preview.columns[0] == "id", name
+    assert [str(r[0]) for r in preview.rows] == ["0", "1", "2", "3", "4"], name
+    assert preview.types[1] == "string", name
+    assert preview.types[0] == "integer", name
+    assert not preview.truncated, name
+
+
+def assert_big_preview(preview: Any, name: str, cap: int = BIG_CAP) -> None:
+    """A file over the cap previews as rows, truncated, having read no more than the cap."""
+    assert preview.kind == "rows", (name, preview)
+    assert preview.columns[0] == "id", name
+    assert len(preview.rows) == 10, name
+    assert preview.truncated, name
+    assert 0 < preview.bytes_read <= cap, name
 
 
 @pytest.fixture(scope="session")
@@ -188,3 +269,45 @@ def gcs_admin(gcs: servers.Gcs) -> storage.Client:
         credentials=AnonymousCredentials(),
         client_options={"api_endpoint": gcs.endpoint},
     )
+
+
+# -- Azure: Azurite -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Azurite's blob service for the session (skips, or fails in CI, when not installed)."""
+    from tests.connectors.drivers import azurite as emulator  # noqa: PLC0415
+
+    main = emulator.require_azurite()
+    server = emulator.start(main, tmp_path_factory.mktemp("azurite"))
+    yield server
+    servers.stop(server.process)
+
+
+@pytest.fixture
+def azure_container(azurite: Any) -> Iterator[str]:
+    """A fresh container in Azurite, removed afterwards."""
+    from azure.storage.blob import BlobServiceClient  # noqa: PLC0415
+
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    name = "dcaas-" + uuid.uuid4().hex[:12]
+    service.create_container(name)
+    yield name
+    service.delete_container(name)
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def azure_oauth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Azurite over https accepting bearer tokens, and a token endpoint for a service
+    principal, both with a throwaway CA's certificate: (azurite, login, CA PEM)."""
+    from tests import rest_server  # noqa: PLC0415
+    from tests.connectors.drivers import azurite as emulator  # noqa: PLC0415
+
+    main = emulator.require_azurite()
+    workdir = tmp_path_factory.mktemp("azurite-oauth")
+    context, ca_pem = rest_server.make_tls(workdir)
+    server = emulator.start(main, workdir, tls=(workdir / "server.pem", workdir / "server.key"))
+    login = emulator.start_login(context, "sp-secret-" + uuid.uuid4().hex)
+    yield server, login, ca_pem
+    login.server.shutdown()
+    servers.stop(server.process)

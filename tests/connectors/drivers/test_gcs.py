@@ -12,9 +12,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.connectors.drivers import servers
 from tests.connectors.drivers.conftest import (
+    BIG_CAP,
+    SELECTED,
+    assert_big_preview,
+    assert_format_preview,
+    big_files,
     by_name,
     context,
     csv_bytes,
+    format_files,
     gcs_admin,
     parquet_bytes,
 )
@@ -197,3 +203,16 @@ async def test_key_appears_in_no_detail_exception_or_log(gcs, gcs_bucket, caplog
     assert caught.value.code == "DCAAS-6006"
     body = key["private_key"].splitlines()[1:-1]
     assert all(line not in text for line in body)
+
+
+async def test_preview_of_every_format_and_of_files_over_the_cap(gcs, gcs_bucket):
+    """Each format written into the GCS emulator previews as typed rows; big ones within the cap."""
+    put(gcs, gcs_bucket, format_files() | big_files())
+    connector = GcsConnector(props(gcs, gcs_bucket), context())
+    try:
+        for name in [*format_files(), *SELECTED]:
+            assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
+        for name in big_files():
+            assert_big_preview(await connector.preview(name, BIG_CAP, 10), name)
+    finally:
+        await connector.aclose()

@@ -179,6 +179,42 @@ async def test_preview_rows_of_json_array(http: rest_server.Server) -> None:
     assert preview.truncated
 
 
+async def test_preview_finds_the_array_inside_an_object(http: rest_server.Server) -> None:
+    """An answer {"data": [...], "links": {...}} previews as the data array, with types."""
+    connector = RestConnector({"url": http.base + "/open/paged"}, _context())
+    found = await connector.preview("", 100_000, 10)
+    chosen = await connector.preview("data", 100_000, 10)
+    await connector.aclose()
+    assert (found.kind, found.columns, found.types) == (
+        "rows",
+        ["id", "name"],
+        ["integer", "string"],
+    )
+    assert found.rows == chosen.rows == [[1, "alpha"], [2, "beta"], [3, "gamma"]]
+    assert chosen.path == "data"
+
+
+async def test_preview_path_into_the_answer(http: rest_server.Server) -> None:
+    """path=links previews that object as one row; a path to nothing is a 404-class failure."""
+    connector = RestConnector({"url": http.base + "/open/paged"}, _context())
+    links = await connector.preview("links", 100_000, 10)
+    with pytest.raises(SourceFailure) as raised:
+        await connector.preview("nothing.here", 100_000, 10)
+    await connector.aclose()
+    assert links.columns == ["next"]
+    assert raised.value.http_status == 404
+
+
+async def test_preview_of_a_cut_json_answer_keeps_whole_records(http: rest_server.Server) -> None:
+    """A JSON answer cut by the byte cap previews its whole records, marked truncated."""
+    connector = RestConnector({"url": http.base + "/open/items"}, _context())
+    preview = await connector.preview("", 50, 10)
+    await connector.aclose()
+    assert preview.kind == "rows"
+    assert preview.rows == [[1, "alpha"]]
+    assert preview.truncated
+
+
 async def test_preview_of_big_text_is_capped(http: rest_server.Server) -> None:
     """A 3 MB answer is read only up to max_bytes and marked truncated."""
     connector = RestConnector({"url": http.base + "/big"}, _context())

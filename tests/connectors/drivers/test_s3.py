@@ -9,7 +9,18 @@ from typing import Any
 import boto3
 import pytest
 from tests.connectors.drivers import servers
-from tests.connectors.drivers.conftest import by_name, context, csv_bytes, parquet_bytes
+from tests.connectors.drivers.conftest import (
+    BIG_CAP,
+    SELECTED,
+    assert_big_preview,
+    assert_format_preview,
+    big_files,
+    by_name,
+    context,
+    csv_bytes,
+    format_files,
+    parquet_bytes,
+)
 
 from dcaas.connectors.base import FailureClass, SourceFailure, Steps
 from dcaas.connectors.drivers.s3 import S3Connector, S3MetadataConnector
@@ -259,3 +270,17 @@ async def test_unresolvable_virtual_host_name_hints_at_force_path_style():
     detail = steps.results[0].detail or ""
     assert "data.store.example.invalid" in detail
     assert "forcePathStyle: true" in detail
+
+
+@pytest.mark.parametrize("cls", [S3Connector, S3MetadataConnector])
+async def test_preview_of_every_format_and_of_files_over_the_cap(moto, s3_bucket, cls):
+    """Each format written into moto previews as typed rows; files over the cap within it."""
+    put(moto, s3_bucket, format_files() | big_files())
+    connector = cls(props(moto, s3_bucket), context())
+    try:
+        for name in [*format_files(), *SELECTED]:
+            assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
+        for name in big_files():
+            assert_big_preview(await connector.preview(name, BIG_CAP, 10), name)
+    finally:
+        await connector.aclose()

@@ -10,12 +10,18 @@ import asyncssh
 import pytest
 from tests.connectors.drivers import servers
 from tests.connectors.drivers.conftest import (
+    BIG_CAP,
+    SELECTED,
     SFTP_PASSPHRASE,
     SFTP_PASSWORD,
     SftpServer,
+    assert_big_preview,
+    assert_format_preview,
+    big_files,
     by_name,
     context,
     csv_bytes,
+    format_files,
     parquet_bytes,
 )
 
@@ -246,3 +252,19 @@ async def test_missing_username_fails_before_logging_in(sftp_server):
     )
     assert by_name(steps)["connect"] == ("failed", "DCAAS-6006")
     assert sftp_server.auth_attempts == []
+
+
+async def test_preview_of_every_format_and_of_files_over_the_cap(sftp_server: SftpServer):
+    """Each format written to the SFTP server previews as typed rows; big ones within the cap."""
+    for name, data in (format_files() | big_files()).items():
+        target = sftp_server.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    connector = SftpConnector(sftp_server.props(), context())
+    try:
+        for name in [*format_files(), *SELECTED]:
+            assert_format_preview(await connector.preview(name, 1 << 20, 10), name)
+        for name in big_files():
+            assert_big_preview(await connector.preview(name, BIG_CAP, 10), name)
+    finally:
+        await connector.aclose()

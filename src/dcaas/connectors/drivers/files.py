@@ -1,17 +1,20 @@
-"""What the file-store connectors (S3, GCS, SFTP) share: previews from range reads, listings.
+"""What the file-store connectors (S3, GCS, SFTP, Azure) share: previews from range reads.
 
 A store gives a :class:`RangedReader` (``size`` and ``read(offset, length)``); :func:`preview`
-reads from it at most ``max_bytes`` and returns rows for CSV and Parquet, the first bytes for
+reads from it at most ``max_bytes`` and returns rows with column names and types for CSV,
+TSV, JSON, NDJSON (and the ``.gz`` of each), Parquet and Excel, and the first bytes for
 anything else. The reader counts what it returned, so ``bytes_read`` is what the store sent.
+
+The format comes from the file name, else from the store's content type. A path may end in
+``#selector`` after a JSON or Excel file name: a path into the JSON document (``data.items``)
+or a sheet's name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import csv
 import io
-import posixpath
 import socket
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +30,9 @@ from dcaas.connectors.base import (
     StepFailed,
     Steps,
 )
+from dcaas.connectors.drivers import formats
 from dcaas.connectors.drivers.plan import run_plan
+from dcaas.connectors.drivers.workbook import workbook_table
 from dcaas.connectors.failures import classify
 from dcaas.connectors.spec import ConnectorProperties
 from dcaas.errors import Code
@@ -40,8 +45,6 @@ ReadRange = Callable[[int, int], Awaitable[bytes]]
 _PARQUET_MAGIC = b"PAR1"
 _PARQUET_TAIL = 8  # footer length (4 bytes, little endian) + magic
 _SPECULATIVE_TAIL = 64 * 1024  # one read usually gets the whole footer
-_CSV_SUFFIXES = {".csv": None, ".tsv": "\t", ".tab": "\t"}
-_DELIMITERS = ",;\t|"
 
 
 @dataclass
@@ -67,14 +70,57 @@ async def preview(
     max_bytes: int,
     max_rows: int,
     content_type: str | None = None,
+    *,
+    wait: float = 30.0,
 ) -> Preview:
-    """The start of the file at ``path``: rows for CSV and Parquet, bytes otherwise."""
-    suffix = posixpath.splitext(path.lower())[1]
-    if suffix == ".parquet":
-        return await _parquet(path, reader, max_bytes, max_rows)
-    if suffix in _CSV_SUFFIXES:
-        return await _csv(path, reader, max_bytes, max_rows, _CSV_SUFFIXES[suffix])
-    return await _bytes(path, reader, max_bytes, content_type)
+    """The start of the file at ``path``: rows when its format is known, bytes otherwise."""
+    name, select = formats.split_selector(path)
+    found = formats.detect(name, content_type)
+    if found is None:
+        return await _bytes(path, reader, max_bytes, content_type)
+    try:
+        if found.kind == "parquet":
+            return await _parquet(path, reader, max_bytes, max_rows)
+        if found.kind == "xlsx":
+            table = await workbook_table(reader, max_bytes, max_rows, select, wait)
+        else:
+            table = await _text(found, reader, max_bytes, max_rows, select)
+    except formats.NotThisFormat as exc:
+        raise formats.unsupported(
+            f"the file is named as {found.kind}{' (gzip)' if found.gzip else ''} but could not "
+            f"be read as such ({exc})"
+        ) from None
+    return _table_preview(path, reader, table, formats.MEDIA_TYPES[found.kind])
+
+
+def file_of(path: str) -> tuple[str, str | None]:
+    """The file a preview path names, and its ``#selector`` (a JSON path or a sheet) if any."""
+    return formats.split_selector(path)
+
+
+async def _text(
+    found: formats.Format, reader: RangedReader, max_bytes: int, max_rows: int, select: str | None
+) -> formats.Table:
+    data = await reader.read(0, max_bytes)
+    complete = reader.size <= len(data)
+    if found.gzip:
+        data, complete = formats.gunzip(data, complete=complete, limit=max_bytes)
+    return formats.text_table(found.kind, data, complete=complete, max_rows=max_rows, select=select)
+
+
+def _table_preview(
+    path: str, reader: RangedReader, table: formats.Table, content_type: str
+) -> Preview:
+    return Preview(
+        path=path,
+        kind="rows",
+        columns=table.columns,
+        types=table.types,
+        rows=table.rows,
+        bytes_read=reader.bytes_read,
+        truncated=table.truncated,
+        content_type=content_type,
+    )
 
 
 # -- bytes ---------------------------------------------------------------------------------
@@ -109,47 +155,6 @@ def _utf8(data: bytes, *, truncated: bool) -> str | None:
         return None
 
 
-# -- CSV -----------------------------------------------------------------------------------
-async def _csv(
-    path: str, reader: RangedReader, max_bytes: int, max_rows: int, delimiter: str | None
-) -> Preview:
-    data = await reader.read(0, max_bytes)
-    truncated = reader.size > len(data)
-    if truncated:  # the last line is probably cut: drop it
-        cut = data.rfind(b"\n")
-        data = data[: cut + 1] if cut >= 0 else data
-    text = data.decode("utf-8-sig", errors="replace")
-    dialect_delimiter = delimiter or _sniff(text)
-    rows = _rows(text, dialect_delimiter, max_rows + 2)  # the header, the rows, one more
-    columns = rows[0] if rows else []
-    body = rows[1:]
-    return Preview(
-        path=path,
-        kind="rows",
-        columns=columns,
-        rows=[list(r) for r in body[:max_rows]],
-        bytes_read=reader.bytes_read,
-        truncated=truncated or len(body) > max_rows,
-        content_type="text/csv",
-    )
-
-
-def _sniff(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        return ","
-
-
-def _rows(text: str, delimiter: str, limit: int) -> list[list[str]]:
-    out: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        if len(out) >= limit:
-            break
-        out.append(row)
-    return out
-
-
 # -- Parquet -------------------------------------------------------------------------------
 async def _parquet(path: str, reader: RangedReader, max_bytes: int, max_rows: int) -> Preview:
     """Footer first, then the first row group if it fits in what is left of ``max_bytes``."""
@@ -167,7 +172,8 @@ async def _parquet(path: str, reader: RangedReader, max_bytes: int, max_rows: in
     tail_start = reader.size - len(tail)
     sparse = _SparseFile(reader.size, {tail_start: tail})
     meta = await asyncio.to_thread(_metadata, sparse)
-    columns = list(meta.schema.names)
+    schema = meta.schema.to_arrow_schema()
+    columns = formats.Table(list(schema.names), [], [formats.arrow_type(t) for t in schema.types])
     if meta.num_row_groups == 0:
         return _rows_preview(path, reader, columns, [], truncated=False)
     start, end = _row_group_span(meta)
@@ -182,17 +188,15 @@ async def _parquet(path: str, reader: RangedReader, max_bytes: int, max_rows: in
 
 
 def _rows_preview(
-    path: str, reader: RangedReader, columns: list[str], rows: list[list[Any]], *, truncated: bool
+    path: str,
+    reader: RangedReader,
+    columns: formats.Table,
+    rows: list[list[Any]],
+    *,
+    truncated: bool,
 ) -> Preview:
-    return Preview(
-        path=path,
-        kind="rows",
-        columns=columns,
-        rows=rows,
-        bytes_read=reader.bytes_read,
-        truncated=truncated,
-        content_type="application/vnd.apache.parquet",
-    )
+    table = formats.Table(columns.columns, rows, columns.types, truncated)
+    return _table_preview(path, reader, table, formats.MEDIA_TYPES["parquet"])
 
 
 def _metadata(sparse: _SparseFile) -> Any:
@@ -220,19 +224,7 @@ def _first_rows(sparse: _SparseFile, max_rows: int) -> list[list[Any]]:
 
     table = pq.ParquetFile(sparse, pre_buffer=False).read_row_group(0).slice(0, max_rows)
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    return [[_jsonable(col[r]) for col in columns] for r in range(table.num_rows)]
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)  # dates, decimals, times: their ISO / plain text form
+    return [[formats.jsonable(col[r]) for col in columns] for r in range(table.num_rows)]
 
 
 def _not_parquet() -> SourceFailure:

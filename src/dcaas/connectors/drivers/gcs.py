@@ -159,7 +159,7 @@ class GcsConnector:
     async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
         async with files.classified():
             client = await self._ensure_client()
-            key = path.lstrip("/")
+            key, _ = files.file_of(path.lstrip("/"))  # without a "#selector"
             bucket = client.bucket(self._props.bucketName)
             blob = await asyncio.to_thread(bucket.get_blob, key, timeout=self._timeout, retry=None)
             if blob is None:
@@ -184,7 +184,7 @@ class GcsConnector:
 
             reader = files.RangedReader(blob.size or 0, read)
             cap = min(max_bytes, self._ctx.max_preview_bytes)
-            return await files.preview(key, reader, cap, max_rows, blob.content_type)
+            return await files.preview(path.lstrip("/"), reader, cap, max_rows, blob.content_type)
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -2,7 +2,8 @@
 
 Steps: resolve-host, connect, tls (https only), authenticate (HTTP 401), authorize (403),
 reach-endpoint (any other non-2xx status), pagination (when a pagination type is set: the
-configured path must be present in the first page).
+configured path must be present in the first page). Previews read JSON, NDJSON, CSV and TSV
+answers as rows (:mod:`dcaas.connectors.drivers.formats`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dcaas.connectors.base import (
     Step,
     Steps,
 )
+from dcaas.connectors.drivers import formats
 from dcaas.connectors.drivers.http import outbound_client
 from dcaas.connectors.drivers.net import close, connect_any, pem_text, tls_context, tls_handshake
 from dcaas.connectors.drivers.plan import Action, run_plan
@@ -89,25 +91,18 @@ class RestConnector:
         return EntryPage([entry][:limit])
 
     async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
-        """A JSON array answer as rows; anything else as its first bytes."""
-        _only_root(path)
+        """A JSON, NDJSON, CSV or TSV answer as rows; anything else as its first bytes.
+
+        ``path`` is a path into a JSON answer (``data``, ``data.items``, ``$.a.b``); without
+        one, the answer's array, or the first array of objects inside it, gives the rows.
+        """
+        select = path.strip().strip("/") or None
         response, body, truncated = await self._fetch(max_bytes)
         response.raise_for_status()
         content_type = response.headers.get("content-type")
-        if not truncated:
-            rows = json_rows(body, max_rows)
-            if rows is not None:
-                columns, values, more = rows
-                return Preview(
-                    "",
-                    "rows",
-                    columns=columns,
-                    rows=values,
-                    bytes_read=len(body),
-                    truncated=more,
-                    content_type=content_type,
-                )
-        return bytes_preview("", body, truncated=truncated, content_type=content_type)
+        return answer_preview(
+            select, body, truncated=truncated, content_type=content_type, max_rows=max_rows
+        )
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -254,22 +249,47 @@ def has_path(doc: Any, path: str) -> bool:
     return True
 
 
-def json_rows(body: bytes, max_rows: int) -> tuple[list[str], list[list[Any]], bool] | None:
-    """Columns, rows and "more rows exist" of a JSON array; None if the body is not one."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(doc, list):
-        return None
-    items = doc[:max_rows]
-    if not all(isinstance(i, dict) for i in items):
-        return ["value"], [[i] for i in items], len(doc) > max_rows
-    columns: list[str] = []
-    for item in items:
-        columns += [k for k in item if k not in columns]
-    rows = [[item.get(c) for c in columns] for item in items]
-    return columns, rows, len(doc) > max_rows
+def answer_preview(
+    select: str | None, body: bytes, *, truncated: bool, content_type: str | None, max_rows: int
+) -> Preview:
+    """An HTTP answer's first bytes as rows (JSON, NDJSON, CSV, TSV), else as bytes."""
+    kind = answer_kind(content_type, body)
+    if kind is not None:
+        try:
+            table = formats.text_table(
+                kind, body, complete=not truncated, max_rows=max_rows, select=select
+            )
+        except formats.NotThisFormat:
+            pass  # a JSON content type on something else: its bytes, below
+        else:
+            return Preview(
+                select or "",
+                "rows",
+                columns=table.columns,
+                types=table.types,
+                rows=table.rows,
+                bytes_read=len(body),
+                truncated=table.truncated,
+                content_type=content_type,
+            )
+    if select:
+        raise SourceFailure(
+            Code.SOURCE_NOT_FOUND,
+            FailureClass.CONFIGURATION,
+            f"the answer is not JSON, so it has nothing at {select!r}; use the path ''",
+            http_status=404,
+        )
+    return bytes_preview("", body, truncated=truncated, content_type=content_type)
+
+
+def answer_kind(content_type: str | None, body: bytes) -> str | None:
+    """csv, tsv, json or ndjson by the content type; else json when the body looks like it."""
+    found = formats.detect("", content_type)
+    if found is not None and found.kind in formats.TEXT_KINDS:
+        return found.kind
+    if body.lstrip()[:1] in {b"{", b"["}:
+        return "json"
+    return None
 
 
 def bytes_preview(path: str, body: bytes, *, truncated: bool, content_type: str | None) -> Preview:

@@ -133,7 +133,7 @@ class S3Connector:
     async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
         async with files.classified():
             client = await self._ensure_client()
-            key = path.lstrip("/")
+            key, _ = files.file_of(path.lstrip("/"))  # without a "#selector"
             bucket = self._props.bucketName
             head = await asyncio.to_thread(client.head_object, Bucket=bucket, Key=key)
 
@@ -143,7 +143,8 @@ class S3Connector:
 
             reader = files.RangedReader(head["ContentLength"], read)
             cap = min(max_bytes, self._ctx.max_preview_bytes)
-            return await files.preview(key, reader, cap, max_rows, head.get("ContentType"))
+            content_type = head.get("ContentType")
+            return await files.preview(path.lstrip("/"), reader, cap, max_rows, content_type)
 
     async def aclose(self) -> None:
         if self._client is not None:

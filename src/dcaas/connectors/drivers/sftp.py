@@ -225,8 +225,9 @@ class SftpConnector:
     async def preview(self, path: str, max_bytes: int, max_rows: int) -> Preview:
         async with files.classified():
             sftp = await self._ensure_sftp()
-            attrs = await sftp.stat(path)
-            async with sftp.open(path, "rb") as handle:
+            name, _ = files.file_of(path)  # without a "#selector"
+            attrs = await sftp.stat(name)
+            async with sftp.open(name, "rb") as handle:
 
                 async def read(offset: int, length: int) -> bytes:
                     data = await handle.read(length, offset)
