@@ -82,7 +82,7 @@ def _oauth_source(source_id: str, name: str, endpoints: OAuthEndpoints) -> DataS
         qri_prefix="qri:rest://",
         qri_connection_template="{url}",
         qri_properties=("url",),
-        connector="dcaas.connectors.oauth_rest:OAuthRestConnector",
+        connector="dcaas.connectors.drivers.oauth_rest:OAuthRestConnector",
         oauth=endpoints,
     )
 

@@ -27,15 +27,15 @@ from dcaas.connectors.base import (
 )
 from dcaas.connectors.drivers import files, formats
 from dcaas.connectors.drivers.http import outbound_client
+from dcaas.connectors.drivers.oauth_rest import check_status
 from dcaas.connectors.oauth import ACCESS_TOKEN
-from dcaas.connectors.oauth_rest import check_status
 from dcaas.connectors.salesforce import LOGIN, SALESFORCE_HOSTS
 from dcaas.errors import Code
 
 if TYPE_CHECKING:
     import httpx
 
-    from dcaas.connectors.oauth_rest import TokenSource
+    from dcaas.connectors.drivers.oauth_rest import TokenSource
 
 IDENTITY = "identity"
 _TYPES = {
