@@ -15,6 +15,7 @@ what it leaves in place are told apart exactly; the result goes through the secr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -63,8 +64,18 @@ def _rule(detail: str, field: str, code: Code = Code.INVALID_PATCH) -> BadReques
     return BadRequest(detail, code=code, meta={"field": field})
 
 
-async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> Verdict:
-    """Apply ``raw_ops``; the boundary's verdict on what the connection now holds."""
+@dataclass(frozen=True)
+class Patched:
+    """A patch read against a connection: its document after the patch, and the change."""
+
+    stored: Stored
+    new: dict[str, Any]
+    touched: Touched
+    change: Change
+
+
+async def read_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> Patched:
+    """Check ``raw_ops`` against Qlik's rules and say what they propose; nothing changes."""
     ops = PatchOp.parse_list(raw_ops)
     for op in ops:
         if op.tokens[0].lower() not in PATCHABLE:
@@ -76,8 +87,14 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
     t = touched(ops)
     password_prop = (source.password_property or "").lower() if source else ""
     _check_rules(t, password_prop, has_credential=connection.credential_id is not None)
-    await _plain_fields(service, connection, new, t)
-    verdict = await service.rewrite(connection, _change(source, connection, stored, new, t), stored)
+    return Patched(stored, new, t, _change(source, connection, stored, new, t))
+
+
+async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> Verdict:
+    """Apply ``raw_ops``; the boundary's verdict on what the connection now holds."""
+    patched = await read_patch(service, connection, raw_ops)
+    await _plain_fields(service, connection, patched.new, patched.touched)
+    verdict = await service.rewrite(connection, patched.change, patched.stored)
     await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
     return verdict
 

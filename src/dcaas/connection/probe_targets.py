@@ -4,10 +4,10 @@ Three kinds of target, none of which writes anything:
 
 * an unsaved definition (the create body, either form);
 * a saved connection (its public properties joined with its stored secrets);
-* a saved connection with a JSON Patch applied, following every rule of a real PATCH
-  (the secret boundary included: a new destination gets no stored secret). The patch is
-  applied in a scratch session that is always rolled back. Testing a patch is a manager's
-  action: it can point the connection's secrets somewhere new.
+* a saved connection as a JSON Patch would leave it: Qlik's patch rules and the secret
+  boundary decide (a new destination gets no stored secret), and nothing is written.
+  Testing a patch is a manager's action: it can point the connection's secrets somewhere
+  new.
 
 Definitions go through the boundary as a create would (nothing stored, so nothing kept).
 """
@@ -29,10 +29,10 @@ from dcaas.connection.boundary import (
     decide,
     statement_properties,
 )
-from dcaas.connection.patching import apply_patch
+from dcaas.connection.patching import read_patch
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
-from dcaas.connection.service import ConnectionService
 from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.oauth import TOKEN_FIELDS
 from dcaas.deps import parse
 from dcaas.errors import BadRequest, Code
 from dcaas.oauth.tokens import oauth_prepare
@@ -40,6 +40,7 @@ from dcaas.oauth.tokens import oauth_prepare
 if TYPE_CHECKING:
     from dcaas.auth.principal import Principal
     from dcaas.connection.models import Connection
+    from dcaas.connection.service import ConnectionService
     from dcaas.deps import AppState
 
 
@@ -74,6 +75,10 @@ def _secret_part(source: DataSource, payload: dict[str, Any]) -> dict[str, Any]:
     """The credential payload's values that are properties of this source."""
     names = source.properties.secret_fields() | source.properties.encryptable_fields()
     return {k: v for k, v in payload.items() if k in names}
+
+
+def _without_tokens(properties: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in properties.items() if k not in TOKEN_FIELDS}
 
 
 def _full(source: DataSource, public: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
@@ -126,24 +131,23 @@ class Targets:
         return await self._of(self.service, connection)
 
     async def proposed(self, ref: str, raw_ops: Any) -> Target:
-        """The connection as the patch would leave it; the scratch session is rolled back.
-
-        Needs manage rights (403 for a connection the caller may only use, 404 when not
-        visible), as the PATCH itself would.
-        """
-        async with self.state.sessions() as scratch:
-            try:
-                service = ConnectionService(scratch, self.principal, self.state.envelope)
-                connection = await service.manageable(ref)
-                verdict = await apply_patch(service, connection, raw_ops)
-                target = await self._of(service, connection)
-                # Only a result that keeps the stored credential may use its tokens or rotate
-                # its secrets; a test of other or fewer credentials does neither.
-                if not verdict.keeps_stored_credential:
-                    target = Target(target.source, target.properties)
-            finally:
-                await scratch.rollback()
-        return target
+        """The connection as the patch would leave it (403 when only usable, 404 unseen)."""
+        connection = await self.service.manageable(ref)
+        source = _runnable(connection.data_source_id)
+        patched = await read_patch(self.service, connection, raw_ops)
+        verdict = decide(source, patched.stored, patched.change)
+        payload = verdict.payload
+        if verdict.record == Record.SELECT and verdict.selected:
+            credentials = self.service.credentials
+            payload = credentials.open(await credentials.usable(verdict.selected))
+        full = _full(source, verdict.public, _secret_part(source, payload))
+        if not verdict.keeps_stored_credential:
+            # Other or fewer credentials: no stored token is used, nothing is rotated.
+            return Target(source, _without_tokens(full))
+        s = self.state
+        prepared = oauth_prepare(s.sessions, s.envelope, s.settings, connection, full)
+        rotate = connection.credential_id if verdict.record == Record.KEEP else None
+        return Target(source, prepared.properties, rotate, prepared.extra)
 
     async def _of(self, service: ConnectionService, connection: Connection) -> Target:
         source = _runnable(connection.data_source_id)
