@@ -247,6 +247,13 @@ def test_selecting_a_credential_with_typed_secrets_is_refused() -> None:
     refused("DCAAS-1001", REST, state, change)
 
 
+def test_selecting_a_credential_with_empty_qlik_fields_is_allowed() -> None:
+    """Qlik clients send qUsername / qPassword as "" beside qCredentialsID: no conflict."""
+    state = stored()
+    change = Change(properties=proposal(state), username="", password="", credential="cred-2")
+    assert decide(REST, state, change).record == Record.SELECT
+
+
 def test_selecting_a_credential_keeps_nothing_of_the_stored_one() -> None:
     """Another credential with a new destination: allowed (the service checks ownership)."""
     state = stored()

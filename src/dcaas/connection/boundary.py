@@ -202,7 +202,7 @@ def decide(source: DataSource | None, stored: Stored, change: Change) -> Verdict
     given = {**_given(source, reading), **top.given(), **change.extra}
     dropped = _tokens(source, stored.payload) and not set(change.extra) & set(TOKEN_FIELDS)
     if isinstance(choice, str):
-        if given:
+        if any(value != "" for value in given.values()):  # Qlik clients send "" for none
             raise ValidationFailed(
                 "give either an existing credential (qCredentialsID or selectedCredentials) "
                 "or credentials, not both",
