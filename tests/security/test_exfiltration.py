@@ -15,9 +15,9 @@ capture), and the captures must have received none of the victim's secrets, raw,
 or URL-encoded. A refused attempt must leave the victim as it was (checked at the end). One
 app per store for the whole module.
 
-Where a connector cannot reach the capture even when a write wrongly passes (an S3 bucket
-addressed as a subdomain of an IP address, a random key file GCS cannot parse), the answer
-check still catches the wrong pass; test_reproductions.py has live controls for those.
+Where a connector cannot reach the capture even when a write wrongly passed (S3 addresses
+the bucket as a subdomain of the endpoint, which an IP address cannot have), the answer
+check still catches the wrong pass; test_reproductions.py has a live control for S3.
 """
 
 from __future__ import annotations
