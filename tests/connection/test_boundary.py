@@ -224,6 +224,15 @@ def test_renamed_item_keeps_no_value() -> None:
     assert error.meta["missing"] == ["/connectionProperties/queryHeaders/0/value"]
 
 
+def test_encrypted_items_sent_as_json_text_are_given_anew() -> None:
+    """A header list written as JSON text counts as given, also on a new destination."""
+    state = stored(payload={"queryHeaders": {"X-Api-Key": "key"}})
+    headers = '[{"name": "X-Api-Key", "value": "k2", "encrypt": true}]'
+    change = Change(properties=proposal(state, url="https://new.example/", queryHeaders=headers))
+    verdict = decide(REST, state, change)
+    assert verdict.payload == {"queryHeaders": {"X-Api-Key": "k2"}}
+
+
 def test_value_less_encrypted_item_keeps_its_stored_value() -> None:
     """A list written back as GET shows it (no values) keeps the values by name."""
     state = stored()

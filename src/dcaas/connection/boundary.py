@@ -226,8 +226,9 @@ def _read(source: DataSource | None, stored: Stored, change: Change) -> _Reading
     reading = _Reading()
     secret_names = source.properties.secret_fields() if source else frozenset()
     encryptable = source.properties.encryptable_fields() if source else frozenset()
-    for name, value in change.properties.items():
+    for name, given in change.properties.items():
         pointer = f"/connectionProperties/{name}"
+        value = _json_list(given) if name in encryptable else given
         if name in secret_names:
             _read_secret(reading, name, value, pointer, stored.payload)
         elif name in encryptable and isinstance(value, list):
@@ -481,6 +482,14 @@ class _Absent:
 
 
 _ABSENT = _Absent()
+
+
+def _json_list(value: Any) -> Any:
+    """A list sent as JSON text (as Qlik's examples do) is read as the list."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        with suppress(ValueError):
+            return json.loads(value)
+    return value
 
 
 def _flag(value: Any) -> bool:
