@@ -56,6 +56,7 @@ class Code(StrEnum):
     CREDENTIAL_NAME_CONFLICT = "DCAAS-4002"
     CREDENTIAL_DECRYPTION_FAILED = "DCAAS-4003"
     CREDENTIAL_IN_USE = "DCAAS-4004"
+    SECRET_DOWNGRADE = "DCAAS-4005"  # noqa: S105 - an error code, not a secret
     # 5xxx: identity and access
     UNAUTHENTICATED = "DCAAS-5001"
     TOKEN_INVALID = "DCAAS-5002"  # noqa: S105 - an error code, not a token

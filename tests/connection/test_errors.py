@@ -232,14 +232,22 @@ async def test_patch_statement_and_properties_together(api) -> None:
 
 
 async def test_patch_url_needs_credentials(api) -> None:
-    """Changing the url of a basic-auth REST connection without credentials is 400 DCAAS-1014."""
+    """A new url of a basic-auth REST connection needs every secret anew: 400 DCAAS-1014."""
     conn = await create(
         api, "b", properties={"authSchema": "basic", "username": "u", "password": "pw"}
     )
     url = f"{URL}/{conn['id']}"
     ops = [{"op": "replace", "path": "/connectionProperties/url", "value": "https://evil.example/"}]
-    assert_error(await api.client.patch(url, json=ops, headers=api.h(api.alice)), 400, "DCAAS-1014")
+    error = assert_error(
+        await api.client.patch(url, json=ops, headers=api.h(api.alice)), 400, "DCAAS-1014"
+    )
+    assert error["meta"]["changed"] == ["url"]
+    assert error["meta"]["missing"] == [
+        "/connectionProperties/password",
+        "/connectionProperties/username",
+    ]
     ops.append({"op": "replace", "path": "/connectionProperties/password", "value": "new-pw"})
+    ops.append({"op": "replace", "path": "/connectionProperties/username", "value": "new-u"})
     r = await api.client.patch(url, json=ops, headers=api.h(api.alice))
     assert r.status_code == 204, r.text
     r = await api.client.get(url, params={"parseConnection": "true"}, headers=api.h(api.alice))

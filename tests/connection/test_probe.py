@@ -171,10 +171,11 @@ async def test_patch_with_wrong_password_fails_and_stored_one_survives(
 
 
 async def test_patch_of_path_fails_at_reach_endpoint(api: Api, http: rest_server.Server) -> None:
-    """A patch pointing at a missing path (same host, new credentials) fails reach-endpoint."""
+    """A patch pointing at a missing path (every credential given anew) fails reach-endpoint."""
     conn = await create(api, basic(http))
     patch = [
         {"op": "replace", "path": "/connectionProperties/url", "value": http.base + "/nope"},
+        {"op": "replace", "path": "/connectionProperties/username", "value": USER},
         {"op": "replace", "path": "/connectionProperties/password", "value": PASSWORD},
     ]
     res = await api.client.post(f"{URL}/{conn}/actions/test", json=patch, headers=api.h(api.alice))

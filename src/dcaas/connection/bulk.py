@@ -28,7 +28,7 @@ async def bulk_update(
 
 
 async def _update_one(service: ConnectionService, item: BulkUpdateItem) -> None:
-    connection = await service._manageable(item.id)  # noqa: SLF001
+    connection = await service.manageable(item.id)
     principal = service.principal
     if item.ownerId and item.ownerId != connection.owner_id:
         if not principal.is_admin:
@@ -53,5 +53,8 @@ async def _update_one(service: ConnectionService, item: BulkUpdateItem) -> None:
             connection.space_id = (await service.access.space_for_write(item.spaceId)).id
     if item.name:
         connection.name = item.name
+    # Name, space and owner decide no destination; restated through the boundary all the same,
+    # so that whatever bulk updates may change later is checked by the one rule.
+    await service.restate(connection)
     await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
     await service._save(connection)  # noqa: SLF001

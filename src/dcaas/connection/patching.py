@@ -1,30 +1,46 @@
-"""PATCH of a data connection: JSON Patch over its full (unmasked) document, with Qlik's rules.
+"""PATCH of a data connection: JSON Patch over its document, with Qlik's rules.
+
+The document holds the connection's properties with each stored secret standing as a
+:class:`~dcaas.connection.boundary.Kept` (never its value), so what the patch gives anew and
+what it leaves in place are told apart exactly; the result goes through the secret boundary
+(:meth:`ConnectionService.rewrite`), which decides what it keeps. Qlik's documented rules:
 
 1. qConnectStatement and connectionProperties cannot be patched together.
 2. Patching qConnectStatement of a connection with credentials needs the password in the
    same request (/qPassword, or the data source's password property).
-3. Pointing host, server or url somewhere new needs credentials in the same request, so a
-   stored password is never sent to a new host (separated credentials are detached instead).
+3. A new destination needs credentials in the same request; separated credentials are
+   detached instead. The boundary enforces it, for every destination the spec declares.
 4. /qPassword and the data source's password property cannot both be given.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from dcaas.connection import statement
+from dcaas.connection.boundary import (
+    CONNECTION_SECRET,
+    PASSWORD,
+    STORED_CREDENTIAL,
+    USERNAME,
+    Change,
+    Kept,
+    masked,
+    statement_properties,
+)
 from dcaas.connection.schemas import LogOnIn
 from dcaas.connectors import get_data_source
-from dcaas.credential.service import credential_payload
 from dcaas.errors import BadRequest, Code, ValidationFailed
-from dcaas.kit.jsonpatch import PatchOp, apply, touched
+from dcaas.kit.jsonpatch import PatchOp, Touched, apply, touched
 from dcaas.kit.schemas import MAX_NAME, Tags
 
 if TYPE_CHECKING:
+    from dcaas.connection.boundary import Stored, Verdict
     from dcaas.connection.models import Connection
     from dcaas.connection.service import ConnectionService
+    from dcaas.connectors import DataSource
 
 PATCHABLE = {
     "qname",
@@ -48,44 +64,67 @@ def _rule(detail: str, field: str, code: Code = Code.INVALID_PATCH) -> BadReques
     return BadRequest(detail, code=code, meta={"field": field})
 
 
-async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> None:  # noqa: C901, PLR0912, PLR0915 - one ordered pass; splitting risks the rule order
+@dataclass(frozen=True)
+class Patched:
+    """A patch read against a connection: its document after the patch, and the change."""
+
+    stored: Stored
+    new: dict[str, Any]
+    touched: Touched
+    change: Change
+
+
+async def read_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> Patched:
+    """Check ``raw_ops`` against Qlik's rules and say what they propose; nothing changes."""
     ops = PatchOp.parse_list(raw_ops)
     for op in ops:
         if op.tokens[0].lower() not in PATCHABLE:
             raise _rule(f"{op.path} cannot be patched", op.path)
     source = get_data_source(connection.data_source_id)
-    stored: dict[str, Any] = {}
-    if connection.credential_id:
-        credential = await service.credentials.repo.get_any_owner(connection.credential_id)
-        stored = service.credentials.open(credential) if credential else {}
-    secret_names = source.properties.secret_fields() if source else frozenset()
-    secrets = {
-        k: v
-        for k, v in stored.items()
-        if k in secret_names or k in (source.properties.encryptable_fields() if source else ())
-    }
-    properties = (
-        source.join(connection.properties, secrets) if source else dict(connection.properties)
-    )
-    doc: dict[str, Any] = {
+    _refuse_value_removal(ops, source)
+    stored = await service.stored_state(connection)
+    new = apply(_document(source, connection, stored), ops)
+    t = touched(ops)
+    password_prop = (source.password_property or "").lower() if source else ""
+    _check_rules(t, password_prop, has_credential=connection.credential_id is not None)
+    return Patched(stored, new, t, _change(source, connection, stored, new, t))
+
+
+async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> Verdict:
+    """Apply ``raw_ops``; the boundary's verdict on what the connection now holds."""
+    patched = await read_patch(service, connection, raw_ops)
+    await _plain_fields(service, connection, patched.new, patched.touched)
+    verdict = await service.rewrite(connection, patched.change, patched.stored)
+    await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
+    return verdict
+
+
+def _document(source: DataSource | None, connection: Connection, stored: Stored) -> dict[str, Any]:
+    """What a patch applies to: stored secrets stand as Kept, never as their values."""
+
+    def kept(key: str) -> Kept | None:
+        return Kept(key) if key in stored.payload else None
+
+    return {
         "qName": connection.name,
         "qConnectStatement": connection.connect_statement,
         "tags": list(connection.tags),
         "qLogOn": str(connection.log_on),
         "qArchitecture": connection.architecture,
         "space": connection.space_id,
-        "connectionProperties": properties,
-        "qUsername": stored.get("qUsername"),
-        "qPassword": stored.get("qPassword"),
-        "qConnectionSecret": None,
+        "connectionProperties": masked(source, stored.public, stored.payload),
+        "qUsername": kept(USERNAME),
+        "qPassword": kept(PASSWORD),
+        "qConnectionSecret": Kept(CONNECTION_SECRET) if stored.connection_secret else None,
         "qCredentialsID": connection.credential_id,
         "qSeparateCredentials": connection.separate_credentials,
     }
-    new = apply(doc, ops)
-    t = touched(ops)
-    password_prop = (source.password_property or "").lower() if source else ""
-    _check_rules(t, password_prop, has_credential=connection.credential_id is not None)
 
+
+async def _plain_fields(
+    service: ConnectionService, connection: Connection, new: dict[str, Any], t: Touched
+) -> None:
+    """Name, tags, log-on, architecture, separation, space: no secret depends on them."""
     if "qname" in t.top:
         name = new.get("qName")
         if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
@@ -106,50 +145,74 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
         connection.separate_credentials = new["qSeparateCredentials"]
     if "space" in t.top:
         connection.space_id = (await service.access.space_for_write(str(new.get("space") or ""))).id
-    if "qcredentialsid" in t.top:
-        ref = new.get("qCredentialsID")
-        connection.credential_id = (await service.credentials.usable(str(ref))).id if ref else None
 
-    new_secrets: dict[str, Any] = {}
+
+def _change(
+    source: DataSource | None,
+    connection: Connection,
+    stored: Stored,
+    new: dict[str, Any],
+    t: Touched,
+) -> Change:
+    """The patched document as a change for the boundary."""
+    properties: Any = new.get("connectionProperties")
+    text: str | None = connection.connect_statement
     if "connectionproperties" in t.top:
         if source is None:
             raise _rule(
                 "connectionProperties can be patched only for a known data source",
                 "connectionProperties",
             )
-        split = source.validate(new.get("connectionProperties"))
-        require_credentials_on_host_change(
-            connection.properties,
-            split.public,
-            t,
-            secret_names,
-            has_credential=connection.credential_id is not None,
-            separated=connection.separate_credentials,
-        )
-        if _host_changed(connection.properties, split.public) and connection.separate_credentials:
-            connection.credential_id = None  # rule 5: others' credentials stay behind
-        connection.properties = split.public
-        connection.connect_statement = statement.build(source.provider, source.id, split.public)
-        if split.secrets != secrets:
-            new_secrets.update(split.secrets)
-    if "qconnectstatement" in t.top:
+        if not isinstance(properties, dict):
+            raise ValidationFailed(
+                "connectionProperties must be an object", field="connectionProperties"
+            )
+        text = None  # properties form: validated, the statement built from them
+    elif "qconnectstatement" in t.top:
         text = new.get("qConnectStatement")
         if not isinstance(text, str) or not text.strip():
             raise _rule("qConnectStatement must be a non-empty string", "qConnectStatement")
-        text, public, extracted = service._split_statement(text, source)  # noqa: SLF001
-        connection.connect_statement, connection.properties = text, public
-        new_secrets.update(extracted)
-    username = _str_or_none(new, "qUsername") if "qusername" in t.top else None
-    password = _str_or_none(new, "qPassword") if "qpassword" in t.top else None
-    payload = credential_payload(source, username, password, new_secrets)
-    if payload:
-        await service.replace_secrets(connection, payload)
-    if "qconnectionsecret" in t.top:
-        service._seal_connection_secret(connection, _str_or_none(new, "qConnectionSecret"))  # noqa: SLF001
-    await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
+        properties = statement_properties(source, text, stored.payload)
+    return Change(
+        properties=properties,
+        statement=text,
+        username=_str_or_none(new, "qUsername") if "qusername" in t.top else Kept(USERNAME),
+        password=_str_or_none(new, "qPassword") if "qpassword" in t.top else Kept(PASSWORD),
+        credential=_credential(new) if "qcredentialsid" in t.top else STORED_CREDENTIAL,
+        connection_secret=(
+            _str_or_none(new, "qConnectionSecret")
+            if "qconnectionsecret" in t.top
+            else Kept(CONNECTION_SECRET)
+        ),
+    )
 
 
-def _check_rules(t: Any, password_prop: str, *, has_credential: bool) -> None:
+def _credential(new: dict[str, Any]) -> str | None:
+    ref = new.get("qCredentialsID")
+    if ref is not None and not isinstance(ref, str):
+        raise _rule("qCredentialsID must be a string", "qCredentialsID")
+    return ref or None
+
+
+def _refuse_value_removal(ops: list[PatchOp], source: DataSource | None) -> None:
+    """An encrypted item's value is replaced, or the item removed; never the value alone."""
+    encryptable = {n.lower() for n in source.properties.encryptable_fields()} if source else set()
+    for op in ops:
+        tokens = [t.lower() for t in op.tokens]
+        if (
+            op.op == "remove"
+            and len(tokens) == 4  # noqa: PLR2004 - /connectionProperties/<list>/<index>/value
+            and tokens[0] == "connectionproperties"
+            and tokens[1] in encryptable
+            and tokens[3] == "value"
+        ):
+            raise _rule(
+                f"{op.path}: an item's value cannot be removed; replace it, or remove the item",
+                op.path,
+            )
+
+
+def _check_rules(t: Touched, password_prop: str, *, has_credential: bool) -> None:
     if "qconnectstatement" in t.top and "connectionproperties" in t.top:
         raise _rule(
             "a patch cannot change both qConnectStatement and connectionProperties",
@@ -168,35 +231,6 @@ def _check_rules(t: Any, password_prop: str, *, has_credential: bool) -> None:
             "qPassword",
             Code.CREDENTIALS_REQUIRED,
         )
-
-
-def _host_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return any(old.get(k) != new.get(k) for k in _HOST_KEYS if k in old or k in new)
-
-
-_HOST_KEYS = ("host", "server", "url")
-
-
-def require_credentials_on_host_change(
-    old: dict[str, Any],
-    new: dict[str, Any],
-    t: Any,
-    secret_names: frozenset[str],
-    *,
-    has_credential: bool,
-    separated: bool,
-) -> None:
-    """Rule 3: never send a stored secret to a host the user has just typed."""
-    if not has_credential or separated or not _host_changed(old, new):
-        return
-    lowered = {s.lower() for s in secret_names}
-    if "qpassword" in t.top or t.properties & lowered:
-        return
-    raise ValidationFailed(
-        "changing host, server or url needs the credentials in the same request",
-        field="connectionProperties",
-        code=Code.CREDENTIALS_REQUIRED,
-    )
 
 
 def _validated(adapter: TypeAdapter[Any], value: Any, field: str, code: Code) -> Any:

@@ -4,9 +4,12 @@ Three kinds of target, none of which writes anything:
 
 * an unsaved definition (the create body, either form);
 * a saved connection (its public properties joined with its stored secrets);
-* a saved connection with a JSON Patch applied, following every rule of a real PATCH
-  (secrets the patch does not touch are kept from the stored credential). The patch is
-  applied in a scratch session that is always rolled back.
+* a saved connection as a JSON Patch would leave it: Qlik's patch rules and the secret
+  boundary decide (a new destination gets no stored secret), and nothing is written.
+  Testing a patch is a manager's action: it can point the connection's secrets somewhere
+  new.
+
+Definitions go through the boundary as a create would (nothing stored, so nothing kept).
 """
 
 from __future__ import annotations
@@ -14,11 +17,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dcaas.connection.patching import apply_patch
+from dcaas.connection.boundary import (
+    PASSWORD,
+    STORED_CREDENTIAL,
+    USERNAME,
+    Change,
+    Kept,
+    Record,
+    Stored,
+    Verdict,
+    decide,
+    statement_properties,
+)
+from dcaas.connection.patching import read_patch
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
-from dcaas.connection.service import ConnectionService
 from dcaas.connectors import DataSource, get_data_source
-from dcaas.credential.service import credential_payload
+from dcaas.connectors.oauth import TOKEN_FIELDS
 from dcaas.deps import parse
 from dcaas.errors import BadRequest, Code
 from dcaas.oauth.tokens import oauth_prepare
@@ -26,6 +40,7 @@ from dcaas.oauth.tokens import oauth_prepare
 if TYPE_CHECKING:
     from dcaas.auth.principal import Principal
     from dcaas.connection.models import Connection
+    from dcaas.connection.service import ConnectionService
     from dcaas.deps import AppState
 
 
@@ -62,6 +77,10 @@ def _secret_part(source: DataSource, payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k in names}
 
 
+def _without_tokens(properties: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in properties.items() if k not in TOKEN_FIELDS}
+
+
 def _full(source: DataSource, public: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
     """Validated, coerced properties with their secrets, as the connector receives them."""
     split = source.validate(source.join(public, secrets))
@@ -85,46 +104,50 @@ class Targets:
         source = self.service._known_source(body.datasourceID)  # noqa: SLF001
         await self.service.sources.require_enabled_for_create(source.id)
         source = _runnable(source.id)
-        split = source.validate(body.connectionProperties)
-        secrets = split.secrets
-        selected = split.control.get("selectedCredentials")
-        if selected:
-            stored = self.service.credentials.open(await self.service.credentials.usable(selected))
-            secrets = {**_secret_part(source, stored), **secrets}
-        return Target(source, _full(source, split.public, secrets))
+        verdict = decide(source, Stored(), Change(properties=body.connectionProperties))
+        return await self._unsaved(source, verdict)
 
     async def _from_statement(self, body: ConnectionCreate) -> Target:
         await self.service.sources.require_enabled_for_create(body.datasourceID)
         source = _runnable(body.datasourceID)
-        _, public, secrets = self.service._split_statement(body.qConnectStatement, source)  # noqa: SLF001
-        stored: dict[str, Any] = {}
-        if body.qCredentialsID:
-            stored = self.service.credentials.open(
-                await self.service.credentials.usable(body.qCredentialsID)
-            )
-        payload = credential_payload(source, body.qUsername, body.qPassword, secrets)
-        return Target(source, _full(source, public, _secret_part(source, {**stored, **payload})))
+        change = Change(
+            properties=statement_properties(source, body.qConnectStatement, {}),
+            statement=body.qConnectStatement,
+            username=Kept(USERNAME) if body.qUsername is None else body.qUsername,
+            password=Kept(PASSWORD) if body.qPassword is None else body.qPassword,
+            credential=body.qCredentialsID or STORED_CREDENTIAL,
+        )
+        return await self._unsaved(source, decide(source, Stored(), change))
+
+    async def _unsaved(self, source: DataSource, verdict: Verdict) -> Target:
+        payload = verdict.payload
+        if verdict.record == Record.SELECT and verdict.selected:
+            credentials = self.service.credentials
+            payload = credentials.open(await credentials.usable(verdict.selected))
+        return Target(source, _full(source, verdict.public, _secret_part(source, payload)))
 
     async def saved(self, ref: str) -> Target:
         connection = await self.service.find(ref)
         return await self._of(self.service, connection)
 
     async def proposed(self, ref: str, raw_ops: Any) -> Target:
-        """The connection as the patch would leave it; the scratch session is rolled back."""
-        async with self.state.sessions() as scratch:
-            try:
-                service = ConnectionService(scratch, self.principal, self.state.envelope)
-                connection = await service.find(ref)
-                stored_credential = connection.credential_id
-                await apply_patch(service, connection, raw_ops)
-                target = await self._of(service, connection)
-                # A rotated secret goes back to the stored credential only when the patch
-                # kept it; a test of other credentials rotates nothing.
-                if connection.credential_id != stored_credential:
-                    target = Target(target.source, target.properties, None, target.extra)
-            finally:
-                await scratch.rollback()
-        return target
+        """The connection as the patch would leave it (403 when only usable, 404 unseen)."""
+        connection = await self.service.manageable(ref)
+        source = _runnable(connection.data_source_id)
+        patched = await read_patch(self.service, connection, raw_ops)
+        verdict = decide(source, patched.stored, patched.change)
+        payload = verdict.payload
+        if verdict.record == Record.SELECT and verdict.selected:
+            credentials = self.service.credentials
+            payload = credentials.open(await credentials.usable(verdict.selected))
+        full = _full(source, verdict.public, _secret_part(source, payload))
+        if not verdict.keeps_stored_credential:
+            # Other or fewer credentials: no stored token is used, nothing is rotated.
+            return Target(source, _without_tokens(full))
+        s = self.state
+        prepared = oauth_prepare(s.sessions, s.envelope, s.settings, connection, full)
+        rotate = connection.credential_id if verdict.record == Record.KEEP else None
+        return Target(source, prepared.properties, rotate, prepared.extra)
 
     async def _of(self, service: ConnectionService, connection: Connection) -> Target:
         source = _runnable(connection.data_source_id)

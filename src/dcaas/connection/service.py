@@ -13,11 +13,25 @@ from sqlalchemy import ColumnElement, false
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from dcaas.connection import statement
+from dcaas.connection.boundary import (
+    CONNECTION_SECRET,
+    PASSWORD,
+    STORED_CREDENTIAL,
+    USERNAME,
+    Change,
+    Kept,
+    Record,
+    Stored,
+    Verdict,
+    decide,
+    masked,
+    statement_properties,
+)
+from dcaas.connection.guard import stamp
 from dcaas.connection.models import Connection
 from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository
 from dcaas.connectors import DataSource, get_data_source
-from dcaas.credential.service import CredentialService, credential_payload
+from dcaas.credential.service import CredentialService
 from dcaas.credential.vault import seal_secret
 from dcaas.datasource.service import DataSourceService
 from dcaas.errors import (
@@ -51,7 +65,7 @@ if TYPE_CHECKING:
     PatchRules = Callable[["ConnectionService", Connection, Any], Awaitable[None]]
 
 _LOG_ON_CURRENT_USER = {"1", "LOG_ON_CURRENT_USER"}
-_HOST_PROPERTIES = ("host", "server", "url")
+NEEDS_REAUTH = "needs-reauthentication"  # dcaas.oauth.tokens.NEEDS_REAUTH (no import cycle)
 
 
 @dataclass
@@ -118,7 +132,8 @@ class ConnectionService:
         await self.sources.require_enabled_for_create(source.id)
         space = await self.access.space_for_write(body.space)
         self._spaces[space.id] = space
-        split = source.validate(body.connectionProperties)
+        change = Change(properties=body.connectionProperties, extra=extra_secrets or {})
+        verdict = decide(source, Stored(), change)
         connection = Connection(
             id=new_uuid(),
             tenant_id=self.principal.tenant_id,
@@ -127,17 +142,14 @@ class ConnectionService:
             name=body.qName,
             data_source_id=source.id,
             q_type=source.provider,
-            connect_statement=statement.build(source.provider, source.id, split.public),
-            properties=split.public,
             tags=body.tags,
             log_on=0,
-            separate_credentials=bool(split.control.get("separateCredentials")),
+            separate_credentials=bool(verdict.control.get("separateCredentials")),
             auth_status=auth_status,
         )
-        credential = await self._credential_for(
-            source.id, source.provider, {**split.secrets, **(extra_secrets or {})}, split.control
+        credential = await self._establish(
+            connection, verdict, credential_name=verdict.control.get("credentialsName")
         )
-        connection.credential_id = credential.id if credential else None
         return await self._insert(connection, credential)
 
     async def create_from_statement(self, body: ConnectionCreate) -> ConnectionView:
@@ -146,7 +158,15 @@ class ConnectionService:
         space = await self.access.space_for_write(body.space)
         self._spaces[space.id] = space
         conn_id = await self._client_id(body.qID, body.qEngineObjectID)
-        text, public, secrets = self._split_statement(body.qConnectStatement, source)
+        change = Change(
+            properties=statement_properties(source, body.qConnectStatement, {}),
+            statement=body.qConnectStatement,
+            username=_or_kept(body.qUsername, USERNAME),
+            password=_or_kept(body.qPassword, PASSWORD),
+            credential=body.qCredentialsID or STORED_CREDENTIAL,
+            connection_secret=_tri_state(body.qConnectionSecret),
+        )
+        verdict = decide(source, Stored(), change)
         connection = Connection(
             id=conn_id,
             tenant_id=self.principal.tenant_id,
@@ -155,30 +175,14 @@ class ConnectionService:
             name=body.qName,
             data_source_id=body.datasourceID,
             q_type=body.qType,
-            connect_statement=text,
-            properties=public,
             tags=body.tags,
             log_on=1 if body.qLogOn in _LOG_ON_CURRENT_USER else 0,
             architecture=body.qArchitecture,
             separate_credentials=body.qSeparateCredentials,
         )
-        credential: Credential | None = None
-        if body.qCredentialsID:
-            credential = await self.credentials.usable(body.qCredentialsID)
-            connection.credential_id = credential.id
-        else:
-            payload = credential_payload(source, body.qUsername, body.qPassword, secrets)
-            if payload:
-                credential = await self.credentials.create(
-                    data_source_id=body.datasourceID,
-                    q_type=body.qType,
-                    payload=payload,
-                    name=body.qCredentialsName,
-                    separated=body.qSeparateCredentials,
-                )
-                connection.credential_id = credential.id
-        if body.qConnectionSecret:
-            self._seal_connection_secret(connection, body.qConnectionSecret)
+        credential = await self._establish(
+            connection, verdict, credential_name=body.qCredentialsName
+        )
         return await self._insert(connection, credential)
 
     def _known_source(self, data_source_id: str) -> DataSource:
@@ -207,40 +211,88 @@ class ConnectionService:
             )
         return chosen
 
-    def _split_statement(
-        self, text: str, source: DataSource | None
-    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """Keep secrets out of a client's statement: move any secret property to the credential."""
-        parsed = statement.parse(text)
-        if parsed is None:
-            return text, {}, {}
-        secret_names = source.properties.secret_fields() if source else frozenset()
-        public = {k: v for k, v in parsed.properties.items() if k not in secret_names}
-        secrets = {k: v for k, v in parsed.properties.items() if k in secret_names}
-        if secrets and parsed.provider and parsed.source_type:
-            text = statement.build(parsed.provider, parsed.source_type, public)
-        return text, public, secrets
-
-    async def _credential_for(
-        self, data_source_id: str, q_type: str, secrets: dict[str, Any], control: dict[str, Any]
-    ) -> Credential | None:
-        selected = control.get("selectedCredentials")
-        if selected:
-            if secrets:
-                raise ValidationFailed(
-                    "give either selectedCredentials or credential properties, not both",
-                    field="connectionProperties.selectedCredentials",
-                )
-            return await self.credentials.usable(selected)
-        if not secrets:
-            return None
-        return await self.credentials.create(
-            data_source_id=data_source_id,
-            q_type=q_type,
-            payload=secrets,
-            name=control.get("credentialsName"),
-            separated=bool(control.get("separateCredentials")),
+    # -- the secret boundary: the one way properties, statement and credential change ------
+    async def stored_state(self, connection: Connection) -> Stored:
+        """What the connection holds now, its credential opened (for a change to build on)."""
+        payload: dict[str, Any] = {}
+        if connection.credential_id:
+            credential = await self.credentials.repo.get_any_owner(connection.credential_id)
+            payload = self.credentials.open(credential) if credential else {}
+        return Stored(
+            public=dict(connection.properties),
+            statement=connection.connect_statement,
+            payload=payload,
+            credential_id=connection.credential_id,
+            separated=connection.separate_credentials,
+            connection_secret=connection.secret_ciphertext is not None,
         )
+
+    async def rewrite(
+        self, connection: Connection, change: Change, stored: Stored | None = None
+    ) -> Verdict:
+        """Apply a change of a stored connection's properties, secrets or credential.
+
+        :func:`dcaas.connection.boundary.decide` says what the result keeps (or refuses);
+        ``stored`` is the connection's :meth:`stored_state` when the caller already has it.
+        """
+        stored = stored or await self.stored_state(connection)
+        verdict = decide(get_data_source(connection.data_source_id), stored, change)
+        await self._establish(connection, verdict)
+        return verdict
+
+    async def restate(self, connection: Connection, extra: dict[str, Any] | None = None) -> Verdict:
+        """The connection as it is (plus non-property secrets such as OAuth tokens)."""
+        stored = await self.stored_state(connection)
+        source = get_data_source(connection.data_source_id)
+        change = Change(
+            properties=masked(source, stored.public, stored.payload),
+            statement=connection.connect_statement,
+            extra=extra or {},
+        )
+        return await self.rewrite(connection, change, stored)
+
+    async def _establish(
+        self,
+        connection: Connection,
+        verdict: Verdict,
+        *,
+        credential_name: str | None = None,
+        copy: bool = False,
+    ) -> Credential | None:
+        """Store a verdict on the connection (a copy never shares the original's record)."""
+        record = verdict.record
+        if copy and record in (Record.KEEP, Record.REWRITE):
+            record = Record.NEW if verdict.payload else Record.NONE
+        credential: Credential | None = None
+        credential_id = connection.credential_id
+        if record == Record.REWRITE and credential_id:
+            credential = await self.credentials.repo.get_any_owner(credential_id)
+            if credential is not None:
+                self.credentials.reseal(credential, verdict.payload)
+        elif record == Record.NEW:
+            credential = await self.credentials.create(
+                data_source_id=connection.data_source_id,
+                q_type=connection.q_type,
+                payload=verdict.payload,
+                name=credential_name,
+                separated=connection.separate_credentials,
+            )
+            credential_id = credential.id
+        elif record == Record.SELECT and verdict.selected:
+            credential = await self.credentials.usable(verdict.selected)
+            credential_id = credential.id
+        elif record == Record.NONE:
+            credential_id = None
+        # Only now the connection changes: the flushes above see it as it was (the guard).
+        connection.properties = verdict.public
+        connection.connect_statement = verdict.statement
+        connection.credential_id = credential_id
+        if verdict.reauthorize:
+            connection.auth_status = NEEDS_REAUTH
+        if not isinstance(verdict.connection_secret, Kept):
+            self._seal_connection_secret(connection, verdict.connection_secret)
+        stamp(connection)
+        return credential
 
     async def _check_name(self, connection: Connection, *, exclude_id: str | None = None) -> None:
         if await self.repo.name_taken(connection.space_id, connection.name, exclude_id=exclude_id):
@@ -437,51 +489,32 @@ class ConnectionService:
         connection = await self._replaceable(
             ref, body, by_name=by_name, space_id=space_id, if_match=if_match
         )
+        stored = await self.stored_state(connection)
         source = get_data_source(connection.data_source_id)
-        text, public, secrets = self._split_statement(body.qConnectStatement, source)
+        change = Change(
+            properties=statement_properties(source, body.qConnectStatement, stored.payload),
+            statement=body.qConnectStatement,
+            username=_or_kept(body.qUsername, USERNAME),
+            password=_or_kept(body.qPassword, PASSWORD),
+            credential=body.qCredentialsID or STORED_CREDENTIAL,
+            connection_secret=_tri_state(body.qConnectionSecret),
+        )
         if body.space and body.space != connection.space_id:
             connection.space_id = (await self.access.space_for_write(body.space)).id
         connection.name = body.qName
         connection.q_type = body.qType
-        connection.connect_statement = text
-        connection.properties = public
         if body.qLogOn is not None:
             connection.log_on = 1 if body.qLogOn in _LOG_ON_CURRENT_USER else 0
         if body.qArchitecture is not None:
             connection.architecture = body.qArchitecture
         if body.tags is not None:
             connection.tags = body.tags
-        if body.qCredentialsID is not None:
-            connection.credential_id = (await self.credentials.usable(body.qCredentialsID)).id
-        elif body.qUsername is not None or body.qPassword is not None or secrets:
-            await self.replace_secrets(
-                connection, credential_payload(source, body.qUsername, body.qPassword, secrets)
-            )
+        await self.rewrite(connection, change, stored)
         if body.qSeparateCredentials is not None:
             connection.separate_credentials = body.qSeparateCredentials
-        if body.qConnectionSecret is not None:  # tri-state: absent keeps, "" clears
-            self._seal_connection_secret(connection, body.qConnectionSecret)
         await self._check_name(connection, exclude_id=connection.id)
         await self._save(connection, conditional=if_match is not None)
         return connection.version
-
-    async def replace_secrets(self, connection: Connection, payload: dict[str, Any]) -> None:
-        """Merge new secret values into the connection's credential (or create one)."""
-        if connection.credential_id:
-            credential = await self.credentials.repo.get_any_owner(connection.credential_id)
-            if credential is not None:
-                merged = {**self.credentials.open(credential), **payload}
-                self.credentials.reseal(credential, merged)
-                return
-        if payload:
-            credential = await self.credentials.create(
-                data_source_id=connection.data_source_id,
-                q_type=connection.q_type,
-                payload=payload,
-                name=None,
-                separated=connection.separate_credentials,
-            )
-            connection.credential_id = credential.id
 
     async def _save(self, connection: Connection, *, conditional: bool = False) -> None:
         """Flush the change; the UPDATE matches the version read, so no update is lost."""
@@ -534,6 +567,13 @@ class ConnectionService:
         username: str | None,
         password: str | None,
     ) -> ConnectionView:
+        """A copy in a space the caller may write to; secrets only for who manages the original.
+
+        Someone who may only use the original gets a copy without any stored secret (and
+        without OAuth tokens): they give their own, with ``qUsername`` / ``qPassword`` here or
+        by a later change. A manager's copy gets a new credential record with the same
+        secrets; the copy's later changes go through the boundary like any other.
+        """
         original = await self.find(source_id)
         target = await self.access.space_for_write(space_id or original.space_id)
         copy = Connection(
@@ -544,29 +584,37 @@ class ConnectionService:
             name=name or f"{original.name} - Copy",
             data_source_id=original.data_source_id,
             q_type=original.q_type,
-            connect_statement=original.connect_statement,
-            properties=dict(original.properties),
             tags=list(original.tags),
             log_on=original.log_on,
             architecture=original.architecture,
             separate_credentials=original.separate_credentials,
         )
         await self._check_name(copy)
-        payload: dict[str, Any] = {}
-        if original.credential_id and not original.separate_credentials:
-            stored = await self.credentials.repo.get_any_owner(original.credential_id)
-            if stored is not None:
-                payload = self.credentials.open(stored)
+        space = await self._space(original.space_id)
+        manages = space is not None and await self.access.can_manage(space)
+        if manages and not original.separate_credentials:
+            stored = await self.stored_state(original)
+        else:
+            stored = Stored(public=dict(original.properties), statement=original.connect_statement)
         source = get_data_source(original.data_source_id)
-        payload = credential_payload(source, username, password, payload)
-        credential = None
-        if payload:
-            credential = await self.credentials.create(
-                data_source_id=copy.data_source_id,
-                q_type=copy.q_type,
-                payload=payload,
-                name=None,
-                separated=False,
-            )
-            copy.credential_id = credential.id
+        change = Change(
+            properties=masked(source, stored.public, stored.payload),
+            statement=original.connect_statement,
+            username=_or_kept(username, USERNAME),
+            password=_or_kept(password, PASSWORD),
+        )
+        verdict = decide(source, stored, change)
+        credential = await self._establish(copy, verdict, copy=True)
         return await self._insert(copy, credential)
+
+
+def _or_kept(value: str | None, key: str) -> str | Kept:
+    """Qlik's absent-keeps: a value given replaces, an absent one keeps the stored one."""
+    return Kept(key) if value is None else value
+
+
+def _tri_state(value: str | None) -> str | Kept | None:
+    """qConnectionSecret: absent keeps, "" clears, a value replaces."""
+    if value is None:
+        return Kept(CONNECTION_SECRET)
+    return value or None

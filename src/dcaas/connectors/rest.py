@@ -40,7 +40,9 @@ class RestProperties(ConnectorProperties):
         max_length=256,
         description="HTTP headers; a header with encrypt: true is stored as a credential",
     )
-    allowWithConnection: bool = Field(
+    # A destination: it lets load scripts override url and headers (Qlik's WITH CONNECTION),
+    # that is, choose where the connection's secrets go.
+    allowWithConnection: bool = destination(
         default=False, description="Allow WITH CONNECTION overrides from load scripts"
     )
     authSchema: Literal["anonymous", "basic", "bearer"] = Field(

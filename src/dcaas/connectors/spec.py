@@ -278,7 +278,7 @@ class DataSource:
                 secrets[name] = value
             elif name in self.properties.encryptable_fields():
                 public[name] = [_without_value(i) if i.get("encrypt") else i for i in value]
-                hidden = {i["name"]: i["value"] for i in value if i.get("encrypt")}
+                hidden = {i["name"]: i.get("value", "") for i in value if i.get("encrypt")}
                 if hidden:
                     secrets[name] = hidden
             else:

@@ -109,9 +109,13 @@ class CredentialService:
         return credential
 
     async def usable(self, credential_id: str) -> Credential:
-        """An existing credential a new connection may point at (the caller's own)."""
+        """An existing credential a connection may point at: the caller's own, admins included.
+
+        A tenant admin may list and manage every credential, but pointing a connection at
+        someone else's would send that user's secrets wherever the connection points.
+        """
         credential = await self.repo.get(credential_id)
-        if credential is None:
+        if credential is None or credential.owner_id != self.principal.user_id:
             raise NotFound(
                 f"credential {credential_id} not found",
                 code=Code.CREDENTIAL_NOT_FOUND,

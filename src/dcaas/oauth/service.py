@@ -216,7 +216,7 @@ class OAuthService:
         source = self._source(connection.data_source_id)
         app = await self._app_of(connection, source, pending.redirect_uri)
         tokens = await self._exchange(app, code, sealed["verifier"])
-        await self.connections.replace_secrets(connection, token_payload(tokens, app.token_url))
+        await self.connections.restate(connection, extra=token_payload(tokens, app.token_url))
         connection.auth_status = AUTH_OK
         connection.updated = utcnow()
         await self.session.flush()

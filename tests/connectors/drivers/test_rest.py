@@ -266,3 +266,30 @@ async def test_slow_read_is_bounded_by_total_timeout() -> None:
     assert time.monotonic() - started < 3
     failed = next(r for r in steps.results if r.status == "failed")
     assert (failed.name, failed.code) == ("authenticate", "DCAAS-6010")
+
+
+async def test_encrypted_headers_do_not_follow_a_redirect_to_another_origin(
+    http: rest_server.Server,
+) -> None:
+    """A redirect elsewhere gets the plain headers, not the encrypted ones (nor Authorization)."""
+    httpd, other = rest_server.start()
+    try:
+        props = {
+            "url": f"{http.base}/redirect?to={other.base}/open/items",
+            "authSchema": "bearer",
+            "bearerToken": TOKEN,
+            "queryHeaders": [
+                {"name": "X-Api-Key", "value": API_KEY, "encrypt": True},
+                {"name": "X-Plain", "value": "plain"},
+            ],
+        }
+        result = await _test(props)
+        assert result["passed"], result["list"]
+        (seen,) = other.seen
+        headers = {k.lower(): v for k, v in seen["headers"].items()}
+        assert headers["x-plain"] == "plain"
+        assert "x-api-key" not in headers
+        assert "authorization" not in headers
+        assert {k.lower() for k in http.seen[-1]["headers"]} >= {"x-api-key", "authorization"}
+    finally:
+        httpd.shutdown()

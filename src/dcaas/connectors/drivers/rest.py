@@ -186,6 +186,7 @@ class RestConnector:
                 ssl_context=self._ssl_context(),
                 headers=headers,
                 auth=auth,
+                event_hooks={"request": [_secrets_stay_home(p)]},
             )
         return self._http
 
@@ -208,6 +209,27 @@ class RestConnector:
                     del body[max_bytes:]
                     break
         return r, bytes(body), truncated
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+def _secrets_stay_home(props: RestProperties) -> Any:
+    """A hook run before every hop: encrypted headers go to the connection's origin only.
+
+    httpx drops ``Authorization`` on a redirect to another origin, but keeps custom headers;
+    an ``X-Api-Key`` sent with ``encrypt: true`` must not follow a redirect elsewhere.
+    """
+    home = _origin(httpx.URL(props.url))
+    hidden = [h.name for h in props.queryHeaders if h.encrypt]
+
+    async def hook(request: httpx.Request) -> None:
+        if _origin(request.url) != home:
+            for name in hidden:
+                request.headers.pop(name, None)
+
+    return hook
 
 
 def _only_root(path: str) -> None:
