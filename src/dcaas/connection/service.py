@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from dcaas.kit.crypto import Envelope
     from dcaas.space.models import Space
 
-    PatchRules = Callable[["ConnectionService", Connection, Any], Awaitable[None]]
+    PatchRules = Callable[["ConnectionService", Connection, Any], Awaitable[object]]
 
 _LOG_ON_CURRENT_USER = {"1", "LOG_ON_CURRENT_USER"}
 NEEDS_REAUTH = "needs-reauthentication"  # dcaas.oauth.tokens.NEEDS_REAUTH (no import cycle)
