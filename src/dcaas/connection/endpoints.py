@@ -67,7 +67,7 @@ async def create_properties(
     request: Request, service: ConnectionService, body: DcaasConnectionCreate, state: AppState
 ) -> ConnectionView | AuthUrlResponse:
     """A properties-form create; OAuth sources answer an authorization URL or finish one."""
-    if is_oauth_source(body.datasourceID):
+    if is_oauth_source(body.datasourceID, body.connectionProperties):
         oauth = OAuthService(service.session, service.principal, state.envelope, state.settings)
         return await oauth.create(body, base_url(request))
     return await service.create_from_properties(body)

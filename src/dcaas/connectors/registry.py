@@ -7,13 +7,12 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
-from dcaas.connectors.mysql import MYSQL
 from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
-from dcaas.connectors.postgresql import POSTGRESQL
 from dcaas.connectors.rest import REST
 from dcaas.connectors.s3 import S3_FILE, S3_METADATA
 from dcaas.connectors.sftp import SFTP
 from dcaas.connectors.spec import DataSource
+from dcaas.connectors.sql.catalog import SQL_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +25,10 @@ BUILTINS: dict[str, DataSource] = {
         GCS_FILE,
         GCS_METADATA,
         SFTP,
-        POSTGRESQL,
-        MYSQL,
         OAUTH_REST,
         GOOGLE_OAUTH,
         MICROSOFT_OAUTH,
+        *SQL_SOURCES,
     )
 }
 
