@@ -35,7 +35,8 @@ class Rule:
 
 
 def caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
-    """Whether ``kind`` is anywhere in the exception's chain (libraries wrap the root cause)."""
+    """Whether ``kind`` is anywhere in the exception's chain (libraries wrap the root cause;
+    urllib3 keeps it in ``reason`` or as its first argument)."""
 
     def check(exc: BaseException) -> bool:
         seen: BaseException | None = exc
@@ -44,10 +45,18 @@ def caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
                 return False
             if isinstance(seen, kind):
                 return True
-            seen = seen.__cause__ or seen.__context__
+            seen = seen.__cause__ or seen.__context__ or _wrapped(seen)
         return False
 
     return check
+
+
+def _wrapped(exc: BaseException) -> BaseException | None:
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        return reason
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, BaseException) else None
 
 
 def named(module: str, *names: str) -> Callable[[BaseException], bool]:

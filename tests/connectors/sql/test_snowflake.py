@@ -11,63 +11,24 @@ Snowflake is checked by the ``tls`` step, tested against a local TLS listener be
 
 from __future__ import annotations
 
-import ssl
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tests import rest_server
 from tests.connectors.sql.helpers import browse_all, closed_port, context, run_test
+from tests.connectors.sql.live import SNOWFLAKE_TABLES, snowflake_props
+from tests.connectors.sql.standins import tls_listener
 
 from dcaas.connectors.sql.layer import join_path
 from dcaas.connectors.sql.snowflake import SnowflakeConnector, SnowflakeProperties, _account
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-# fakesnow does not list views in information_schema.tables, so the schema holds tables only.
-TABLES = ["T1", "T2", "T3", "T4", "T5", "a%b", "q?x", 'we"ird']
-
-
-@pytest.fixture(scope="module")
-def fakesnow_port() -> Iterator[int]:
-    """fakesnow's server with database SHOP and schema SALES holding eight tables."""
-    fakesnow = pytest.importorskip("fakesnow")
-    import snowflake.connector
-
-    with fakesnow.server() as kw:
-        conn = snowflake.connector.connect(**kw)
-        cur = conn.cursor()
-        for sql in [
-            "CREATE DATABASE SHOP",
-            "CREATE SCHEMA SHOP.SALES",
-            *[f"CREATE TABLE SHOP.SALES.{t} (ID INT, NAME VARCHAR)" for t in TABLES[:5]],
-            'CREATE TABLE SHOP.SALES."a%b" (X INT)',
-            'CREATE TABLE SHOP.SALES."q?x" (X INT)',
-            'CREATE TABLE SHOP.SALES."we""ird" (X INT)',
-            "INSERT INTO SHOP.SALES.T1 VALUES (1, 'one'), (2, 'two'), (3, 'three')",
-            """INSERT INTO SHOP.SALES."a%b" VALUES (5)""",
-            """INSERT INTO SHOP.SALES."q?x" VALUES (6)""",
-        ]:
-            cur.execute(sql)
-        conn.close()
-        yield int(kw["port"])
-
-
-def props(port: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "server": "127.0.0.1",
-        "port": port,
-        "protocol": "http",
-        "database": "SHOP",
-        "schema": "SALES",
-        "username": "reader",
-        "password": "any-password-fakesnow-accepts",
-        **extra,
-    }
+TABLES = SNOWFLAKE_TABLES
+props = snowflake_props
 
 
 def _key_pem(passphrase: bytes | None) -> str:
@@ -149,7 +110,7 @@ async def test_closed_port_fails_at_connect() -> None:
 async def test_tls_step_checks_the_server_name(tmp_path: Path) -> None:
     """Over HTTPS the tls step verifies the certificate: a self-made CA fails (DCAAS-6005)."""
     server_ctx, _ = rest_server.make_tls(tmp_path)
-    with _tls_listener(server_ctx) as port:
+    with tls_listener(server_ctx) as port:
         results = await run_test(SnowflakeConnector, props(port, protocol="https"))
     assert (results["tls"].code, results["tls"].failure_class) == (
         "DCAAS-6005",
@@ -171,40 +132,3 @@ def test_key_pair_needs_a_key_and_password_sign_in_a_password() -> None:
         SnowflakeProperties.model_validate({**base, "authenticator": "snowflake_jwt"})
     with pytest.raises(ValueError, match="password is required"):
         SnowflakeProperties.model_validate(base)
-
-
-class _tls_listener:  # noqa: N801 - a context manager used like a function
-    """A TLS server that completes handshakes with the given context and then closes."""
-
-    def __init__(self, server_ctx: ssl.SSLContext) -> None:
-        import socket
-
-        self.ctx = server_ctx
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            try:
-                conn.settimeout(2)
-                with self.ctx.wrap_socket(conn, server_side=True):
-                    pass
-            except (OSError, ssl.SSLError):
-                conn.close()
-
-    def __enter__(self) -> int:
-        self.thread.start()
-        return int(self.sock.getsockname()[1])
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()

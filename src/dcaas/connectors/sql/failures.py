@@ -9,6 +9,7 @@ GCS: their rows recognise them by the Athena operation or the BigQuery URL, and 
 from __future__ import annotations
 
 import re
+import ssl
 from typing import TYPE_CHECKING, Any
 
 from dcaas.connectors.base import FailureClass
@@ -175,12 +176,19 @@ SQL_ENGINE_RULES: list[Rule] = [
             "InvalidAccessKeyId",
         ),
     ),
+    _row(  # an error body botocore could not read: only the status and the message
+        Code.SOURCE_AUTH_FAILED,
+        F.CREDENTIALS,
+        "AWS refused the access key or the secret; check username (access key id) and "
+        "password (secret access key)",
+        all_of(_athena("403"), _says("signature", "security token", "access key id")),
+    ),
     _row(
         Code.SOURCE_ACCESS_DENIED,
         F.CREDENTIALS,
         "the key may not use Athena, this workgroup or this catalog; grant it "
         "athena:GetWorkGroup, athena:*Metadata, athena:ListDatabases and query rights",
-        _athena("AccessDeniedException", "AccessDenied"),
+        _athena("AccessDeniedException", "AccessDenied", "403"),
         http_status=403,
     ),
     _row(
@@ -331,6 +339,20 @@ SQL_ENGINE_RULES: list[Rule] = [
         F.CREDENTIALS,
         "the token was refused (HTTP 401 or 403); check the personal access token",
         all_of(named("databricks.sql.exc", "RequestError"), _says("401", "403", "invalid")),
+    ),
+    _row(
+        Code.SOURCE_TLS_FAILED,
+        F.CONFIGURATION,
+        "the server's TLS certificate is not trusted; check the host name, or supply the "
+        "root certificate",
+        all_of(_driver_or_urllib3, caused_by(ssl.SSLCertVerificationError)),
+    ),
+    _row(
+        Code.SOURCE_TLS_FAILED,
+        F.CONFIGURATION,
+        "the TLS session with the server failed; check that the port speaks TLS and the TLS "
+        "settings",
+        all_of(_driver_or_urllib3, caused_by(ssl.SSLError)),
     ),
     _row(
         Code.SOURCE_CONNECT_REFUSED,

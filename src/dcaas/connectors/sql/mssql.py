@@ -155,27 +155,30 @@ def _endpoint(props: MssqlProperties) -> Endpoint:
     return Endpoint(props.host, props.port, Tls(context, handshake=tds_tls))
 
 
+def connect_args(props: MssqlProperties, link: Link) -> dict[str, Any]:
+    """pymssql's arguments: the checked address (FreeTDS resolves names itself)."""
+    ctx = link.context
+    seconds = min(props.QueryTimeout or ctx.total_timeout, ctx.total_timeout)
+    return {
+        "server": link.addresses[0],
+        "port": str(props.port),
+        "user": props.username,
+        "password": props.password,
+        "database": props.database,
+        "login_timeout": max(1, round(ctx.connect_timeout)),
+        "timeout": max(1, round(seconds)),
+        "appname": "dcaas",
+        "encryption": "require" if props.encrypt else "off",
+        "read_only": True,
+        "autocommit": True,
+    }
+
+
 async def _connect(props: MssqlProperties, link: Link) -> DbapiSession:
     import pymssql  # noqa: PLC0415 - drivers load on first use
 
-    ctx = link.context
-    seconds = min(props.QueryTimeout or ctx.total_timeout, ctx.total_timeout)
-    conn: Any = await open_in_worker(
-        link.worker,
-        lambda: pymssql.connect(
-            server=link.addresses[0],  # the checked address: FreeTDS resolves names itself
-            port=str(props.port),
-            user=props.username,
-            password=props.password,
-            database=props.database,
-            login_timeout=max(1, round(ctx.connect_timeout)),
-            timeout=max(1, round(seconds)),
-            appname="dcaas",
-            encryption="require" if props.encrypt else "off",
-            read_only=True,
-            autocommit=True,
-        ),
-    )
+    args = connect_args(props, link)
+    conn: Any = await open_in_worker(link.worker, lambda: pymssql.connect(**args))
     return DbapiSession(link.worker, conn, pymssql.paramstyle)
 
 

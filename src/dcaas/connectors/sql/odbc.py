@@ -14,6 +14,8 @@ only the first rows. The connection is opened read-only (``SQL_ATTR_ACCESS_MODE`
 
 from __future__ import annotations
 
+import contextlib
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 # Keys that would bypass the declared host, driver or credentials.
 _RESERVED = frozenset({"driver", "dsn", "filedsn", "savefile", "uid", "pwd", "server", "port"})
 _NAME = r"^[A-Za-z0-9_][A-Za-z0-9_ .+()-]*$"
+_SPECIAL = re.compile(r"[;{}=]")
 
 
 class OdbcProperties(ConnectorProperties):
@@ -82,7 +85,12 @@ class OdbcProperties(ConnectorProperties):
 
 
 def _value(text_value: str) -> str:
-    """An ODBC connection-string value: braced, with ``}`` doubled."""
+    """An ODBC connection-string value; braced (``}`` doubled) when it could end the pair.
+
+    Plain values stay plain: some drivers (psqlODBC) read ``{5432}`` as text, not a number.
+    """
+    if text_value == text_value.strip() and not _SPECIAL.search(text_value):
+        return text_value
     return "{" + text_value.replace("}", "}}") + "}"
 
 
@@ -139,7 +147,8 @@ async def _connect(props: OdbcProperties, link: Link) -> OdbcSession:
             readonly=True,
             autocommit=True,
         )
-        conn.timeout = max(1, round(ctx.total_timeout))  # each query's timeout
+        with contextlib.suppress(pyodbc.Error):  # each query's timeout, where the driver has one
+            conn.timeout = max(1, round(ctx.total_timeout))
         return conn
 
     conn = await open_in_worker(link.worker, connect)

@@ -81,22 +81,26 @@ def _endpoint(props: OracleProperties) -> Endpoint:
     return Endpoint(props.host, props.port, tls if props.protocol == "TCPS" else None)
 
 
+def connect_args(props: OracleProperties, link: Link) -> dict[str, Any]:
+    """The driver's arguments: the checked address; TLS checks the configured name."""
+    args: dict[str, Any] = {
+        "user": props.username,
+        "password": props.password,
+        "host": link.addresses[0],
+        "port": props.port,
+        "service_name": props.serviceName,
+        "tcp_connect_timeout": link.context.connect_timeout,
+    }
+    endpoint = _endpoint(props)
+    if endpoint.tls is not None:
+        args |= {"protocol": "tcps", "ssl_context": endpoint.tls.context}
+    return args
+
+
 async def _connect(props: OracleProperties, link: Link) -> OracleSession:
     import oracledb  # noqa: PLC0415 - drivers load on first use
 
-    endpoint = _endpoint(props)
-    tls: dict[str, Any] = {}
-    if endpoint.tls is not None:
-        tls = {"protocol": "tcps", "ssl_context": endpoint.tls.context}
-    conn = await oracledb.connect_async(
-        user=props.username,
-        password=props.password,
-        host=link.addresses[0],  # the checked address; TLS checks the configured name
-        port=props.port,
-        service_name=props.serviceName,
-        tcp_connect_timeout=link.context.connect_timeout,
-        **tls,
-    )
+    conn = await oracledb.connect_async(**connect_args(props, link))
     session = OracleSession(conn)
     await session.query("SET TRANSACTION READ ONLY")
     return session
