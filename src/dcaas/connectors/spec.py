@@ -189,11 +189,15 @@ class OAuthEndpoints:
 
 @dataclass(frozen=True)
 class Driver:
-    """The library a data source's runtime needs, and the pip extra that installs it."""
+    """The library a data source's runtime needs, and how the operator installs it.
 
-    extra: str
+    ``extra`` is dcaas's pip extra that brings it (``snowflake``); a plugin's driver has
+    none and names its ``package``.
+    """
+
     modules: tuple[str, ...]
-    package: str = ""  # what the extra installs, for messages ("snowflake-connector-python")
+    package: str  # the distribution, for messages ("snowflake-connector-python")
+    extra: str | None = None
 
     def missing(self) -> str | None:
         """The first module that cannot be found, or None when all are installed."""
@@ -207,7 +211,7 @@ class Driver:
 
     @property
     def install(self) -> str:
-        return f"pip install 'dcaas[{self.extra}]'"
+        return f"pip install 'dcaas[{self.extra}]'" if self.extra else f"pip install {self.package}"
 
 
 @dataclass(frozen=True)

@@ -60,11 +60,13 @@ def not_found(what: str) -> SourceFailure:
 
 def driver_missing(engine: Engine, module: str | None = None) -> SourceFailure:
     what = f"the driver module {module!r}" if module else "its driver"
-    how = (
-        f"the operator installs it with the extra '{engine.driver.extra}' ({engine.driver.install})"
-        if engine.driver
-        else "reinstall dcaas"
-    )
+    driver = engine.driver
+    if driver is None:
+        how = "reinstall dcaas"
+    elif driver.extra:
+        how = f"the operator installs it with the extra '{driver.extra}' ({driver.install})"
+    else:
+        how = f"the operator installs it ({driver.install})"
     return SourceFailure(
         Code.SOURCE_DRIVER_MISSING,
         FailureClass.INTERNAL,
