@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -40,3 +42,26 @@ def athena() -> Iterator[Athena]:
     """moto's Athena and S3 with signature checking, a results bucket and three databases."""
     with start_athena() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def odd_maria(maria: Db) -> Iterator[str]:
+    """A MariaDB database with tables named a%b and q?x, readable by the test user."""
+    name = "dcaas_q_" + uuid.uuid4().hex[:10]
+    asyncio.run(
+        sql_servers._maria(
+            [
+                f"CREATE DATABASE `{name}`",
+                f"CREATE TABLE `{name}`.`a%b` (x int)",
+                f"CREATE TABLE `{name}`.`q?x` (x int)",
+                f"INSERT INTO `{name}`.`a%b` VALUES (5)",  # noqa: S608 - the test's own names
+                f"INSERT INTO `{name}`.`q?x` VALUES (6)",  # noqa: S608
+                *[
+                    f"GRANT SELECT ON `{name}`.* TO '{maria.user}'@'{h}'"
+                    for h in ("%", "localhost")
+                ],
+            ]
+        )
+    )
+    yield name
+    asyncio.run(sql_servers._maria([f"DROP DATABASE IF EXISTS `{name}`"]))

@@ -3,8 +3,6 @@ odbc-mariadb), against the test PostgreSQL cluster and the local MariaDB."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,13 +13,10 @@ from dcaas.connectors.sql.layer import join_path
 from dcaas.connectors.sql.odbc import OdbcConnector, OdbcProperties, connection_string
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.sql_servers import Db
 
 pyodbc = pytest.importorskip("pyodbc")
 PG_DRIVER, MARIA_DRIVER = "PostgreSQL Unicode", "MariaDB Unicode"
-HOSTS = ("%", "localhost")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -29,29 +24,6 @@ def _drivers() -> None:
     """The Debian ODBC drivers are installed (.ci/run installs them when missing)."""
     missing = {PG_DRIVER, MARIA_DRIVER} - set(pyodbc.drivers())
     assert not missing, f"install unixodbc odbc-postgresql odbc-mariadb (missing {missing})"
-
-
-@pytest.fixture(scope="module")
-def odd_maria(maria: Db) -> Iterator[str]:
-    """A MariaDB database with tables named a%b and q?x, readable by the test user."""
-    name = "dcaas_q_" + uuid.uuid4().hex[:10]
-    asyncio.run(
-        sql_servers._maria(
-            [
-                f"CREATE DATABASE `{name}`",
-                f"CREATE TABLE `{name}`.`a%b` (x int)",
-                f"CREATE TABLE `{name}`.`q?x` (x int)",
-                f"INSERT INTO `{name}`.`a%b` VALUES (5)",  # noqa: S608 - the test's own names
-                f"INSERT INTO `{name}`.`q?x` VALUES (6)",  # noqa: S608
-                *[
-                    f"GRANT SELECT ON `{name}`.* TO '{maria.user}'@'{h}'"
-                    for h in ("%", "localhost")
-                ],
-            ]
-        )
-    )
-    yield name
-    asyncio.run(sql_servers._maria([f"DROP DATABASE IF EXISTS `{name}`"]))
 
 
 def props(db: Db, driver: str, **extra: Any) -> dict[str, Any]:

@@ -211,3 +211,19 @@ async def test_outbound_policy_refuses_sql_targets() -> None:
     with pytest.raises(StepFailed):
         await connector.test(steps)
     assert (steps.results[0].name, steps.results[0].code) == ("resolve-host", "DCAAS-6002")
+
+
+async def test_mysql_preview_of_names_with_percent_and_question_mark(
+    maria: Db, odd_maria: str
+) -> None:
+    """Tables named a%b and q?x preview as names: the statement runs without parameters."""
+    connector = MysqlConnector(props(maria, database=odd_maria), CONTEXT)
+    try:
+        assert (await connector.preview(join_path(odd_maria, "a%b"), 1000, 5)).rows == [[5]]
+        assert (await connector.preview(join_path(odd_maria, "q?x"), 1000, 5)).rows == [[6]]
+        assert [e.name for e in (await connector.browse(odd_maria, 10, None)).items] == [
+            "a%b",
+            "q?x",
+        ]
+    finally:
+        await connector.aclose()
