@@ -3,6 +3,7 @@ odbc-mariadb), against the test PostgreSQL cluster and the local MariaDB."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,9 +22,13 @@ PG_DRIVER, MARIA_DRIVER = "PostgreSQL Unicode", "MariaDB Unicode"
 
 @pytest.fixture(scope="module", autouse=True)
 def _drivers() -> None:
-    """The Debian ODBC drivers are installed (.ci/run installs them when missing)."""
+    """Debian's ODBC drivers: .ci/run installs them and sets DCAAS_REQUIRE_ODBC=1, so CI
+    fails without them; elsewhere the module is skipped."""
     missing = {PG_DRIVER, MARIA_DRIVER} - set(pyodbc.drivers())
-    assert not missing, f"install unixodbc odbc-postgresql odbc-mariadb (missing {missing})"
+    if missing and os.environ.get("DCAAS_REQUIRE_ODBC") == "1":
+        pytest.fail(f"install unixodbc odbc-postgresql odbc-mariadb (missing {missing})")
+    if missing:
+        pytest.skip(f"apt-get install unixodbc odbc-postgresql odbc-mariadb (missing {missing})")
 
 
 def props(db: Db, driver: str, **extra: Any) -> dict[str, Any]:

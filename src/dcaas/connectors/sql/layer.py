@@ -124,6 +124,7 @@ class SqlConnector:
         self.addresses: list[str] = []
         self.session: Session | None = None
         self._worker: Worker | None = None
+        self._stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     # -- test -------------------------------------------------------------------------------
     async def test(self, steps: Steps) -> None:
@@ -146,16 +147,18 @@ class SqlConnector:
         self.addresses = await self.context.outbound.resolve(end.host, end.port)
 
     async def _connect(self) -> None:
-        _, writer = await connect_any(
-            self.addresses, self.endpoint.port, self.context.connect_timeout
-        )
-        await close(writer)
+        stream = await connect_any(self.addresses, self.endpoint.port, self.context.connect_timeout)
+        if self.endpoint.tls is None:
+            await close(stream[1])
+        else:
+            self._stream = stream  # the tls step continues on it: one connection, not two
 
     async def _tls(self) -> None:
         tls, seconds = self.endpoint.tls, self.context.connect_timeout
         if tls is None:
             return
-        reader, writer = await connect_any(self.addresses, self.endpoint.port, seconds)
+        stream, self._stream = self._stream, None
+        reader, writer = stream or await connect_any(self.addresses, self.endpoint.port, seconds)
         try:
             if tls.handshake is not None:
                 async with asyncio.timeout(seconds):
@@ -207,6 +210,9 @@ class SqlConnector:
         return session
 
     async def aclose(self) -> None:
+        if self._stream is not None:  # a test that stopped between connect and tls
+            await close(self._stream[1])
+            self._stream = None
         session, self.session = self.session, None
         if session is not None:
             await session.close()
