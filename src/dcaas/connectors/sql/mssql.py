@@ -5,8 +5,9 @@ address the outbound policy checked. FreeTDS encrypts (``encrypt``) but does not
 server's certificate, so with ``encrypt`` on and ``trustServerCertificate`` off the ``tls``
 step verifies it (chain and host name) over TDS's own pre-login exchange, on its own
 connection to the same address, before any credentials are sent; with
-``trustServerCertificate`` on, that step checks only that the server offers TLS. Sessions
-are read-only (the login's read-only intent) and previews use ``TOP``.
+``trustServerCertificate`` on, that step checks only that the server offers TLS. The login
+declares a read-only intent (which routes, not enforces): dcaas runs only catalog queries
+and ``SELECT TOP`` previews.
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ MSSQL_ENGINE = Engine(
     ),
     quote=bracket,
     system_schemas=("INFORMATION_SCHEMA", "sys", "guest"),
+    read_only_session=False,  # read-only intent routes to a readable secondary; no more
 )
 MssqlConnector = connector_for(MSSQL_ENGINE)
 _QRI = ("{host}:{port}/{database}", ("host", "port", "database"))

@@ -9,7 +9,8 @@ secret. The driver resolves names itself, so it is given the checked address.
 
 Browsing reads ``information_schema`` (the driver's SQL dialect is unknown, so pages are
 cut in the client); previews quote names with the driver's own quote character and read
-only the first rows. The connection is opened read-only (``SQL_ATTR_ACCESS_MODE``).
+only the first rows. The connection asks to be read-only (``SQL_ATTR_ACCESS_MODE``), which
+ODBC lets a driver ignore.
 """
 
 from __future__ import annotations
@@ -164,6 +165,7 @@ ODBC_ENGINE = Engine(
     connect=_connect,
     queries=Queries(paging="client", preview="SELECT * FROM {table}"),
     system_schemas=("information_schema", "INFORMATION_SCHEMA", "pg_catalog", "sys"),
+    read_only_session=False,  # asked for (SQL_ATTR_ACCESS_MODE); drivers may not enforce it
 )
 OdbcConnector = connector_for(ODBC_ENGINE)
 ODBC = sql_source(
