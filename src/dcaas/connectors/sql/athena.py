@@ -37,7 +37,9 @@ _MAX_PAGE = 50  # ListDatabases and ListTableMetadata answer at most 50 a page
 class AthenaProperties(ConnectorProperties):
     """Properties of an Athena connection (Qlik's names)."""
 
-    AwsRegion: Region = Field(default="us-east-1", description="AWS region")
+    AwsRegion: Region = destination(
+        "us-east-1", description="AWS region (it selects Athena's endpoint)"
+    )
     Catalog: str = Field(default="AwsDataCatalog", max_length=255, description="Data catalog")
     Schema: str = Field(default="default", max_length=255, description="Database (schema)")
     Workgroup: str = Field(default="primary", max_length=128, description="Athena workgroup")

@@ -60,10 +60,9 @@ class DatabricksProperties(ConnectorProperties):
         description="'token' for a personal access token", default="token"
     )
     password: str | None = secret(description="Personal access token")
-    SSL: bool = Field(
+    SSL: bool = destination(
         default=True,
         description="Databricks needs TLS; only true is accepted",
-        json_schema_extra={"x-destination": True},
     )
     TrustedCerts: list[FileItem] | None = file_list(
         description="PEM root certificates to trust instead of the system's", is_destination=True

@@ -20,7 +20,14 @@ from pydantic import Field
 
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.connectors.drivers.net import tls_context
-from dcaas.connectors.spec import ConnectorProperties, Driver, FileItem, file_list, secret
+from dcaas.connectors.spec import (
+    ConnectorProperties,
+    Driver,
+    FileItem,
+    destination,
+    file_list,
+    secret,
+)
 from dcaas.connectors.sql.dbapi import DbapiSession, open_in_worker
 from dcaas.connectors.sql.engine import Endpoint, Engine, Queries, Tls, bracket
 from dcaas.connectors.sql.layer import connector_for
@@ -49,15 +56,13 @@ class MssqlProperties(ConnectorProperties):
     database: str = Field(min_length=1, max_length=128, description="Database to connect to")
     username: str | None = secret(description="SQL Server login")
     password: str | None = secret(description="Password")
-    encrypt: bool = Field(
+    encrypt: bool = destination(
         default=True,
         description="Encrypt the connection (TLS inside TDS)",
-        json_schema_extra={"x-destination": True},
     )
-    trustServerCertificate: bool = Field(
+    trustServerCertificate: bool = destination(
         default=False,
         description="Accept any server certificate (only for servers you trust otherwise)",
-        json_schema_extra={"x-destination": True},
     )
     rootCertificates: list[FileItem] | None = file_list(
         description="PEM root certificates of a private CA (else the system's)",

@@ -61,13 +61,12 @@ class OdbcProperties(ConnectorProperties):
     database: str | None = text("Database")
     username: str | None = secret(description="User name (UID)")
     password: str | None = secret(description="Password (PWD)")
-    attributes: list[EncryptableItem] | None = Field(
-        default=None,
+    attributes: list[EncryptableItem] | None = destination(
+        None,
         description="More key=value attributes of the driver; encrypt: true marks a secret",
-        json_schema_extra={"x-destination": True},
     )
-    hostAttribute: str = Field(default="Server", pattern=_NAME, description="Key of the host")
-    portAttribute: str = Field(default="Port", pattern=_NAME, description="Key of the port")
+    hostAttribute: str = destination("Server", pattern=_NAME, description="Key of the host")
+    portAttribute: str = destination("Port", pattern=_NAME, description="Key of the port")
     databaseAttribute: str = Field(
         default="Database", pattern=_NAME, description="Key of the database"
     )

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from dcaas.connectors.spec import ConnectorProperties, Driver, FileItem, file_list, secret
+from dcaas.connectors.spec import (
+    ConnectorProperties,
+    Driver,
+    FileItem,
+    destination,
+    file_list,
+    secret,
+)
 from dcaas.connectors.sql.dbapi import convert
 from dcaas.connectors.sql.engine import Endpoint, Engine, Queries, Rows
 from dcaas.connectors.sql.layer import connector_for
@@ -36,10 +43,9 @@ class OracleProperties(ConnectorProperties):
     )
     username: str | None = secret(description="User name")
     password: str | None = secret(description="Password")
-    protocol: Literal["TCP", "TCPS"] = Field(
-        default="TCP",
+    protocol: Literal["TCP", "TCPS"] = destination(
+        "TCP",
         description="TCPS: TLS, verified against the host name",
-        json_schema_extra={"x-destination": True},
     )
     rootCertificates: list[FileItem] | None = file_list(
         description="PEM root certificates for TCPS (else the system's)", is_destination=True

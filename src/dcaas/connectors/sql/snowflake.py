@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from dcaas.connectors.base import FailureClass, SourceFailure
-from dcaas.connectors.spec import ConnectorProperties, Driver, FileItem, file_list, secret
+from dcaas.connectors.spec import (
+    ConnectorProperties,
+    Driver,
+    FileItem,
+    destination,
+    file_list,
+    secret,
+)
 from dcaas.connectors.sql.dbapi import DbapiSession, open_in_worker
 from dcaas.connectors.sql.engine import Endpoint, Engine, Queries
 from dcaas.connectors.sql.layer import connector_for, not_found
@@ -59,10 +66,9 @@ class SnowflakeProperties(ConnectorProperties):
         is_secret=True,
     )
     PRIV_KEY_FILE_PWD: str | None = secret(description="Passphrase of an encrypted PRIV_KEY_FILE")
-    protocol: Literal["https", "http"] = Field(
-        default="https",
+    protocol: Literal["https", "http"] = destination(
+        "https",
         description="dcaas: http only for a TLS-terminating proxy or a test server",
-        json_schema_extra={"x-destination": True},
     )
 
     required_credentials: ClassVar[tuple[tuple[str, ...], ...]] = (("username",),)

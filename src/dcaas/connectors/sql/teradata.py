@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field
-
-from dcaas.connectors.spec import ConnectorProperties, Driver, secret
+from dcaas.connectors.spec import ConnectorProperties, Driver, destination, secret
 from dcaas.connectors.sql.dbapi import DbapiSession, open_in_worker
 from dcaas.connectors.sql.engine import Endpoint, Engine, Queries
 from dcaas.connectors.sql.layer import connector_for
@@ -34,7 +32,9 @@ class TeradataProperties(ConnectorProperties):
     db: str | None = text("Default database (else the user's)")
     username: str | None = secret(description="User name")
     password: str | None = secret(description="Password")
-    encryptdata: bool = Field(default=True, description="Encrypt the session (Teradata's own)")
+    encryptdata: bool = destination(
+        default=True, description="Encrypt the session (Teradata's own)"
+    )
 
     required_credentials: ClassVar[tuple[tuple[str, ...], ...]] = (("username",), ("password",))
 
