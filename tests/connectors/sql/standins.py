@@ -1,7 +1,8 @@
 """Local stand-ins for servers that cannot run here, at the edge dcaas talks to.
 
-* :func:`tls_listener`: a TLS server with a certificate for 127.0.0.1/localhost from a
-  throwaway CA (so a client checking the system's roots, or another name, refuses it);
+* :func:`tls_listener`: a TLS server with the given context: a certificate for
+  127.0.0.1/localhost from a throwaway CA (``rest_server.make_tls``), or one for another
+  name (:func:`wrong_name_tls`), which a client that trusts the CA still refuses;
 * :func:`tds_listener`: SQL Server's pre-login exchange with TLS carried in PRELOGIN
   packets, as a SQL Server answers a client that asks for encryption;
 * :func:`silent_listener` (in helpers): a server that accepts and never answers.
@@ -16,10 +17,39 @@ import struct
 import threading
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from tests import rest_server
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 _HEADER = struct.Struct(">BBHHBB")
+
+
+def wrong_name_tls(tmp: Path) -> tuple[ssl.SSLContext, str]:
+    """A server context whose certificate names only db.wrong.example, and its CA's PEM."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = rest_server._name("dcaas wrong-name CA")
+    basic = (x509.BasicConstraints(ca=True, path_length=None), True)
+    ca = rest_server._cert("dcaas wrong-name CA", ca_name, ca_key.public_key(), ca_key, basic)
+    key = ec.generate_private_key(ec.SECP256R1())
+    san = (x509.SubjectAlternativeName([x509.DNSName("db.wrong.example")]), False)
+    cert = rest_server._cert("db.wrong.example", ca.subject, key.public_key(), ca_key, san)
+    cert_file, key_file = tmp / "wrong.pem", tmp / "wrong.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context, ca.public_bytes(serialization.Encoding.PEM).decode()
 
 
 @contextlib.contextmanager

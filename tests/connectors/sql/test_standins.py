@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from tests import rest_server
 from tests.connectors.sql.google_standin import Google, google_standin
 from tests.connectors.sql.helpers import context, run_test, silent_listener
-from tests.connectors.sql.standins import tds_listener, tls_listener
+from tests.connectors.sql.standins import tds_listener, tls_listener, wrong_name_tls
 
 from dcaas.connectors.sql import databricks, mssql, oracle, teradata
 from dcaas.connectors.sql.bigquery import BigQueryConnector
@@ -131,6 +131,37 @@ async def test_tls_listener_with_an_unknown_ca_fails_at_tls(
     assert bad["authenticate"].status == "skipped"
     assert good["tls"].status == "passed"
     _classified(good["authenticate"])  # the listener closes after the handshake
+
+
+@pytest.mark.parametrize(
+    ("connector", "props", "roots"),
+    [
+        (databricks.DatabricksConnector, _databricks, "TrustedCerts"),
+        (oracle.OracleConnector, _oracle, "rootCertificates"),
+    ],
+)
+async def test_tls_listener_with_the_wrong_name_fails_at_tls(
+    tmp_path: Path, connector: Any, props: Any, roots: str
+) -> None:
+    """Stand-in for a server presenting another name's certificate: even with its CA
+    trusted, the host name check fails tls (DCAAS-6005)."""
+    server, ca = wrong_name_tls(tmp_path)
+    with tls_listener(server) as port:
+        results = await run_test(connector, props(port, **{roots: [{"name": "ca", "value": ca}]}))
+    assert (results["tls"].code, results["tls"].failure_class) == (
+        "DCAAS-6005",
+        "fix-configuration",
+    )
+
+
+async def test_mssql_tls_step_checks_the_name(tmp_path: Path) -> None:
+    """Over TDS pre-login too: a trusted CA's certificate for another name fails tls."""
+    server, ca = wrong_name_tls(tmp_path)
+    trusted = [{"name": "ca.pem", "value": ca}]
+    with tds_listener(server) as port:
+        results = await run_test(mssql.MssqlConnector, _mssql(port, rootCertificates=trusted))
+    assert results["tls"].code == "DCAAS-6005"
+    assert results["authenticate"].status == "skipped"
 
 
 def test_databricks_driver_arguments() -> None:
