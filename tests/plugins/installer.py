@@ -8,9 +8,11 @@ the plugin and conformance modules see the built-in catalog only.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import importlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,7 @@ SOURCE = Path(__file__).resolve().parent / "dcaas_demo_plugin"
 def installed() -> Path:
     """The directory the plugin was installed into (made once per process)."""
     target = Path(tempfile.mkdtemp(prefix="dcaas-plugin-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
     subprocess.run(
         [
             sys.executable,
