@@ -98,6 +98,10 @@ def postgres_cluster() -> Iterator[Db]:
         str(base / "pw"),
         "--no-sync",
     )
+    # Role "legacy" signs in with MD5, as Redshift's drivers do (redshift_connector cannot
+    # read PostgreSQL's SCRAM mechanism list); every other role uses scram-sha-256.
+    hba = data / "pg_hba.conf"
+    hba.write_text("host all legacy 127.0.0.1/32 md5\n" + hba.read_text())
     options = (
         f"-h 127.0.0.1 -p {port} -k {base} -c ssl=on -c fsync=off "
         f"-c ssl_cert_file={base}/server.pem -c ssl_key_file={base}/server.key"
@@ -131,6 +135,22 @@ async def _pg_setup(port: int) -> None:
     for statement in _PG_FILL:
         await conn.execute(statement)
     await conn.close()
+    admin = await asyncpg.connect(
+        host="127.0.0.1",
+        port=port,
+        user="postgres",
+        password="super-" + PASSWORD,
+        database="shop",
+        ssl=False,
+    )
+    for statement in (
+        "SET password_encryption = 'md5'",
+        f"CREATE ROLE legacy LOGIN PASSWORD '{PASSWORD}'",
+        "GRANT USAGE ON SCHEMA sales TO legacy",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA sales TO legacy",
+    ):
+        await admin.execute(statement)
+    await admin.close()
 
 
 async def _maria(sql: list[str], database: str | None = None) -> None:

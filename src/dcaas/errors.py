@@ -93,6 +93,7 @@ class Code(StrEnum):
     SOURCE_SERVER_ERROR = "DCAAS-6013"
     SOURCE_RATE_LIMITED = "DCAAS-6014"
     SOURCE_UNSUPPORTED = "DCAAS-6015"
+    SOURCE_DRIVER_MISSING = "DCAAS-6016"  # the data source's driver extra is not installed
     SOURCE_INTERNAL = "DCAAS-6099"
     # 7xxx: OAuth authorization (issue 4)
     OAUTH_NOT_SUPPORTED = "DCAAS-7001"

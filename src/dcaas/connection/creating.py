@@ -21,7 +21,7 @@ async def create_properties(
     service: ConnectionService, body: DcaasConnectionCreate, state: AppState, base: str
 ) -> ConnectionView | AuthUrlResponse:
     """A properties-form create; ``base`` is the public base URL OAuth callbacks return to."""
-    if is_oauth_source(body.datasourceID):
+    if is_oauth_source(body.datasourceID, body.connectionProperties):
         oauth = OAuthService(service.session, service.principal, state.envelope, state.settings)
         return await oauth.create(body, base)
     return await service.create_from_properties(body)

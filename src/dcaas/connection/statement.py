@@ -1,5 +1,9 @@
 """``qConnectStatement``: Qlik's ``CUSTOM CONNECT TO "provider=...;sourceType=...;k=v;"``.
 
+Sources of the ODBC connector package name themselves with ``driver=`` instead
+(``provider=QvOdbcConnectorPackage.exe;driver=snowflake;...``); the data source's
+``source_property`` says which key it uses.
+
 Values are percent-escaped where they would break the form (``%``, ``;``, ``"``, ``=``,
 control characters); lists and objects are JSON. :func:`parse` is the exact inverse of
 :func:`build` for statements built here, and reads other ``CUSTOM CONNECT`` statements
@@ -14,12 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from dcaas.connectors import get_data_source
+
 _UNSAFE = re.compile(r'[%;"=\x00-\x1f\x7f]')
 _FORM = re.compile(
     r'^\s*CUSTOM\s+CONNECT\s+TO\s+"(?P<body>.*)"\s*;?\s*$', re.IGNORECASE | re.DOTALL
 )
 PROVIDER = "provider"
 SOURCE_TYPE = "sourceType"
+DRIVER = "driver"
 
 
 def _escape(value: str) -> str:
@@ -36,10 +43,19 @@ def _encode(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def build(provider: str, source_type: str, properties: dict[str, Any]) -> str:
-    parts = [f"{PROVIDER}={_escape(provider)}", f"{SOURCE_TYPE}={_escape(source_type)}"]
+def build(
+    provider: str, source_type: str, properties: dict[str, Any], *, key: str | None = None
+) -> str:
+    """The statement; ``key`` defaults to the data source's own (``sourceType`` or ``driver``)."""
+    key = key or _source_key(source_type)
+    parts = [f"{PROVIDER}={_escape(provider)}", f"{_escape(key)}={_escape(source_type)}"]
     parts += [f"{_escape(k)}={_escape(_encode(v))}" for k, v in properties.items()]
     return 'CUSTOM CONNECT TO "' + ";".join(parts) + ';"'
+
+
+def _source_key(source_type: str) -> str:
+    source = get_data_source(source_type)
+    return source.source_property if source is not None else SOURCE_TYPE
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class Parsed:
     provider: str | None
     source_type: str | None
     properties: dict[str, Any] = field(default_factory=dict)
+    source_key: str = SOURCE_TYPE  # the key that named the source: sourceType or driver
 
 
 def parse(statement: str) -> Parsed | None:
@@ -67,11 +84,13 @@ def parse(statement: str) -> Parsed | None:
             continue
         props[unquote(key.strip())] = _decode(unquote(raw))
     provider = props.pop(PROVIDER, None)
-    source = props.pop(SOURCE_TYPE, None)
+    key = SOURCE_TYPE if SOURCE_TYPE in props or DRIVER not in props else DRIVER
+    source = props.pop(key, None)
     return Parsed(
         provider=provider if isinstance(provider, str) else None,
         source_type=source if isinstance(source, str) else None,
         properties=props,
+        source_key=key,
     )
 
 

@@ -53,6 +53,7 @@ __all__ = [
 class Step(StrEnum):
     """Step names, in the order a connector normally runs them."""
 
+    DRIVER = "driver"  # only when a SQL engine's driver extra is not installed
     RESOLVE = "resolve-host"
     CONNECT = "connect"
     TLS = "tls"

@@ -14,13 +14,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
 import pymysql
 
+from dcaas.connectors.failures_sql import SQL_ENGINE_RULES
+from dcaas.connectors.rules import Rule
+from dcaas.connectors.rules import all_of as _all
+from dcaas.connectors.rules import caused_by as _caused_by
+from dcaas.connectors.rules import named as _named
 from dcaas.connectors.source_failure import FailureClass, SourceFailure
 from dcaas.errors import Code
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
@@ -29,23 +33,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 F = FailureClass
-
-
-@dataclass(frozen=True)
-class Rule:
-    kind: type[BaseException] | tuple[type[BaseException], ...]
-    code: Code
-    failure_class: FailureClass
-    detail: str | Callable[[BaseException], str]
-    when: Callable[[BaseException], bool] | None = None
-    http_status: int = 503
-
-    def matches(self, exc: BaseException) -> bool:
-        return isinstance(exc, self.kind) and (self.when is None or self.when(exc))
-
-    def failure(self, exc: BaseException) -> SourceFailure:
-        detail = self.detail(exc) if callable(self.detail) else self.detail
-        return SourceFailure(self.code, self.failure_class, detail, http_status=self.http_status)
 
 
 # -- generic network rows (every connector) ------------------------------------------------
@@ -100,22 +87,6 @@ _GENERIC: list[Rule] = [
         "the connection to the server failed; check the host and port",
     ),
 ]
-
-
-def _caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
-    """Whether ``kind`` is anywhere in the exception's chain (libraries wrap the root cause)."""
-
-    def check(exc: BaseException) -> bool:
-        seen: BaseException | None = exc
-        for _ in range(10):
-            if seen is None:
-                return False
-            if isinstance(seen, kind):
-                return True
-            seen = seen.__cause__ or seen.__context__
-        return False
-
-    return check
 
 
 def _status(*codes: int) -> Callable[[BaseException], bool]:
@@ -254,19 +225,6 @@ _REST: list[Rule] = [
         http_status=400,
     ),
 ]
-
-
-def _named(module: str, *names: str) -> Callable[[BaseException], bool]:
-    """Match a library's exception by class name, so that this table imports no library."""
-
-    def match(exc: BaseException) -> bool:
-        return any(c.__module__ == module and c.__name__ in names for c in type(exc).__mro__)
-
-    return match
-
-
-def _all(*tests: Callable[[BaseException], bool]) -> Callable[[BaseException], bool]:
-    return lambda exc: all(test(exc) for test in tests)
 
 
 # botocore wraps what urllib3 raised (HTTPClientError(error=...)); the pinned connections of
@@ -863,8 +821,19 @@ _OAUTH: list[Rule] = [
     ),
 ]
 
-# Specific rows first; the generic network rows (OSError is broad) last.
-TABLE: list[Rule] = [*_REST, *_S3, *_GCS, *_SFTP, *_AZURE, *_SQL, *_OAUTH, *_GENERIC]
+# Specific rows first; the generic network rows (OSError is broad) last. The SQL engines'
+# rows come before S3's and GCS's: Athena and BigQuery raise the same library exceptions.
+TABLE: list[Rule] = [
+    *_REST,
+    *SQL_ENGINE_RULES,
+    *_S3,
+    *_GCS,
+    *_SFTP,
+    *_AZURE,
+    *_SQL,
+    *_OAUTH,
+    *_GENERIC,
+]
 
 
 def classify(exc: BaseException) -> SourceFailure:

@@ -13,14 +13,13 @@ from dcaas.connectors.azure import (
     AZURE_BLOB_METADATA,
 )
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
-from dcaas.connectors.mysql import MYSQL
 from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
-from dcaas.connectors.postgresql import POSTGRESQL
 from dcaas.connectors.rest import REST
 from dcaas.connectors.s3 import S3_FILE, S3_METADATA, S3V1_FILE, S3V1_METADATA
 from dcaas.connectors.salesforce import SALESFORCE
 from dcaas.connectors.sftp import SFTP
 from dcaas.connectors.spec import DataSource
+from dcaas.connectors.sql.catalog import SQL_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +38,47 @@ BUILTINS: dict[str, DataSource] = {
         ADLS_FILE,
         ADLS_METADATA,
         SFTP,
-        POSTGRESQL,
-        MYSQL,
         OAUTH_REST,
         GOOGLE_OAUTH,
         MICROSOFT_OAUTH,
         SALESFORCE,
+        *SQL_SOURCES,
     )
 }
 
 
 @cache
 def _catalog() -> dict[str, DataSource]:
+    """The built-ins, then each plugin that loads and is a new ``DataSource``.
+
+    A plugin cannot break the catalog: one that fails to import, is not a ``DataSource``
+    or reuses a built-in's id is logged (once per catalog) and skipped.
+    """
     catalog = dict(BUILTINS)
     for ep in entry_points(group="dcaas.connectors"):
-        source = ep.load()
-        if not isinstance(source, DataSource):
-            log.warning("entry point %s is not a DataSource; ignored", ep.name)
+        try:
+            source = ep.load()
+        except Exception:  # noqa: BLE001 - any failure of a third party's import
+            log.warning("connector plugin %s (%s) failed to load; skipped", ep.name, ep.value)
             continue
-        catalog.setdefault(source.id, source)
+        if not isinstance(source, DataSource):
+            kind = type(source).__name__
+            log.warning("connector plugin %s is a %s, not a DataSource; skipped", ep.name, kind)
+            continue
+        if source.id in catalog:
+            log.warning(
+                "connector plugin %s declares data source %r, which exists; skipped",
+                ep.name,
+                source.id,
+            )
+            continue
+        catalog[source.id] = source
     return catalog
+
+
+def refresh() -> None:
+    """Read the entry points again (after a plugin was installed into the running process)."""
+    _catalog.cache_clear()
 
 
 def all_data_sources() -> list[DataSource]:

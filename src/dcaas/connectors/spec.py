@@ -14,6 +14,7 @@ trust and verification, a pinned host key). Its JSON Schema carries ``x-destinat
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -212,6 +213,43 @@ class OAuthEndpoints:
 
 
 @dataclass(frozen=True)
+class Driver:
+    """The library a data source's runtime needs, and how the operator installs it.
+
+    ``extra`` is dcaas's pip extra that brings it (``snowflake``); a plugin's driver has
+    none and names its ``package``.
+    """
+
+    modules: tuple[str, ...]
+    package: str  # the distribution, for messages ("snowflake-connector-python")
+    extra: str | None = None
+
+    def missing(self) -> str | None:
+        """The first module that cannot be found, or None when all are installed."""
+        for name in self.modules:
+            try:
+                if importlib.util.find_spec(name) is None:
+                    return name
+            except (ImportError, ValueError):
+                return name
+        return None
+
+    @property
+    def install(self) -> str:
+        return f"pip install 'dcaas[{self.extra}]'" if self.extra else f"pip install {self.package}"
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether this deployment can test, browse and preview a data source's connections."""
+
+    available: bool
+    reason: str | None = None
+    extra: str | None = None
+    install: str | None = None
+
+
+@dataclass(frozen=True)
 class DataSource:
     """A data source in the catalog."""
 
@@ -233,6 +271,36 @@ class DataSource:
     connector: str | None = None
     # Set for OAuth 2.0 authorization-code sources: create goes through dcaas.oauth.
     oauth: OAuthEndpoints | None = None
+    # The key naming the source inside qConnectStatement (Qlik's dataSourcePropertyName):
+    # "sourceType", or "driver" for the ODBC connector package (driver=snowflake).
+    source_property: str = "sourceType"
+    # The driver library the runtime imports; None when it ships with dcaas.
+    driver: Driver | None = None
+    # For sources with OAuth and other sign-ins (gbq): the property and value that select
+    # the OAuth flow; None means every connection of an OAuth source uses it.
+    oauth_selector: tuple[str, str] | None = None
+
+    def availability(self) -> Availability:
+        if self.driver is None:
+            return Availability(available=True)
+        missing = self.driver.missing()
+        if missing is None:
+            return Availability(available=True, extra=self.driver.extra)
+        return Availability(
+            available=False,
+            reason=f"the driver module {missing!r} is not installed",
+            extra=self.driver.extra,
+            install=self.driver.install,
+        )
+
+    def uses_oauth(self, properties: Any) -> bool:
+        """Whether connections with these properties are made through the OAuth flow."""
+        if self.oauth is None:
+            return False
+        if self.oauth_selector is None:
+            return True
+        name, value = self.oauth_selector
+        return isinstance(properties, dict) and str(properties.get(name, "")) == value
 
     def connector_class(self) -> type[Connector] | None:
         if self.connector is None:

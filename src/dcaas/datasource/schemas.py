@@ -22,6 +22,15 @@ class QriDefinition(BaseModel):
     pathPart: QriTemplate
 
 
+class DataSourceAvailability(BaseModel):
+    """dcaas's own: whether this deployment has the driver that tests, browses and previews."""
+
+    available: bool
+    reason: str | None = None
+    extra: str | None = Field(default=None, description="The pip extra with the driver")
+    install: str | None = Field(default=None, description="How the operator installs it")
+
+
 class DataSourceNew(BaseModel):
     dataSourceId: str
     name: str
@@ -33,6 +42,9 @@ class DataSourceNew(BaseModel):
     dataSourcePropertyName: str = "sourceType"
     disabled: bool
     qriDefinition: QriDefinition | None = None
+    # Not Qlik's: connections of an unavailable source are created and stored as usual, but
+    # cannot be tested, browsed or previewed until the extra is installed.
+    dcaasAvailability: DataSourceAvailability
 
     @classmethod
     def of(cls, source: DataSource, *, disabled: bool) -> DataSourceNew:
@@ -45,6 +57,7 @@ class DataSourceNew(BaseModel):
                 ),
                 pathPart=QriTemplate(prefix="#", template="{filePath}", properties=["filePath"]),
             )
+        availability = source.availability()
         return cls(
             dataSourceId=source.id,
             name=source.name,
@@ -52,8 +65,15 @@ class DataSourceNew(BaseModel):
             provider=source.provider,
             providerName=source.provider_name,
             capabilities=list(source.capabilities),
+            dataSourcePropertyName=source.source_property,
             disabled=disabled,
             qriDefinition=qri,
+            dcaasAvailability=DataSourceAvailability(
+                available=availability.available,
+                reason=availability.reason,
+                extra=availability.extra,
+                install=availability.install,
+            ),
         )
 
 

@@ -55,9 +55,10 @@ if TYPE_CHECKING:
 _CONTROLS = ("separateCredentials", "selectedCredentials", "credentialsName")
 
 
-def is_oauth_source(data_source_id: str) -> bool:
+def is_oauth_source(data_source_id: str, properties: Any = None) -> bool:
+    """Whether a create goes through the OAuth flow (gbq only with ``OAuthMechanism`` 1)."""
     source = get_data_source(data_source_id)
-    return source is not None and source.oauth is not None
+    return source is not None and source.uses_oauth(properties)
 
 
 def _state_hash(state: str) -> str:

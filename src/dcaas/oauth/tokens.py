@@ -202,7 +202,7 @@ def oauth_prepare(
 ) -> Prepared:
     """Call before constructing the connector of a saved connection (a no-op for non-OAuth)."""
     source = get_data_source(connection.data_source_id)
-    if source is None or source.oauth is None:
+    if source is None or not source.uses_oauth(properties):
         return Prepared(properties, {})
     keeper = TokenKeeper(sessions, envelope, settings)
     tenant_id, connection_id = connection.tenant_id, connection.id

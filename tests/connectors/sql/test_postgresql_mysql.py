@@ -1,4 +1,4 @@
-"""The PostgreSQL and MySQL / MariaDB connectors against real servers on 127.0.0.1."""
+"""PostgreSQL and MySQL / MariaDB on the SQL engine layer, against real servers on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import pytest
 from tests import sql_servers
 
 from dcaas.connectors.base import ConnectorContext, SourceFailure, StepFailed, Steps
-from dcaas.connectors.drivers.mysql import MysqlConnector
-from dcaas.connectors.drivers.postgres import PostgresConnector
-from dcaas.connectors.drivers.sql import SqlConnector, join_path
+from dcaas.connectors.sql.layer import SqlConnector, join_path
+from dcaas.connectors.sql.mysql import MysqlConnector
+from dcaas.connectors.sql.postgresql import PostgresConnector
 from dcaas.kit.outbound import OutboundPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.sql_servers import Db
 
 CONTEXT = ConnectorContext(
@@ -24,18 +22,6 @@ CONTEXT = ConnectorContext(
     total_timeout=10.0,
     max_preview_bytes=100_000,
 )
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[Db]:
-    with sql_servers.postgres_cluster() as db:
-        yield db
-
-
-@pytest.fixture(scope="module")
-def maria() -> Iterator[Db]:
-    with sql_servers.mariadb_account() as db:
-        yield db
 
 
 def props(db: Db, **extra: Any) -> dict[str, Any]:
@@ -225,3 +211,19 @@ async def test_outbound_policy_refuses_sql_targets() -> None:
     with pytest.raises(StepFailed):
         await connector.test(steps)
     assert (steps.results[0].name, steps.results[0].code) == ("resolve-host", "DCAAS-6002")
+
+
+async def test_mysql_preview_of_names_with_percent_and_question_mark(
+    maria: Db, odd_maria: str
+) -> None:
+    """Tables named a%b and q?x preview as names: the statement runs without parameters."""
+    connector = MysqlConnector(props(maria, database=odd_maria), CONTEXT)
+    try:
+        assert (await connector.preview(join_path(odd_maria, "a%b"), 1000, 5)).rows == [[5]]
+        assert (await connector.preview(join_path(odd_maria, "q?x"), 1000, 5)).rows == [[6]]
+        assert [e.name for e in (await connector.browse(odd_maria, 10, None)).items] == [
+            "a%b",
+            "q?x",
+        ]
+    finally:
+        await connector.aclose()
