@@ -63,10 +63,29 @@ def _string(world: World, variant: dict[str, Any], description: str, *, hostile:
         if "key" in description.lower():
             return world.ssh.public_key if hostile else world.other_public_key
         return "127.0.0.1" if hostile else "127.0.0.2"
+    # Most specific first: a URL, a host, a fingerprint, then shapes that name no host (an
+    # https-only URL, a path on the host, an S3 location, an account name in a host name).
+    https_capture = world.http.url.replace("http://", "https://", 1) + "/capture"
     candidates = (
-        [f"{world.http.url}/capture", "127.0.0.1", world.ssh.fingerprint]
+        [
+            f"{world.http.url}/capture",
+            "127.0.0.1",
+            world.ssh.fingerprint,
+            https_capture,
+            "/capture",
+            "s3://capture-bucket/out",
+            "capture",
+        ]
         if hostile
-        else ["http://127.0.0.2/benign", "127.0.0.2", world.other_fingerprint]
+        else [
+            "http://127.0.0.2/benign",
+            "127.0.0.2",
+            world.other_fingerprint,
+            "https://127.0.0.2/benign",
+            "/benign",
+            "s3://benign-bucket/out",
+            "benign",
+        ]
     )
     for value in candidates:
         if _matches(variant, value):
@@ -91,6 +110,10 @@ def _value(world: World, source: DataSource, name: str, *, hostile: bool) -> Any
         if kind == "array" and schema.get("format") == "file":
             pem = world.capture_ca if hostile else world.other_ca
             return [{"name": "ca.pem", "value": pem}]
+        if kind == "array" and "name" in variant.get("items", {}).get("properties", {}):
+            # name/value attributes (a driver's, say): a proxy at the capture
+            value = f"{world.http.url}/capture" if hostile else "http://127.0.0.2/benign"
+            return [{"name": "Proxy", "value": value}]
         if kind == "string":
             return _string(world, variant, description, hostile=hostile)
     raise NoGenerator(f"{source.id}.{name}: no generator for the schema {schema}")

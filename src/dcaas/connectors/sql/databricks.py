@@ -60,10 +60,8 @@ class DatabricksProperties(ConnectorProperties):
         description="'token' for a personal access token", default="token"
     )
     password: str | None = secret(description="Personal access token")
-    SSL: bool = destination(
-        default=True,
-        description="Databricks needs TLS; only true is accepted",
-    )
+    # Not a destination: it can only be true, so it never changes where a secret goes.
+    SSL: bool = Field(default=True, description="Databricks needs TLS; only true is accepted")
     TrustedCerts: list[FileItem] | None = file_list(
         description="PEM root certificates to trust instead of the system's", is_destination=True
     )
