@@ -6,6 +6,8 @@ The names whose values are hidden come from every registered data source's spec
 * in structures (dicts, lists, tuples: log arguments and ``extra`` fields) under a secret
   name; as the ``value`` of an item with ``encrypt: true``; and as every value of an
   encryptable property's split secrets (``{"queryHeaders": {"X-Key": "..."}}``);
+* wherever a value declared in use by :func:`~dcaas.observability.in_use.secrets_in_use`
+  appears (the connector's secrets, an OAuth token), in any form, whatever the name;
 * in text (messages, exception text) after ``name=``, ``name:``, ``"name": `` or
   ``'name': ``, whether quoted, bracketed (``[{...}]``) or bare; as the ``value`` of an
   ``{... "encrypt": true}`` item; and wherever a bearer token, a dcaas API key, a JWT or
@@ -20,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from dcaas.connectors import all_data_sources
+from dcaas.observability.in_use import scrub
 
 REDACTED = "***"
 
@@ -135,7 +138,7 @@ def redact_text(text: str) -> str:
     text = _redact_pairs(text, is_secret_name)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return scrub(text)
 
 
 def _redact_item(match: re.Match[str]) -> str:
