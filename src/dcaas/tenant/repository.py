@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from dcaas.tenant.models import Tenant, User
+from dcaas.tenant.models import LOCAL_NAMESPACE, Tenant, User
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,9 +43,13 @@ class UserRepository:
         )
         return user
 
-    async def by_subject(self, subject: str) -> User | None:
+    async def by_subject(self, subject: str, namespace: str = LOCAL_NAMESPACE) -> User | None:
         user: User | None = await self.session.scalar(
-            select(User).where(User.tenant_id == self.tenant_id, User.subject == subject)
+            select(User).where(
+                User.tenant_id == self.tenant_id,
+                User.namespace == namespace,
+                User.subject == subject,
+            )
         )
         return user
 
