@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,7 @@ REDIS_URL = os.environ.get("DCAAS_TEST_REDIS_URL")
 REQUIRE_REDIS = os.environ.get("DCAAS_REQUIRE_REDIS") == "1"
 TEST_SECRET = "test-secret-test-secret-test-secret-0"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPR = re.compile(r"<generator|<[^<>]* object at 0x|<(?:function|bound method) ")
 
 
 def _stores() -> list[object]:
@@ -192,4 +194,5 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     assert error["status"] == status
     if code is not None:
         assert error["code"] == code
+    assert not REPR.search(error["detail"]), error["detail"]  # no Python repr reaches a client
     return error
