@@ -118,16 +118,16 @@ def _known() -> set[str]:
     return found
 
 
-def leaks() -> list[tuple[str, str]]:
-    """(secret, test) for each secret found in a recorded line."""
+def leaks() -> list[tuple[str, str, str]]:
+    """(secret, test, line) for each secret found in a recorded line."""
     secrets = {s for s in _USED | _known() if isinstance(s, str) and len(s) >= MIN_LENGTH}
     text = "\n".join(line for _, line in _RECORDER.lines)
     out = []
     for secret in sorted(secrets):
         hit = next((f for f in _forms(secret) if f in text), None)
         if hit is not None:
-            test = next(t for t, line in _RECORDER.lines if hit in line)
-            out.append((secret, test))
+            test, line = next((t, line) for t, line in _RECORDER.lines if hit in line)
+            out.append((secret, test, line))
     return out
 
 
@@ -146,6 +146,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_sep("=", "secrets found in log lines", red=True)
-        for secret, test in found:
-            reporter.write_line(f"{secret[:3]}... was logged during {test}", red=True)
+        for secret, test, line in found:
+            shown = line.replace(secret, secret[:3] + "...")
+            reporter.write_line(f"{secret[:3]}... was logged during {test}: {shown}", red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED

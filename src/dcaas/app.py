@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dcaas import __version__, idempotency, observability
@@ -172,6 +173,25 @@ def _install_outage_handlers(app: FastAPI) -> None:
         return _unexpected(request, exc)
 
 
+def _install_pool_handler(app: FastAPI) -> None:
+    """Every pooled database connection busy past the pool's timeout: 503, retry soon."""
+
+    @app.exception_handler(PoolTimeout)
+    async def on_pool_exhausted(request: Request, _: PoolTimeout) -> JSONResponse:
+        log.warning(
+            "no database connection became free in time on %s %s",
+            request.method,
+            request.url.path,
+        )
+        return error_response(
+            ServiceUnavailable(
+                "every database connection is in use; retry shortly",
+                code=Code.STORE_BUSY,
+                headers={"Retry-After": "2"},
+            )
+        )
+
+
 def build_state(settings: Settings) -> AppState:
     engine = create_engine(settings.async_database_url, echo=settings.sql_echo)
     provider = build_provider(settings)
@@ -283,6 +303,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dcaas = state
     _install_error_handlers(app)
     _install_outage_handlers(app)
+    _install_pool_handler(app)
     for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces, api_keys):
         app.include_router(router)
 

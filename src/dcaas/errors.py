@@ -75,6 +75,8 @@ class Code(StrEnum):
     SPACE_NOT_EMPTY = "DCAAS-5012"
     ASSIGNMENT_CONFLICT = "DCAAS-5013"
     PRECONDITION_FAILED = "DCAAS-1015"
+    JSON_TOO_DEEP = "DCAAS-1020"
+    HOST_NOT_ALLOWED = "DCAAS-1021"
     # 6xxx: talking to a data source (connector test steps, browse, preview)
     SOURCE_HOST_NOT_FOUND = "DCAAS-6001"
     SOURCE_OUTBOUND_REFUSED = "DCAAS-6002"

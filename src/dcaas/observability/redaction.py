@@ -10,8 +10,9 @@ The names whose values are hidden come from every registered data source's spec
   appears (the connector's secrets, an OAuth token), in any form, whatever the name;
 * in text (messages, exception text) after ``name=``, ``name:``, ``"name": `` or
   ``'name': ``, whether quoted, bracketed (``[{...}]``) or bare; as the ``value`` of an
-  ``{... "encrypt": true}`` item; and wherever a bearer token, a dcaas API key, a JWT or
-  a password in a URL (``scheme://user:password@host``) appears.
+  ``{... "encrypt": true}`` item; and wherever a bearer token, a dcaas API key, a JWT,
+  a password in a URL (``scheme://user:password@host``) or an OAuth ``code``, ``state`` or
+  ``code_verifier`` in a URL's query appears.
 """
 
 from __future__ import annotations
@@ -128,6 +129,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(dcaas_[0-9a-f]+_)[A-Za-z0-9_-]+"), r"\1" + REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
     (re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@", re.IGNORECASE), r"\1***@"),
+    # OAuth values in a URL's query (a callback URL in an HTTP client's or proxy's line).
+    (re.compile(r"([?&](?:code|state|code_verifier)=)[^&#\s\"']+"), r"\1" + REDACTED),
 )
 _CLOSE = {"[": "]", "{": "}", "(": ")"}
 

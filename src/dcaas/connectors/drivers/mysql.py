@@ -15,7 +15,7 @@ import pymysql
 
 from dcaas.connectors.base import ConnectorContext, FailureClass, SourceFailure
 from dcaas.connectors.drivers.net import close, connect_any
-from dcaas.connectors.drivers.sql import SqlConnector
+from dcaas.connectors.drivers.sql import SqlConnector, outside_quotes
 from dcaas.connectors.mysql import MysqlProperties
 from dcaas.errors import Code
 
@@ -48,6 +48,15 @@ async def _capabilities(reader: asyncio.StreamReader) -> int:
         raise _not_mysql()
     at = payload.index(b"\0", 1) + 1 + 4 + 8 + 1  # version, thread id, salt, filler
     return int.from_bytes(payload[at : at + 2], "little")
+
+
+def format_style(sql: str) -> str:
+    """Our ``?`` placeholders in pymysql's ``%s`` style, everything else kept literally.
+
+    pymysql formats the query with ``%`` when arguments are given, so every other ``%``
+    is doubled, and a ``?`` inside a quoted name or string (a table named ``q?x``) stays.
+    """
+    return outside_quotes(sql.replace("%", "%%"), lambda part: part.replace("?", "%s"))
 
 
 class MysqlConnector(SqlConnector):
@@ -115,9 +124,7 @@ class MysqlConnector(SqlConnector):
         if self._conn is None:
             raise ConnectionError("not connected")
         async with self._conn.cursor() as cursor:
-            # Placeholders only in our own queries; previews pass none, so "%" in a quoted
-            # table name is never taken for one.
-            await cursor.execute(sql.replace("?", "%s") if args else sql, args or None)
+            await cursor.execute(format_style(sql) if args else sql, args or None)
             rows = await cursor.fetchall()
             columns = [d[0] for d in cursor.description or ()]
         return columns, [tuple(r) for r in rows]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import asyncpg
 
 from dcaas.connectors.base import ConnectorContext, FailureClass, SourceFailure
-from dcaas.connectors.drivers.sql import SqlConnector
+from dcaas.connectors.drivers.sql import SqlConnector, outside_quotes
 from dcaas.connectors.postgresql import PostgresProperties
 from dcaas.errors import Code
 
@@ -79,7 +79,10 @@ class PostgresConnector(SqlConnector):
             raise ConnectionError("not connected")
         if args:
             counter = iter(range(1, len(args) + 1))
-            sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+            # Only our own placeholders: a ? inside a quoted name (a table "q?x") stays.
+            sql = outside_quotes(
+                sql, lambda part: _PLACEHOLDER.sub(lambda _: f"${next(counter)}", part)
+            )
         statement = await self._conn.prepare(sql)
         columns = [a.name for a in statement.get_attributes()]
         records = await statement.fetch(*args)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, unquote
@@ -37,6 +38,7 @@ from dcaas.errors import Code
 
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Callable
 
     from dcaas.connectors.drivers.net import PinnedContext, Verify
 
@@ -262,6 +264,16 @@ class SqlConnector:
             bytes_read=min(size, max_bytes),
             truncated=len(rows) > max_rows,
         )
+
+
+# A quoted identifier or string literal, its quote doubled inside: "a""b", `a``b`, 'a''b'.
+_QUOTED = re.compile(r"""("(?:[^"]|"")*"|`(?:[^`]|``)*`|'(?:[^']|'')*')""")
+
+
+def outside_quotes(sql: str, change: Callable[[str], str]) -> str:
+    """``sql`` with ``change`` applied to the parts outside quoted names and strings."""
+    parts = _QUOTED.split(sql)
+    return "".join(change(p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 def _offset(token: str | None) -> int:
