@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The development profile: links follow a loopback Host, /metrics needs no token.
 run: $(STAMP)
-	$(BIN)/dcaas serve $(ARGS)
+	DCAAS_ENV=$${DCAAS_ENV:-development} $(BIN)/dcaas serve $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

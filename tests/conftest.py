@@ -102,6 +102,7 @@ async def running_api(store: str, tmp_path: Path, **overrides: Any) -> AsyncIter
         "data_dir": tmp_path,
         "database_url": db_url,
         "env": "development",
+        "public_url": "http://testserver",  # the test client's base URL: links point there
         "jwt_hs256_secret": TEST_SECRET,
         "redis_url": None,
         **overrides,

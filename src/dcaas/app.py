@@ -21,7 +21,7 @@ from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
 from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.tokens import JwtVerifier
-from dcaas.config import Settings
+from dcaas.config import ConfigurationError, Settings
 from dcaas.connection import schemas as connection_schemas
 from dcaas.connection.endpoints import router as connections
 from dcaas.connection.legacy_endpoints import router as legacy
@@ -46,6 +46,7 @@ from dcaas.keys.providers import build_provider
 from dcaas.kit.crypto import Envelope, KeyProviderError
 from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.holding import HoldAnswer
+from dcaas.kit.hosts import install_host_check
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
@@ -285,6 +286,8 @@ def _document_errors(doc: dict[str, Any]) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    if problems := settings.serving_problems():
+        raise ConfigurationError("; ".join(problems))
     state = build_state(settings)
 
     @asynccontextmanager
@@ -316,5 +319,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HoldAnswer)  # outside the Idempotency-Key capture: see kit/holding.py
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
+    install_host_check(app, settings)
     observability.install(app, state)
     return app

@@ -46,6 +46,10 @@ def serve(
     from dcaas.bootstrap import bootstrap  # noqa: PLC0415
 
     settings = Settings()
+    if problems := settings.serving_problems():
+        for problem in problems:
+            typer.echo(f"dcaas serve: {problem}", err=True)
+        raise typer.Exit(2)
     observability.configure_logging(settings.log_level, observability.log_format(settings))
     observability.reset_multiprocess_dir()
     settings.data_dir.mkdir(parents=True, exist_ok=True)

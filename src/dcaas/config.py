@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dcaas.kit.outbound import OutboundPolicy
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot serve requests as they are (the message says what to set)."""
 
 
 class OAuthClient(BaseModel):
@@ -39,7 +44,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = Field(
-        default=None, description="External base URL used in links; defaults to the request's"
+        default=None,
+        description="External base URL (https://dcaas.example.com) of links and the OAuth "
+        "redirect URI; required outside development unless allowed_hosts is set",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated Host names requests may carry (a leading dot allows "
+        "subdomains: .example.com); others get 400. Links then follow the request's Host",
     )
     auto_migrate: bool = True
     bootstrap: bool = True
@@ -130,6 +142,17 @@ class Settings(BaseSettings):
     )
     health_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check")
 
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            msg = "DCAAS_PUBLIC_URL must be an http(s) URL without a query, e.g. https://dcaas.example.com"
+            raise ValueError(msg)
+        return value.rstrip("/")
+
     @field_validator("outbound_allow")
     @classmethod
     def _check_outbound_allow(cls, value: str) -> str:
@@ -153,6 +176,26 @@ class Settings(BaseSettings):
                 msg = "DCAAS_JWT_HS256_SECRET must be at least 32 characters and not a placeholder"
                 raise ValueError(msg)
         return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @cached_property
+    def host_names(self) -> tuple[str, ...]:
+        """``DCAAS_ALLOWED_HOSTS`` as lower-case names (``.example.com`` for subdomains)."""
+        return tuple(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
+
+    def serving_problems(self) -> list[str]:
+        """What keeps this configuration from serving requests (outside development)."""
+        if self.is_development or self.public_url or self.host_names:
+            return []
+        problem = (
+            "set DCAAS_PUBLIC_URL (the external base URL of links and the OAuth redirect URI) "
+            "or DCAAS_ALLOWED_HOSTS (the Host names requests may carry); outside development "
+            "(DCAAS_ENV=development) dcaas does not trust the request's Host header"
+        )
+        return [problem]
 
     @cached_property
     def async_database_url(self) -> str:

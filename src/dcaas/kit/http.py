@@ -1,4 +1,7 @@
-"""Small HTTP helpers shared by endpoints: base URLs, page links, OpenAPI bodies."""
+"""Small HTTP helpers shared by endpoints: base URLs, page links, OpenAPI bodies.
+
+``base_url`` lives in :mod:`dcaas.kit.hosts`, with the rules about the Host header.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, Response
 
+from dcaas.kit.hosts import base_url
 from dcaas.kit.schemas import Href, TopLevelLinks
 
 if TYPE_CHECKING:
@@ -13,10 +17,7 @@ if TYPE_CHECKING:
 
     from dcaas.kit.paging import Cursor
 
-
-def base_url(request: Request) -> str:
-    configured = request.app.state.dcaas.settings.public_url
-    return (configured or str(request.base_url)).rstrip("/")
+__all__ = ["base_url", "json_body_doc", "model_response", "page_links"]
 
 
 def page_links(request: Request, nxt: Cursor | None, prev: Cursor | None) -> TopLevelLinks:
