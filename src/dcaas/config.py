@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dcaas.kit.outbound import OutboundPolicy
@@ -122,6 +130,11 @@ class Settings(BaseSettings):
     rate_limit_tier2: str = Field(
         default="100/minute", description="Tier 2 (POST, PUT, PATCH, DELETE), per user"
     )
+    auth_failure_limit: str = Field(
+        default="20/minute",
+        description="Failed authentications allowed per client address (limits notation; "
+        "counted in Redis when configured); over it, 429 with Retry-After. Empty: no limit",
+    )
     redis_url: str | None = Field(
         default=None,
         description="redis://host:port/db; when set, replicas count rate limits together there",
@@ -159,12 +172,13 @@ class Settings(BaseSettings):
         OutboundPolicy.parse(value)  # a bad network fails at startup, not on the first test
         return value
 
-    @field_validator("rate_limit_tier1", "rate_limit_tier2")
+    @field_validator("rate_limit_tier1", "rate_limit_tier2", "auth_failure_limit")
     @classmethod
-    def _limits_notation(cls, value: str) -> str:
+    def _limits_notation(cls, value: str, info: ValidationInfo) -> str:
         from limits import parse  # noqa: PLC0415 - only needed to validate
 
-        parse(value)  # ValueError names the notation it could not read
+        if value or info.field_name != "auth_failure_limit":
+            parse(value)  # ValueError names the notation it could not read
         return value
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ from dcaas.kit.db import transaction
 from dcaas.kit.text import is_storable_text
 from dcaas.kit.validation import validation_failed
 from dcaas.ratelimit import RateLimiter, enforce
+from dcaas.ratelimit.auth_failures import authenticate_throttled
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,8 +72,11 @@ WriteSession = Annotated[AsyncSession, Depends(write_session)]
 
 async def principal(request: Request, db: Session) -> Principal:
     state = _state(request)
-    caller = await authenticate(
-        db, state.verifier, request.headers.get("authorization"), state.auth_cache
+    header = request.headers.get("authorization")
+    caller = await authenticate_throttled(
+        state.rate_limiter,
+        request.client.host if request.client else "-",
+        lambda: authenticate(db, state.verifier, header, state.auth_cache),
     )
     request.state.principal = caller
     await enforce(state.rate_limiter, request.scope, request.method, caller)

@@ -88,11 +88,6 @@ class ConnectionRepository:
             stmt = stmt.where(Connection.id != exclude_id)
         return (await self.session.scalar(stmt.limit(1))) is not None
 
-    async def exists_anywhere(self, connection_id: str) -> bool:
-        """Ids are global keys: a client-chosen qID must not collide with any tenant's."""
-        stmt = select(Connection.id).where(Connection.id == connection_id).limit(1)
-        return (await self.session.scalar(stmt)) is not None
-
     async def count(self, conditions: list[ColumnElement[bool]]) -> int:
         stmt = select(func.count()).select_from(Connection).where(self._scope(), *conditions)
         return int(await self.session.scalar(stmt) or 0)

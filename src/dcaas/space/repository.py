@@ -9,6 +9,7 @@ from dcaas.space.models import Space, SpaceMember, SpaceType
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -35,9 +36,11 @@ class SpaceRepository:
         )
         return space
 
-    async def by_name(self, name: str) -> Space | None:
+    async def visible_named(self, user_id: str, name: str, *, all_shared: bool) -> Space | None:
+        """A space of this name among those :meth:`visible` gives the user, if any."""
+        condition = self._visible_to(user_id, all_shared=all_shared)
         space: Space | None = await self.session.scalar(
-            select(Space).where(Space.tenant_id == self.tenant_id, Space.name == name)
+            select(Space).where(Space.tenant_id == self.tenant_id, Space.name == name, condition)
         )
         return space
 
@@ -49,16 +52,17 @@ class SpaceRepository:
         )
         return {space_id: list(roles) for space_id, roles in rows.tuples()}
 
-    async def visible(self, user_id: str, *, all_shared: bool) -> Sequence[Space]:
-        """The user's personal space, and the shared spaces they own or belong to (or all)."""
+    def _visible_to(self, user_id: str, *, all_shared: bool) -> ColumnElement[bool]:
+        """Own spaces, and the shared spaces the user belongs to (or every shared one)."""
         member_of = select(SpaceMember.space_id).where(
             SpaceMember.tenant_id == self.tenant_id, SpaceMember.user_id == user_id
         )
         shared = Space.type != SpaceType.PERSONAL
-        condition = or_(
-            Space.owner_id == user_id,
-            shared if all_shared else Space.id.in_(member_of),
-        )
+        return or_(Space.owner_id == user_id, shared if all_shared else Space.id.in_(member_of))
+
+    async def visible(self, user_id: str, *, all_shared: bool) -> Sequence[Space]:
+        """The user's personal space, and the shared spaces they own or belong to (or all)."""
+        condition = self._visible_to(user_id, all_shared=all_shared)
         stmt = select(Space).where(Space.tenant_id == self.tenant_id, condition).order_by(Space.id)
         return (await self.session.scalars(stmt)).all()
 
