@@ -270,3 +270,20 @@ async def test_postgres_preview_of_tables_named_with_placeholders(
     for name, res in (await _previews(api, body, "public")).items():
         assert res.status_code == 200, (name, res.text)
         assert res.json()["rows"] == [[7]]
+
+
+async def test_patch_remove_of_a_missing_member_is_400_and_changes_nothing(api: Api) -> None:
+    """RFC 6902: remove of a property the connection lacks is 400 DCAAS-1007; ETag unchanged."""
+    body = {"qName": "p", "datasourceID": "rest", "connectionProperties": {"url": "https://e.x"}}
+    made = await api.client.post(URL, json=body, headers=api.h(api.alice))
+    conn = f"{URL}/{made.json()['qID']}"
+    before = (await api.client.get(conn, headers=api.h(api.alice))).headers["ETag"]
+    ops = [
+        {"op": "replace", "path": "/qName", "value": "renamed"},
+        {"op": "remove", "path": "/connectionProperties/notThere"},
+    ]
+    assert_error(
+        await api.client.patch(conn, json=ops, headers=api.h(api.alice)), 400, "DCAAS-1007"
+    )
+    after = await api.client.get(conn, headers=api.h(api.alice))
+    assert (after.headers["ETag"], after.json()["qName"]) == (before, "p")
