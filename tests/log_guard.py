@@ -136,6 +136,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     root.addHandler(_RECORDER)
     if root.getEffectiveLevel() > logging.INFO:
         root.setLevel(logging.INFO)
+    # As dcaas's configure_logging does: else google-api-core stops "google" propagating.
+    logging.getLogger("google").setLevel(logging.INFO)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -9,6 +9,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import pytest
+from google.api_core import client_logging
 
 from dcaas.observability import configure_logging
 from dcaas.observability.in_use import note_secret, secrets_in_use
@@ -54,13 +55,17 @@ def test_library_lines_are_redacted(served: io.StringIO, name: str, secrets_used
     """A library's line with a named secret and a bare value in use shows neither."""
     secrets_used(VALUE, NAMED)
     logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.INFO)  # another test's uvicorn may have set WARNING on its own
+    level, disabled = logger.level, logger.disabled
+    # Other tests' servers reconfigure logging (a level of their own, dictConfig disabling
+    # existing loggers): this test is about redaction, so the line is let through.
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
     try:
         with secrets_in_use([VALUE]):
             logger.info("password=%s then %s; %r", NAMED, VALUE, {"token": NAMED})
     finally:
         logger.setLevel(level)
+        logger.disabled = disabled
     line = served.getvalue()
     assert name in line
     assert NAMED not in line
@@ -133,3 +138,13 @@ def test_other_root_handlers_see_redacted_records(served: io.StringIO) -> None:
         root.removeHandler(plain)
     assert VALUE not in out.getvalue()
     assert "refused ***" in out.getvalue()
+
+
+def test_google_libraries_keep_their_lines_on_our_handler(served: io.StringIO) -> None:
+    """google-api-core's logging setup leaves the configured "google" logger propagating, so
+    a google.cloud line is written, redacted, by dcaas's handler."""
+    client_logging.setup_logging("")  # what the first Google client does
+    assert logging.getLogger("google").propagate
+    logging.getLogger("google.cloud.storage").warning("refresh_token=%s", NAMED)
+    assert "google.cloud.storage" in served.getvalue()
+    assert NAMED not in served.getvalue()

@@ -166,5 +166,10 @@ def configure_logging(
     setattr(handler, _HANDLER_MARK, True)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # google-api-core turns the "google" logger's propagation off on its first use unless
+    # that logger is configured already: configured here, Google's lines reach this handler.
+    google = logging.getLogger("google")
+    google.setLevel(level.upper())
+    google.propagate = True
     install_redaction()
     return handler
