@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from tests import log_guard
 
 from dcaas.app import create_app
 from dcaas.bootstrap import create_key
@@ -34,6 +36,7 @@ REDIS_URL = os.environ.get("DCAAS_TEST_REDIS_URL")
 REQUIRE_REDIS = os.environ.get("DCAAS_REQUIRE_REDIS") == "1"
 TEST_SECRET = "test-secret-test-secret-test-secret-0"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPR = re.compile(r"<generator|<[^<>]* object at 0x|<(?:function|bound method) ")
 
 
 def _stores() -> list[object]:
@@ -102,6 +105,7 @@ async def running_api(store: str, tmp_path: Path, **overrides: Any) -> AsyncIter
         # Production's outbound policy unless a test allows more (DCAAS_OUTBOUND_ALLOW or an
         # override): the development profile's default would let every test reach loopback.
         "outbound_allow": os.environ.get("DCAAS_OUTBOUND_ALLOW", ""),
+        "public_url": "http://testserver",  # the test client's base URL: links point there
         "jwt_hs256_secret": TEST_SECRET,
         "redis_url": None,
         **overrides,
@@ -118,6 +122,7 @@ async def running_api(store: str, tmp_path: Path, **overrides: Any) -> AsyncIter
         ("evil", "mallory", False),
     ):
         keys[user] = (await create_key(state.sessions, tenant=tenant, user=user, admin=admin)).token
+        log_guard.remember(keys[user].partition("_")[2].partition("_")[2])
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -193,4 +198,5 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     assert error["status"] == status
     if code is not None:
         assert error["code"] == code
+    assert not REPR.search(error["detail"]), error["detail"]  # no Python repr reaches a client
     return error

@@ -97,6 +97,7 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
         "DCAAS_DATA_DIR": str(data),
         "DCAAS_LOG_LEVEL": "WARNING",
         "DCAAS_RATE_LIMIT_ENABLED": "true",
+        "DCAAS_ALLOWED_HOSTS": "127.0.0.1",  # production refuses to serve without it
     }
     for name in ("DCAAS_RATE_LIMIT_TIER1", "DCAAS_RATE_LIMIT_TIER2"):
         env.pop(name, None)  # Qlik's defaults: 1000 and 100 a minute

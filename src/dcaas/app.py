@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dcaas import __version__, idempotency, observability
@@ -20,7 +21,7 @@ from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
 from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.tokens import JwtVerifier
-from dcaas.config import Settings
+from dcaas.config import ConfigurationError, Settings
 from dcaas.connection import schemas as connection_schemas
 from dcaas.connection.endpoints import router as connections
 from dcaas.connection.legacy_endpoints import router as legacy
@@ -47,6 +48,7 @@ from dcaas.keys.providers import build_provider
 from dcaas.kit.crypto import Envelope, KeyProviderError
 from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.holding import HoldAnswer
+from dcaas.kit.hosts import install_host_check
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
@@ -175,6 +177,25 @@ def _install_outage_handlers(app: FastAPI) -> None:
         return _unexpected(request, exc)
 
 
+def _install_pool_handler(app: FastAPI) -> None:
+    """Every pooled database connection busy past the pool's timeout: 503, retry soon."""
+
+    @app.exception_handler(PoolTimeout)
+    async def on_pool_exhausted(request: Request, _: PoolTimeout) -> JSONResponse:
+        log.warning(
+            "no database connection became free in time on %s %s",
+            request.method,
+            request.url.path,
+        )
+        return error_response(
+            ServiceUnavailable(
+                "every database connection is in use; retry shortly",
+                code=Code.STORE_BUSY,
+                headers={"Retry-After": "2"},
+            )
+        )
+
+
 def build_state(settings: Settings) -> AppState:
     engine = create_engine(settings.async_database_url, echo=settings.sql_echo)
     provider = build_provider(settings)
@@ -269,6 +290,8 @@ def _document_errors(doc: dict[str, Any]) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    if problems := settings.serving_problems():
+        raise ConfigurationError("; ".join(problems))
     state = build_state(settings)
 
     @asynccontextmanager
@@ -287,6 +310,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dcaas = state
     _install_error_handlers(app)
     _install_outage_handlers(app)
+    _install_pool_handler(app)
     for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces, api_keys):
         app.include_router(router)
     console.install(app, settings)
@@ -300,5 +324,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HoldAnswer)  # outside the Idempotency-Key capture: see kit/holding.py
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
+    install_host_check(app, settings)
     observability.install(app, state)
     return app

@@ -12,7 +12,9 @@ import typer
 from dcaas import observability, profile
 from dcaas.config import Settings
 from dcaas.exits import (
+    CONFIG,
     EXIT_CODES_HELP,
+    CommandFailed,
     expected_errors,
     load_settings,
     make_data_dir,
@@ -59,6 +61,10 @@ def serve(
 
     with expected_errors():
         settings = load_settings()
+        if problems := settings.serving_problems():
+            raise CommandFailed(
+                "; ".join(problems), "or run the development profile: make run", CONFIG
+            )
         observability.configure_logging(settings.log_level, observability.log_format(settings))
         if notice := profile.announcement(settings):
             log.warning(notice)

@@ -5,8 +5,17 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dcaas.kit.outbound import OutboundPolicy
@@ -14,6 +23,10 @@ from dcaas.profile import DEVELOPMENT_NETWORKS, is_development
 from dcaas.store import default_data_dir
 
 _PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test", "password"}
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot serve requests as they are (the message says what to set)."""
 
 
 class OAuthClient(BaseModel):
@@ -44,7 +57,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = Field(
-        default=None, description="External base URL used in links; defaults to the request's"
+        default=None,
+        description="External base URL (https://dcaas.example.com) of links and the OAuth "
+        "redirect URI; required outside development unless allowed_hosts is set",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated Host names requests may carry (a leading dot allows "
+        "subdomains: .example.com); others get 400. Links then follow the request's Host",
     )
     auto_migrate: bool = True
     bootstrap: bool = True
@@ -116,6 +136,11 @@ class Settings(BaseSettings):
     rate_limit_tier2: str = Field(
         default="100/minute", description="Tier 2 (POST, PUT, PATCH, DELETE), per user"
     )
+    auth_failure_limit: str = Field(
+        default="20/minute",
+        description="Failed authentications allowed per client address (limits notation; "
+        "counted in Redis when configured); over it, 429 with Retry-After. Empty: no limit",
+    )
     redis_url: str | None = Field(
         default=None,
         description="redis://host:port/db; when set, replicas count rate limits together there",
@@ -158,18 +183,30 @@ class Settings(BaseSettings):
         description="ID-token claim with the admin role (default: DCAAS_JWT_ADMIN_CLAIM)",
     )
 
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            msg = "DCAAS_PUBLIC_URL must be an http(s) URL without a query, e.g. https://dcaas.example.com"
+            raise ValueError(msg)
+        return value.rstrip("/")
+
     @field_validator("outbound_allow")
     @classmethod
     def _check_outbound_allow(cls, value: str) -> str:
         OutboundPolicy.parse(value)  # a bad network fails at startup, not on the first test
         return value
 
-    @field_validator("rate_limit_tier1", "rate_limit_tier2")
+    @field_validator("rate_limit_tier1", "rate_limit_tier2", "auth_failure_limit")
     @classmethod
-    def _limits_notation(cls, value: str) -> str:
+    def _limits_notation(cls, value: str, info: ValidationInfo) -> str:
         from limits import parse  # noqa: PLC0415 - only needed to validate
 
-        parse(value)  # ValueError names the notation it could not read
+        if value or info.field_name != "auth_failure_limit":
+            parse(value)  # ValueError names the notation it could not read
         return value
 
     @model_validator(mode="after")
@@ -187,6 +224,26 @@ class Settings(BaseSettings):
                 msg = "DCAAS_JWT_HS256_SECRET must be at least 32 characters and not a placeholder"
                 raise ValueError(msg)
         return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @cached_property
+    def host_names(self) -> tuple[str, ...]:
+        """``DCAAS_ALLOWED_HOSTS`` as lower-case names (``.example.com`` for subdomains)."""
+        return tuple(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
+
+    def serving_problems(self) -> list[str]:
+        """What keeps this configuration from serving requests (outside development)."""
+        if self.is_development or self.public_url or self.host_names:
+            return []
+        problem = (
+            "set DCAAS_PUBLIC_URL (the external base URL of links and the OAuth redirect URI) "
+            "or DCAAS_ALLOWED_HOSTS (the Host names requests may carry); outside development "
+            "(DCAAS_ENV=development) dcaas does not trust the request's Host header"
+        )
+        return [problem]
 
     @cached_property
     def async_database_url(self) -> str:

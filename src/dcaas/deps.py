@@ -20,8 +20,10 @@ from dcaas.console.auth import cookie_principal
 from dcaas.errors import BadRequest, Code, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.db import transaction
+from dcaas.kit.text import is_storable_text
 from dcaas.kit.validation import validation_failed
 from dcaas.ratelimit import RateLimiter, enforce
+from dcaas.ratelimit.auth_failures import authenticate_throttled
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,8 +73,17 @@ WriteSession = Annotated[AsyncSession, Depends(write_session)]
 
 async def principal(request: Request, db: Session) -> Principal:
     state = _state(request)
-    caller = await cookie_principal(db, request, state.settings) or await authenticate(
-        db, state.verifier, request.headers.get("authorization"), state.auth_cache
+    header = request.headers.get("authorization")
+
+    async def caller_of_request() -> Principal:
+        # A console session cookie, else the bearer key or token (the header wins over a cookie).
+        by_cookie = await cookie_principal(db, request, state.settings)
+        return by_cookie or await authenticate(db, state.verifier, header, state.auth_cache)
+
+    caller = await authenticate_throttled(
+        state.rate_limiter,
+        request.client.host if request.client else "-",
+        caller_of_request,
     )
     request.state.principal = caller
     await enforce(state.rate_limiter, request.scope, request.method, caller)
@@ -96,28 +107,48 @@ async def json_body(request: Request) -> Any:
         )
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise _too_deep() from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(
             f"the body is not valid JSON: {exc}", code=Code.INVALID_JSON, meta={"field": "body"}
         ) from None
-    if _has_nul(data):
-        # PostgreSQL cannot store U+0000 in text; refuse it for every store alike.
-        raise BadRequest(
-            "the body contains a NUL character (U+0000)",
-            code=Code.INVALID_JSON,
-            meta={"field": "body"},
-        )
+    _refuse_unusable(data)
     return data
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+MAX_JSON_DEPTH = 64
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        f"the body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep",
+        code=Code.JSON_TOO_DEEP,
+        meta={"field": "body", "maxDepth": MAX_JSON_DEPTH},
+    )
+
+
+def _refuse_unusable(data: Any) -> None:
+    """Refuse a document deeper than :data:`MAX_JSON_DEPTH` (validation and the stores
+    recurse), or holding text no store keeps: NUL (PostgreSQL) or a lone UTF-16 surrogate
+    (not UTF-8 at all), refused for every store alike. Walks without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not is_storable_text(value):
+                raise BadRequest(
+                    "the body contains a NUL character (U+0000) or a lone surrogate "
+                    "(\\ud800-\\udfff), which no store keeps",
+                    code=Code.INVALID_JSON,
+                    meta={"field": "body"},
+                )
+            continue
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise _too_deep()
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
 
 
 Body = Annotated[Any, Depends(json_body)]

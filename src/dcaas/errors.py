@@ -21,8 +21,13 @@ Codes are stable: clients and the SDK match on them. Add, never renumber.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, ClassVar
+
+# A Python repr ("<generator object f.<locals>.<genexpr> at 0x7f...>") says nothing to a
+# client and tells an attacker about the code: the renderer replaces any that slipped in.
+_REPR = re.compile(r"<[^<>\n]*(?:<[^<>\n]*>[^<>\n]*)* at 0x[0-9a-fA-F]+>")
 
 
 class Code(StrEnum):
@@ -77,6 +82,8 @@ class Code(StrEnum):
     OIDC_NOT_CONFIGURED = "DCAAS-5022"
     OIDC_SIGN_IN_FAILED = "DCAAS-5023"
     PRECONDITION_FAILED = "DCAAS-1015"
+    JSON_TOO_DEEP = "DCAAS-1020"
+    HOST_NOT_ALLOWED = "DCAAS-1021"
     # 6xxx: talking to a data source (connector test steps, browse, preview)
     SOURCE_HOST_NOT_FOUND = "DCAAS-6001"
     SOURCE_OUTBOUND_REFUSED = "DCAAS-6002"
@@ -148,7 +155,7 @@ class DcaasError(Exception):
         return {
             "code": str(self.code),
             "title": self.title,
-            "detail": self.detail,
+            "detail": without_reprs(self.detail),
             "status": self.status,
             "meta": self.meta,
         }
@@ -262,6 +269,11 @@ class InternalError(DcaasError):
     status = 500
     default_code = Code.INTERNAL
     default_title = "Internal error."
+
+
+def without_reprs(text: str) -> str:
+    """``text`` with any Python object repr replaced by a neutral phrase."""
+    return _REPR.sub("(an internal value)", text)
 
 
 def envelope(*errors: DcaasError) -> dict[str, Any]:

@@ -46,6 +46,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         DCAAS_BOOTSTRAP="false",
         DCAAS_RATE_LIMIT_ENABLED="false",
         DCAAS_LOG_LEVEL="WARNING",
+        DCAAS_ALLOWED_HOSTS="127.0.0.1",  # a production dcaas serve needs it (or a public URL)
     )
     if settings.database_url:
         env["DCAAS_DATABASE_URL"] = settings.database_url

@@ -26,9 +26,17 @@ from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, ClientMixin, T
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, jsonify, request
+from tests import log_guard
 from werkzeug.serving import make_server
 
 _AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def _issued(prefix: str) -> str:
+    """A new token, registered for the end-of-run check that no secret was logged."""
+    token = prefix + secrets.token_urlsafe(24)
+    log_guard.remember(token)
+    return token
 
 
 @dataclass
@@ -155,6 +163,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):
     store: Store
 
     def save_authorization_code(self, code: str, request: Any) -> None:
+        log_guard.remember(code)
         data = request.payload.data
         self.store.codes[code] = AuthCode(
             code=code,
@@ -237,8 +246,8 @@ def build_app(store: Store) -> Flask:
     server.register_token_generator(
         "default",
         BearerTokenGenerator(
-            access_token_generator=lambda *_a, **_k: "at-" + secrets.token_urlsafe(24),
-            refresh_token_generator=lambda *_a, **_k: "rt-" + secrets.token_urlsafe(24),
+            access_token_generator=lambda *_a, **_k: _issued("at-"),
+            refresh_token_generator=lambda *_a, **_k: _issued("rt-"),
             expires_generator=lambda _client, _grant: store.access_lifetime,
         ),
     )

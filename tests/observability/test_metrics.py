@@ -95,3 +95,17 @@ async def test_metrics_token_guards_the_endpoint(api: Api) -> None:
     ok = await api.client.get("/metrics", headers={"Authorization": "Bearer scrape-token-8c"})
     assert ok.status_code == 200
     assert "dcaas_http_requests_total" in ok.text
+
+
+@pytest.mark.settings(env="production")
+async def test_production_without_a_token_serves_no_metrics(api: Api) -> None:
+    """Outside development and without DCAAS_METRICS_TOKEN, /metrics does not exist (404)."""
+    assert_error(await api.client.get("/metrics"), 404, "HTTP-404")
+
+
+@pytest.mark.settings(env="production", metrics_token="scrape-token-9d")
+async def test_production_with_a_token_serves_metrics_to_it_only(api: Api) -> None:
+    """In production with DCAAS_METRICS_TOKEN, /metrics answers that token only."""
+    assert_error(await api.client.get("/metrics"), 401, "DCAAS-5001")
+    ok = await api.client.get("/metrics", headers={"Authorization": "Bearer scrape-token-9d"})
+    assert ok.status_code == 200

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dcaas.api_key import service as api_keys
 from dcaas.auth.principal import Principal
 from dcaas.errors import Code, Unauthorized
-from dcaas.tenant.service import ensure_tenant, ensure_user
+from dcaas.tenant.service import ensure_jwt_user, ensure_tenant
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,14 +59,16 @@ async def authenticate(
             code=Code.TOKEN_INVALID,
         )
     claims = verifier.verify(token)
-    # A trusted issuer vouches for the tenant and user: provision them on first sight.
+    # A trusted issuer vouches for the tenant and user: provision them on first sight. The
+    # subject lives in the issuer's namespace, apart from API-key users of the same name, and
+    # the token's roles make this request's rights: they are never stored on the user.
     tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)
-    user = await ensure_user(session, tenant, subject=claims.subject, is_admin=claims.is_admin)
+    user = await ensure_jwt_user(session, tenant, issuer=claims.issuer, subject=claims.subject)
     principal = Principal(
         tenant_id=tenant.id,
         user_id=user.id,
         subject=user.subject,
-        is_admin=user.is_admin,
+        is_admin=claims.is_admin,
         via="jwt",
     )
     if cache is not None:

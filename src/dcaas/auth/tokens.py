@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt import PyJWK, PyJWKSet
 
 from dcaas.errors import Code, Unauthorized
@@ -24,6 +26,7 @@ class Claims:
     subject: str
     is_admin: bool
     expires: float = 0.0  # the exp claim, seconds since the epoch
+    issuer: str = ""  # the iss claim (signed with the token); "" when the token has none
 
 
 class JwtVerifier:
@@ -54,15 +57,18 @@ class JwtVerifier:
             return self._hs_secret, ["HS256"]
         if alg not in _ASYMMETRIC:
             raise Unauthorized("token algorithm not accepted", code=Code.TOKEN_INVALID)
+        key: Any = self._public_key
         if self._jwks is not None:
             kid = header.get("kid")
             matches: list[PyJWK] = [k for k in self._jwks.keys if kid is None or k.key_id == kid]
             if not matches:
                 raise Unauthorized("token signed by an unknown key", code=Code.TOKEN_INVALID)
-            return matches[0].key, [alg]
-        if self._public_key:
-            return self._public_key, [alg]
-        raise Unauthorized("token algorithm not accepted", code=Code.TOKEN_INVALID)
+            key = matches[0].key
+        if not key or not _fits(key, alg):
+            raise Unauthorized(
+                f"token algorithm {alg} does not fit the configured key", code=Code.TOKEN_INVALID
+            )
+        return key, [alg]
 
     def verify(self, token: str) -> Claims:
         if not self.enabled:
@@ -87,12 +93,15 @@ class JwtVerifier:
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the bearer token has expired", code=Code.TOKEN_EXPIRED) from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid bearer token: {exc}", code=Code.TOKEN_INVALID) from exc
+            # Our words, not the library's: its messages can hold Python reprs.
+            raise Unauthorized(_why(exc), code=Code.TOKEN_INVALID) from exc
         tenant = claims.get(s.jwt_tenant_claim)
         subject = claims.get(s.jwt_user_claim)
-        if not _usable(tenant, 64) or not _usable(subject, 256):
+        issuer = claims.get("iss", "")
+        if not _usable(tenant, 64) or not _usable(subject, 256) or not _issuer_ok(issuer):
             raise Unauthorized(
-                f"the token lacks a usable {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim",
+                f"the token lacks a usable {s.jwt_tenant_claim!r} or {s.jwt_user_claim!r} claim "
+                "(or its iss claim is not text of at most 296 characters)",
                 code=Code.TOKEN_INVALID,
             )
         return Claims(
@@ -100,12 +109,18 @@ class JwtVerifier:
             subject=subject,
             is_admin=_is_admin(claims, s.jwt_admin_claim),
             expires=float(claims["exp"]),
+            issuer=issuer,
         )
 
 
 def _usable(value: object, max_length: int) -> TypeGuard[str]:
     """A claim we can store as an id: a non-empty string without NUL, within the column."""
     return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
+
+
+def _issuer_ok(value: object) -> bool:
+    """The iss claim, when present, is text that fits the users' namespace column."""
+    return value == "" or _usable(value, 296)
 
 
 def _is_admin(claims: dict[str, Any], claim: str) -> bool:
@@ -119,9 +134,44 @@ def _is_admin(claims: dict[str, Any], claim: str) -> bool:
     return False
 
 
-def _load_pem(value: str | None) -> str | None:
+# What each kind of verification failure tells the caller (most specific class first).
+_WHY: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.InvalidSignatureError, "the bearer token's signature does not verify"),
+    (jwt.InvalidIssuerError, "the bearer token's issuer is not accepted"),
+    (jwt.InvalidAudienceError, "the bearer token's audience is not accepted"),
+    (jwt.ImmatureSignatureError, "the bearer token is not valid yet"),
+    (jwt.InvalidAlgorithmError, "the bearer token's algorithm is not accepted"),
+    (jwt.InvalidKeyError, "the bearer token does not fit the configured key"),
+    (jwt.DecodeError, "the bearer token is malformed"),
+)
+# Signature algorithms by the family of key that verifies them.
+_FAMILIES: tuple[tuple[tuple[type, ...], tuple[str, ...]], ...] = (
+    ((rsa.RSAPublicKey,), ("RS", "PS")),
+    ((ec.EllipticCurvePublicKey,), ("ES",)),
+    ((ed25519.Ed25519PublicKey, ed448.Ed448PublicKey), ("EdDSA",)),
+)
+
+
+def _why(exc: jwt.PyJWTError) -> str:
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"the bearer token lacks the {exc.claim!r} claim"
+    return next((text for kind, text in _WHY if isinstance(exc, kind)), "invalid bearer token")
+
+
+def _fits(key: Any, alg: str) -> bool:
+    """Whether a key of this type can verify ``alg`` (a key we could not parse: let PyJWT say)."""
+    for types, prefixes in _FAMILIES:
+        if isinstance(key, types):
+            return alg.startswith(prefixes)
+    return isinstance(key, str)
+
+
+def _load_pem(value: str | None) -> Any:
+    """The configured public key as a key object (its text when it does not parse)."""
     if not value:
         return None
-    if "-----BEGIN" in value:
-        return value
-    return Path(value).read_text()
+    text = value if "-----BEGIN" in value else Path(value).read_text()
+    try:
+        return serialization.load_pem_public_key(text.encode())
+    except ValueError:
+        return text

@@ -115,11 +115,11 @@ async def list_connections(
         case_insensitive=caseinsensitive,
     )
     result = await _service(db, caller, state).list(query)
-    base = base_url(request, state.settings.public_url)
+    base = base_url(request, state.settings)
     body = Connections(
         data=[presenter.connection_get(v, base) for v in result.items],
         meta={"count": result.count},
-        links=page_links(request, result.next, result.prev, public_url=state.settings.public_url),
+        links=page_links(request, result.next, result.prev, links=state.settings),
     )
     if dataName and dataName != "data":
         dumped = body.model_dump(exclude_none=True)
@@ -141,7 +141,7 @@ async def create_connection(
 ) -> Any:
     """Create a data connection from a connect statement or from data-source properties."""
     service = _service(db, caller, state)
-    base = base_url(request, state.settings.public_url)
+    base = base_url(request, state.settings)
     with named_as_sent(data):
         if isinstance(data, dict) and "connectionProperties" in data:
             body = parse(DcaasConnectionCreate, data)
@@ -226,7 +226,7 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
         username=body.qUsername,
         password=body.qPassword,
     )
-    return presenter.connection_created(view, base_url(request, state.settings.public_url))
+    return presenter.connection_created(view, base_url(request, state.settings))
 
 
 @router.get(
@@ -255,7 +255,7 @@ async def get_connection(
     )
     answer = model_response(
         presenter.connection_get(
-            view, base_url(request, state.settings.public_url), parse=query.parseConnection
+            view, base_url(request, state.settings), parse=query.parseConnection
         )
     )
     answer.headers["ETag"] = etag(view.connection.version)

@@ -50,7 +50,7 @@ async def create(
     """Create a connection from data-source properties. Use POST /api/v1/data-connections."""
     _deprecated(response, "/api/v1/data-connections")
     service = ConnectionService(db, caller, state.envelope)
-    base = base_url(request, state.settings.public_url)
+    base = base_url(request, state.settings)
     with named_as_sent(data, prefer_aliases=True):  # this API's names: dataSourceId ...
         body = parse(DcaasConnectionCreate, data)
         view = await create_properties(service, body, state, base)

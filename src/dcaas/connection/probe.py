@@ -41,6 +41,7 @@ from dcaas.errors import (
     TooManyRequests,
 )
 from dcaas.kit.db import transaction
+from dcaas.observability.in_use import secret_values, secrets_in_use
 from dcaas.observability.metrics import record_connector_test
 
 if TYPE_CHECKING:
@@ -156,7 +157,11 @@ class ProbeService:
                 "this data source has no connector",
                 http_status=400,
             )
-        connector = cls(target.properties, self._context(target))
+        # The one place a connector is handed secrets: from here on, log lines scrub them.
+        with secrets_in_use(secret_values(target.source, target.properties)):
+            return await self._run(cls(target.properties, self._context(target)), action)
+
+    async def _run(self, connector: Connector, action: Callable[[Connector], Awaitable[T]]) -> T:
         seconds = self.settings.connector_total_timeout
         deadline = asyncio.timeout(seconds)
         try:

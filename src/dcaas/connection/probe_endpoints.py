@@ -102,7 +102,7 @@ async def browse(
     nxt = Cursor(_BROWSE.token, result.next_token, path, "next") if result.next_token else None
     return BrowsePage(
         data=[_item(e) for e in result.items],
-        links=page_links(request, nxt, None, public_url=state.settings.public_url),
+        links=page_links(request, nxt, None, links=state.settings),
     )
 
 

@@ -76,14 +76,6 @@ class ConnectionRepository(RepositoryBase[Connection]):
             stmt = stmt.where(Connection.id != exclude_id)
         return (await self.session.scalar(stmt.limit(1))) is not None
 
-    async def exists_anywhere(self, connection_id: str) -> bool:
-        """Ids are global keys: a client-chosen qID must not collide with any tenant's.
-
-        Global on purpose (no tenant scope); it answers only whether the id is taken.
-        """
-        stmt = select(Connection.id).where(Connection.id == connection_id).limit(1)
-        return (await self.session.scalar(stmt)) is not None
-
     async def count(self, conditions: list[ColumnElement[bool]]) -> int:
         return await self.count_of(self.readable().where(*conditions))
 

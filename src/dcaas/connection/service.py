@@ -157,7 +157,7 @@ class ConnectionService:
         source = get_data_source(body.datasourceID)
         space = await self.access.space_for_write(body.space)
         self._spaces[space.id] = space
-        conn_id = await self._client_id(body.qID, body.qEngineObjectID)
+        conn_id = self._new_id(body.qID, body.qEngineObjectID)
         change = Change(
             properties=statement_properties(source, body.qConnectStatement, {}),
             statement=body.qConnectStatement,
@@ -195,21 +195,18 @@ class ConnectionService:
             )
         return source
 
-    async def _client_id(self, q_id: str | None, engine_id: str | None) -> str:
+    @staticmethod
+    def _new_id(q_id: str | None, engine_id: str | None) -> str:
+        """A new id, always made here. A client's qID / qEngineObjectID is checked (a UUID,
+        both equal) and then not used: honouring it would make the answer depend on whether
+        that id exists, in this tenant or another, which is an oracle. The answer carries
+        the id."""
         chosen = q_id or engine_id
-        if not chosen:
-            return new_uuid()
         if q_id and engine_id and q_id != engine_id:
             raise ValidationFailed("qID and qEngineObjectID must be equal", field="qEngineObjectID")
-        if not is_uuid(chosen):
+        if chosen and not is_uuid(chosen):
             raise ValidationFailed("qID must be a UUID", field="qID", code=Code.INVALID_ID)
-        if await self.repo.exists_anywhere(chosen):
-            raise Conflict(
-                f"a data connection with id {chosen} exists",
-                code=Code.CONNECTION_ID_CONFLICT,
-                meta={"field": "qID"},
-            )
-        return chosen
+        return new_uuid()
 
     # -- the secret boundary: the one way properties, statement and credential change ------
     async def stored_state(self, connection: Connection) -> Stored:

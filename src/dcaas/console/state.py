@@ -27,7 +27,7 @@ def console_state(request: Request) -> ConsoleState:
 
 def origin_of(request: Request) -> str:
     """The console's own base URL: DCAAS_PUBLIC_URL when set, else the request's."""
-    return base_url(request, request.app.state.dcaas.settings.public_url)
+    return base_url(request, request.app.state.dcaas.settings)
 
 
 def same_origin_only(request: Request) -> None:

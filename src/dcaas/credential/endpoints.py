@@ -74,11 +74,11 @@ async def list_credentials(
     result = await CredentialService(db, caller, state.envelope).list(
         filter_text=filter, sort=order, cursor=cursor, limit=limit
     )
-    base = base_url(request, state.settings.public_url)
+    base = base_url(request, state.settings)
     return Credentials(
         data=[_out(v, base) for v in result.items],
         meta=Meta(count=result.count),
-        links=page_links(request, result.next, result.prev, public_url=state.settings.public_url),
+        links=page_links(request, result.next, result.prev, links=state.settings),
     )
 
 
@@ -108,7 +108,7 @@ async def get_credential(
 ) -> Any:
     """One credential's metadata; its secret values are never returned."""
     view = await CredentialService(db, caller, state.envelope).get(qID, by_name=byCredentialName)
-    return _out(view, base_url(request, state.settings.public_url))
+    return _out(view, base_url(request, state.settings))
 
 
 @router.patch(

@@ -1,4 +1,7 @@
-"""Small HTTP helpers shared by endpoints: base URLs, page links, OpenAPI bodies."""
+"""Small HTTP helpers shared by endpoints: base URLs, page links, OpenAPI bodies.
+
+``base_url`` lives in :mod:`dcaas.kit.hosts`, with the rules about the Host header.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request, Response
 
+from dcaas.kit.hosts import LinkBase, base_url
 from dcaas.kit.schemas import Href, TopLevelLinks
 
 if TYPE_CHECKING:
@@ -14,16 +18,13 @@ if TYPE_CHECKING:
 
     from dcaas.kit.paging import Cursor
 
-
-def base_url(request: Request, public_url: str | None) -> str:
-    """The configured public URL (behind a proxy), else the one the request came to."""
-    return (public_url or str(request.base_url)).rstrip("/")
+__all__ = ["base_url", "json_body_doc", "model_response", "page_links"]
 
 
 def page_links(
-    request: Request, nxt: Cursor | None, prev: Cursor | None, *, public_url: str | None
+    request: Request, nxt: Cursor | None, prev: Cursor | None, *, links: LinkBase
 ) -> TopLevelLinks:
-    url = base_url(request, public_url) + request.url.path
+    url = base_url(request, links) + request.url.path
 
     def href(cursor: Cursor | None) -> str:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]

@@ -1,7 +1,10 @@
 """JSON Patch (RFC 6902) restricted to Qlik's operations: add, replace, remove.
 
 Object keys match case-insensitively when there is no exact match, as Qlik's own
-examples write ``"Value"`` and ``"/qname"``.
+examples write ``"Value"`` and ``"/qname"``: that is why this is not the ``jsonpatch``
+library, which (rightly, for plain RFC 6902) matches keys exactly. Otherwise it follows the
+RFC: ``remove`` and ``replace`` need their target to exist, a patch applies entirely or
+not at all.
 """
 
 from __future__ import annotations
@@ -112,10 +115,11 @@ def apply(document: dict[str, Any], ops: list[PatchOp]) -> dict[str, Any]:
         parent, key = target.parent, target.key
         if isinstance(parent, dict):
             assert isinstance(key, str)  # noqa: S101 - _locate guarantees it
-            if op.op == "remove":
-                parent.pop(key, None)
-            elif op.op == "replace" and key not in parent:
+            if op.op != "add" and key not in parent:
+                # RFC 6902 4.2 and 4.3: the target location MUST exist for remove and replace.
                 raise BadRequest(f"path {op.path} does not exist", code=Code.INVALID_PATCH)
+            if op.op == "remove":
+                del parent[key]
             else:
                 parent[key] = copy.deepcopy(op.value)
             continue

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from dcaas.errors import BadRequest, Code
+from dcaas.kit.text import is_storable_text
 
 Direction = Literal["next", "prev"]
 T = TypeVar("T")
@@ -67,6 +68,10 @@ class Cursor:
             raise _invalid("the page cursor was made for another sort order")
         if cursor.direction not in ("next", "prev") or not isinstance(cursor.value, str | datetime):
             raise _invalid("the page cursor is not valid")
+        texts = (cursor.id, cursor.value) if isinstance(cursor.value, str) else (cursor.id,)
+        if not all(is_storable_text(t) for t in texts):
+            # A forged cursor: NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8).
+            raise _invalid("the page cursor is not valid; follow links.next or links.prev")
         return cursor
 
 

@@ -20,6 +20,7 @@ import httpx
 
 from dcaas.connectors.drivers.http import outbound_client
 from dcaas.errors import Code, ValidationFailed
+from dcaas.observability.in_use import note_secret, secrets_in_use
 
 if TYPE_CHECKING:
     from dcaas.config import OAuthClient, Settings
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 CALLBACK_PATH = "/api/v1/oauth/callback"
 _ERROR_CODE = re.compile(r"^[a-z_]{1,64}$")
+_SECRET_FORM_FIELDS = frozenset({"code", "code_verifier", "refresh_token", "client_secret"})
 
 
 class GrantRejected(Exception):
@@ -206,6 +208,20 @@ async def _token_request(app: OAuthApp, form: dict[str, str], settings: Settings
         auth = httpx.BasicAuth(app.client_id, app.client_secret)
     elif app.client_secret:
         form["client_secret"] = app.client_secret
+    # Scrubbed from log lines: what we send, and the tokens we get back (see _parse).
+    with secrets_in_use([v for k, v in form.items() if k in _SECRET_FORM_FIELDS]):
+        return await _post(app, url, form, auth, settings)
+
+
+async def _post(
+    app: OAuthApp,
+    url: httpx.URL,
+    form: dict[str, str],
+    auth: httpx.BasicAuth | None,
+    settings: Settings,
+) -> TokenSet:
+    if app.client_secret:
+        note_secret(app.client_secret)
     # The policy-checked client resolves, checks and connects to the checked address only.
     client = outbound_client(
         settings.outbound,
@@ -248,6 +264,8 @@ def _parse(response: httpx.Response) -> TokenSet:
     except (TypeError, ValueError):
         expires_at = None
     refresh_token = body.get("refresh_token")
+    note_secret(access)
+    note_secret(refresh_token if isinstance(refresh_token, str) else None)
     return TokenSet(
         access_token=access,
         refresh_token=refresh_token if isinstance(refresh_token, str) else None,

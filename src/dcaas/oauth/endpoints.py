@@ -79,6 +79,6 @@ async def authorize_connection(
     its id stays the same."""
     service = OAuthService(db, caller, state.envelope, state.settings)
     url = await service.authorize_existing(
-        qID, base_url(request, state.settings.public_url), by_name=type is not None
+        qID, base_url(request, state.settings), by_name=type is not None
     )
     return AuthUrlResponse(authUrl=url)

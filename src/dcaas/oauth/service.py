@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -227,6 +227,9 @@ class OAuthService:
         self, pending: OAuthAuthorization, code: str | None, error: str | None
     ) -> Completed:
         sealed = await self._claim(pending)
+        if sealed.get("admin") is True and not self.principal.is_admin:
+            self.principal = replace(self.principal, is_admin=True)
+            self.connections = ConnectionService(self.session, self.principal, self.envelope)
         if error:
             safe = error if error.replace("_", "").isalnum() else "an error"
             raise BadRequest(
@@ -297,7 +300,9 @@ class OAuthService:
             created=now,
             expires_at=now + timedelta(seconds=self.settings.oauth_pending_ttl),
         )
-        sealed = self.envelope.seal_json({"verifier": verifier, "draft": draft}, aad=_aad(pending))
+        # A JWT's roles are not stored on its user: the callback acts with the starter's rights.
+        started = {"verifier": verifier, "draft": draft, "admin": self.principal.is_admin}
+        sealed = self.envelope.seal_json(started, aad=_aad(pending))
         pending.ciphertext, pending.wrapped_key = sealed.ciphertext, sealed.wrapped_key
         pending.key_id = sealed.key_id
         await self.repo.purge(now)

@@ -32,6 +32,7 @@ from dcaas.oauth.client import (
     refresh,
     resolve_app,
 )
+from dcaas.observability.in_use import note_secret
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -208,7 +209,9 @@ def oauth_prepare(
     tenant_id, connection_id = connection.tenant_id, connection.id
 
     async def access_token() -> str:
-        return await keeper.fresh_access_token(tenant_id, connection_id)
+        token = await keeper.fresh_access_token(tenant_id, connection_id)
+        note_secret(token)  # scrubbed from log lines for the rest of the connector call
+        return token
 
     hidden = {*TOKEN_FIELDS, "clientSecret"}
     cleaned = {k: v for k, v in properties.items() if k not in hidden}

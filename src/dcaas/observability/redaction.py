@@ -6,10 +6,13 @@ The names whose values are hidden come from every registered data source's spec
 * in structures (dicts, lists, tuples: log arguments and ``extra`` fields) under a secret
   name; as the ``value`` of an item with ``encrypt: true``; and as every value of an
   encryptable property's split secrets (``{"queryHeaders": {"X-Key": "..."}}``);
+* wherever a value declared in use by :func:`~dcaas.observability.in_use.secrets_in_use`
+  appears (the connector's secrets, an OAuth token), in any form, whatever the name;
 * in text (messages, exception text) after ``name=``, ``name:``, ``"name": `` or
   ``'name': ``, whether quoted, bracketed (``[{...}]``) or bare; as the ``value`` of an
-  ``{... "encrypt": true}`` item; and wherever a bearer token, a dcaas API key, a JWT or
-  a password in a URL (``scheme://user:password@host``) appears.
+  ``{... "encrypt": true}`` item; and wherever a bearer token, a dcaas API key, a JWT,
+  a password in a URL (``scheme://user:password@host``) or an OAuth ``code``, ``state`` or
+  ``code_verifier`` in a URL's query appears.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from dcaas.connectors import all_data_sources
+from dcaas.observability.in_use import scrub
 
 REDACTED = "***"
 
@@ -125,6 +129,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(dcaas_[0-9a-f]+_)[A-Za-z0-9_-]+"), r"\1" + REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
     (re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@", re.IGNORECASE), r"\1***@"),
+    # OAuth values in a URL's query (a callback URL in an HTTP client's or proxy's line).
+    (re.compile(r"([?&](?:code|state|code_verifier)=)[^&#\s\"']+"), r"\1" + REDACTED),
 )
 _CLOSE = {"[": "]", "{": "}", "(": ")"}
 
@@ -135,7 +141,7 @@ def redact_text(text: str) -> str:
     text = _redact_pairs(text, is_secret_name)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return scrub(text)
 
 
 def _redact_item(match: re.Match[str]) -> str:

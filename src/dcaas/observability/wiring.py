@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Literal
 
 from dcaas.observability.health import database_check, key_provider_check, ready_endpoint
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from dcaas.config import Settings
     from dcaas.deps import AppState
 
+log = logging.getLogger("dcaas.observability")
 # Paths a rate limiter must leave alone: probes and scrapes.
 EXEMPT_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 
@@ -34,7 +36,13 @@ def install(app: FastAPI, state: AppState) -> None:
         include_in_schema=False,
     )
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    app.add_api_route("/metrics", metrics_endpoint(token), methods=["GET"], include_in_schema=False)
+    if token is not None or settings.is_development:
+        app.add_api_route(
+            "/metrics", metrics_endpoint(token), methods=["GET"], include_in_schema=False
+        )
+    else:
+        # Open metrics tell anyone the routes, tenants' traffic and failure classes.
+        log.warning("GET /metrics is off: set DCAAS_METRICS_TOKEN to serve it to your scraper")
     # Outside Starlette's error layer, which add_middleware cannot reach: see RequestObserver.
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: RequestObserver(build())  # type: ignore[method-assign]

@@ -34,6 +34,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCOPE_KEY = "dcaas.rate_limit"  # where the request's Quota waits for the header middleware
 _REDIS_TIMEOUT = 1.0  # seconds one Redis round trip may take before we count in memory
 _RETRY_REDIS_AFTER = 5.0  # seconds between attempts to go back to Redis after a failure
+_MAX_BLOCKED = 100_000  # addresses remembered as blocked in one process
 
 
 def tier_of(method: str) -> int:
@@ -98,6 +99,9 @@ class RateLimiter:
         self._healthy = True
         self._retry_at = 0.0
         self._last_error = ""
+        failures = settings.auth_failure_limit
+        self._auth_item = parse_limit(failures) if failures else None
+        self._blocked: dict[str, float] = {}  # client address -> time.monotonic() of release
 
     def healthy(self) -> bool:
         """False while the shared store (Redis) is failing and counting fell back to memory."""
@@ -129,8 +133,43 @@ class RateLimiter:
     async def hit(self, method: str, tenant_id: str, user_id: str) -> tuple[bool, Quota]:
         """Count one request; ``(allowed, quota)``."""
         tier = tier_of(method)
-        item = self._items[tier]
-        keys = (f"tier{tier}", tenant_id, user_id)
+        return await self._shared_or_local(
+            self._items[tier], tier, (f"tier{tier}", tenant_id, user_id)
+        )
+
+    def auth_blocked(self, address: str) -> int | None:
+        """Seconds this address must still wait after too many failed authentications.
+
+        Known to this process once it counted one failure over the limit (the count itself
+        is shared through Redis): no round trip on the way in.
+        """
+        until = self._blocked.get(address)
+        if until is None:
+            return None
+        left = until - time.monotonic()
+        if left <= 0:
+            self._blocked.pop(address, None)
+            return None
+        return max(1, math.ceil(left))
+
+    async def auth_failed(self, address: str) -> int | None:
+        """Count a failed authentication from ``address``; the seconds to wait when that was
+        one too many (the address is then refused until they pass), else None."""
+        if self._auth_item is None:
+            return None
+        item, keys = self._auth_item, ("auth-failures", address)
+        allowed, quota = await self._shared_or_local(item, 0, keys)
+        if allowed:
+            return None
+        retry = max(1, quota.reset)
+        if len(self._blocked) > _MAX_BLOCKED:
+            self._blocked.clear()  # bounded memory; the shared count still holds
+        self._blocked[address] = time.monotonic() + retry
+        return retry
+
+    async def _shared_or_local(
+        self, item: RateLimitItem, tier: int, keys: tuple[str, ...]
+    ) -> tuple[bool, Quota]:
         if self._shared is not None and (self._healthy or time.monotonic() >= self._retry_at):
             try:
                 async with asyncio.timeout(_REDIS_TIMEOUT * 2):

@@ -32,8 +32,11 @@ USE_ROLES = frozenset(Role)
 
 
 class Space(Base):
+    """A personal or shared space. Shared-space names are unique among the spaces a caller
+    can see (checked by the service), not tenant-wide: a tenant-wide rule would answer 409
+    for the name of a space the caller may not know exists."""
+
     __tablename__ = "spaces"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_object_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

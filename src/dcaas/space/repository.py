@@ -10,6 +10,8 @@ from dcaas.space.models import Space, SpaceMember, SpaceType
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from sqlalchemy import ColumnElement
+
 
 class SpaceRepository(RepositoryBase[Space]):
     """Spaces and memberships of one tenant."""
@@ -24,8 +26,10 @@ class SpaceRepository(RepositoryBase[Space]):
             self.readable().where(Space.type == SpaceType.PERSONAL, Space.owner_id == user_id)
         )
 
-    async def by_name(self, name: str) -> Space | None:
-        return await self.one(self.readable().where(Space.name == name))
+    async def visible_named(self, user_id: str, name: str, *, all_shared: bool) -> Space | None:
+        """A space of this name among those :meth:`visible` gives the user, if any."""
+        condition = self._visible_to(user_id, all_shared=all_shared)
+        return await self.one(self.readable().where(Space.name == name, condition))
 
     async def memberships(self, user_id: str) -> dict[str, list[str]]:
         rows = await self.session.execute(
@@ -35,16 +39,17 @@ class SpaceRepository(RepositoryBase[Space]):
         )
         return {space_id: list(roles) for space_id, roles in rows.tuples()}
 
-    async def visible(self, user_id: str, *, all_shared: bool) -> Sequence[Space]:
-        """The user's personal space, and the shared spaces they own or belong to (or all)."""
+    def _visible_to(self, user_id: str, *, all_shared: bool) -> ColumnElement[bool]:
+        """Own spaces, and the shared spaces the user belongs to (or every shared one)."""
         member_of = self.scoped(SpaceMember, SpaceMember.space_id).where(
             SpaceMember.user_id == user_id
         )
         shared = Space.type != SpaceType.PERSONAL
-        condition = or_(
-            Space.owner_id == user_id,
-            shared if all_shared else Space.id.in_(member_of),
-        )
+        return or_(Space.owner_id == user_id, shared if all_shared else Space.id.in_(member_of))
+
+    async def visible(self, user_id: str, *, all_shared: bool) -> Sequence[Space]:
+        """The user's personal space, and the shared spaces they own or belong to (or all)."""
+        condition = self._visible_to(user_id, all_shared=all_shared)
         return await self.all(self.readable().where(condition).order_by(Space.id))
 
     async def list_shared(self, user_id: str, *, all_shared: bool, limit: int) -> Sequence[Space]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-
 from dcaas.connection.repository import ConnectionRepository
 from dcaas.errors import BadRequest, Code, Conflict, Forbidden, NotFound
 from dcaas.kit.time import utcnow
@@ -118,8 +116,7 @@ class SpaceService:
     async def create(self, *, name: str, type_: str, description: str) -> Space:
         if type_ == SpaceType.PERSONAL:
             raise BadRequest("personal spaces are created with their user", meta={"field": "type"})
-        if await self.repo.by_name(name) is not None:
-            raise Conflict(f"a space named {name!r} exists", code=Code.SPACE_NAME_CONFLICT)
+        await self._refuse_seen_name(name)
         space = Space(
             tenant_id=self.principal.tenant_id,
             type=type_,
@@ -127,13 +124,14 @@ class SpaceService:
             description=description,
             owner_id=self.principal.user_id,
         )
-        try:
-            async with self.repo.session.begin_nested():
-                return await self.repo.add(space)
-        except IntegrityError:
-            raise Conflict(
-                f"a space named {name!r} exists", code=Code.SPACE_NAME_CONFLICT
-            ) from None
+        return await self.repo.add(space)
+
+    async def _refuse_seen_name(self, name: str) -> None:
+        """409 when a space the caller can see has this name; spaces they cannot see do
+        not count, so the answer says nothing about them (their names stay unknown)."""
+        p = self.principal
+        if await self.repo.visible_named(p.user_id, name, all_shared=p.is_admin) is not None:
+            raise Conflict(f"a space named {name!r} exists", code=Code.SPACE_NAME_CONFLICT)
 
     async def list(self, limit: int) -> list[Space]:
         return list(
@@ -158,8 +156,7 @@ class SpaceService:
     async def update(self, space_id: str, *, name: str | None, description: str | None) -> Space:
         space = await self._owned(space_id)
         if name is not None and name != space.name:
-            if await self.repo.by_name(name) is not None:
-                raise Conflict(f"a space named {name!r} exists", code=Code.SPACE_NAME_CONFLICT)
+            await self._refuse_seen_name(name)
             space.name = name
         if description is not None:
             space.description = description

@@ -18,12 +18,26 @@ class Tenant(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The namespace of users dcaas makes itself (bootstrap, ``dcaas apikey create``): they
+# authenticate with API keys. JWT subjects live in ``jwt:<iss claim>`` (see auth.service).
+LOCAL_NAMESPACE = ""
+# Users provisioned from JWTs before namespaces existed (migration 0004): the first token
+# with the same subject adopts the row into its own namespace.
+LEGACY_JWT_NAMESPACE = "jwt?"
+
+
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("tenant_id", "subject"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "namespace", "subject"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_subject_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    namespace: Mapped[str] = mapped_column(
+        String(300),
+        default=LOCAL_NAMESPACE,
+        server_default=LOCAL_NAMESPACE,
+        doc="'' for dcaas's own users (API keys); 'jwt:<issuer>' for JWT subjects",
+    )
     subject: Mapped[str] = mapped_column(String(256), doc="the name or the JWT subject")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from dcaas.kit.repository import RepositoryBase
-from dcaas.tenant.models import Tenant, User
+from dcaas.tenant.models import LOCAL_NAMESPACE, Tenant, User
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,5 +41,7 @@ class UserRepository(RepositoryBase[User]):
     async def get(self, user_id: str) -> User | None:
         return await self.one(self.readable().where(User.id == user_id))
 
-    async def by_subject(self, subject: str) -> User | None:
-        return await self.one(self.readable().where(User.subject == subject))
+    async def by_subject(self, subject: str, namespace: str = LOCAL_NAMESPACE) -> User | None:
+        return await self.one(
+            self.readable().where(User.namespace == namespace, User.subject == subject)
+        )

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
+from tests import log_guard
 from tests.connectors.drivers import servers
 
 from dcaas.connectors.base import ConnectorContext, Steps
@@ -166,7 +167,7 @@ def s3_bucket(moto: servers.Moto) -> Iterator[str]:
 
 
 # -- SFTP: asyncssh's server in this process, chrooted to a temporary directory -------------
-SFTP_USER = "reader"
+SFTP_USER = "sftp-reader-Ub3"  # declared secret by the spec: checked for in every log line
 SFTP_PASSWORD = "Sftp-Password-Not-For-Logs-42"
 SFTP_PASSPHRASE = "Key-Passphrase-Not-For-Logs-42"
 
@@ -232,13 +233,14 @@ async def sftp_server(tmp_path: Path) -> AsyncIterator[SftpServer]:
         asyncssh.generate_private_key("ssh-ed25519"),
         asyncssh.generate_private_key("ssh-ed25519"),
     )
-    server = await asyncssh.listen(
-        "127.0.0.1",
-        0,
-        server_host_keys=[state.host_key],
-        server_factory=lambda: _Server(state),
-        sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
-    )
+    with log_guard.server_side():  # the server logs the usernames it is sent; dcaas does not
+        server = await asyncssh.listen(
+            "127.0.0.1",
+            0,
+            server_host_keys=[state.host_key],
+            server_factory=lambda: _Server(state),
+            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
+        )
     state.port = server.sockets[0].getsockname()[1]
     yield state
     server.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 import pytest
@@ -14,6 +14,7 @@ from tests.connectors.drivers.conftest import (
     SELECTED,
     SFTP_PASSPHRASE,
     SFTP_PASSWORD,
+    SFTP_USER,
     SftpServer,
     assert_big_preview,
     assert_format_preview,
@@ -25,11 +26,27 @@ from tests.connectors.drivers.conftest import (
     parquet_bytes,
 )
 
+from dcaas.connectors import get_data_source
 from dcaas.connectors.base import FailureClass, SourceFailure, Steps
 from dcaas.connectors.drivers.sftp import SftpConnector
 from dcaas.kit.outbound import OutboundPolicy
+from dcaas.observability.in_use import secret_values, secrets_in_use
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ALL_STEPS = ["resolve-host", "connect", "authenticate", "reach-path"]
+
+
+@pytest.fixture(autouse=True)
+def _secrets_declared() -> Iterator[None]:
+    """Call connectors as the probe service does (dcaas.connection.probe): with the secrets
+    the spec declares (the user name too) in use, so asyncssh's lines are scrubbed."""
+    source = get_data_source("File_FileTransferConnector")
+    assert source is not None
+    props = {"username": SFTP_USER, "password": SFTP_PASSWORD}
+    with secrets_in_use(secret_values(source, props)):
+        yield
 
 
 async def run_test(properties: dict[str, Any], **ctx: Any) -> Steps:

@@ -1,7 +1,7 @@
 """console sessions
 
-Revision ID: 0004_console
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import dcaas.kit.db
 
-revision: str = "0004_console"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
