@@ -52,27 +52,51 @@ def _catalog() -> dict[str, DataSource]:
     """The built-ins, then each plugin that loads and is a new ``DataSource``.
 
     A plugin cannot break the catalog: one that fails to import, is not a ``DataSource``
-    or reuses a built-in's id is logged (once per catalog) and skipped.
+    or reuses a built-in's id is logged (once per catalog) and skipped. The warnings are
+    written once the catalog is cached: log redaction reads the catalog's secret names.
     """
+    catalog, skipped = _load()
+    _pending_warnings.extend(skipped)
+    return catalog
+
+
+_pending_warnings: list[tuple[str, tuple[object, ...]]] = []
+
+
+def _load() -> tuple[dict[str, DataSource], list[tuple[str, tuple[object, ...]]]]:
     catalog = dict(BUILTINS)
+    skipped: list[tuple[str, tuple[object, ...]]] = []
     for ep in entry_points(group="dcaas.connectors"):
         try:
             source = ep.load()
         except Exception:  # noqa: BLE001 - any failure of a third party's import
-            log.warning("connector plugin %s (%s) failed to load; skipped", ep.name, ep.value)
+            skipped.append(
+                ("connector plugin %s (%s) failed to load; skipped", (ep.name, ep.value))
+            )
             continue
         if not isinstance(source, DataSource):
             kind = type(source).__name__
-            log.warning("connector plugin %s is a %s, not a DataSource; skipped", ep.name, kind)
+            skipped.append(
+                ("connector plugin %s is a %s, not a DataSource; skipped", (ep.name, kind))
+            )
             continue
         if source.id in catalog:
-            log.warning(
-                "connector plugin %s declares data source %r, which exists; skipped",
-                ep.name,
-                source.id,
+            skipped.append(
+                (
+                    "connector plugin %s declares data source %r, which exists; skipped",
+                    (ep.name, source.id),
+                )
             )
             continue
         catalog[source.id] = source
+    return catalog, skipped
+
+
+def _loaded() -> dict[str, DataSource]:
+    catalog = _catalog()
+    while _pending_warnings:
+        message, args = _pending_warnings.pop(0)
+        log.warning(message, *args)
     return catalog
 
 
@@ -82,8 +106,8 @@ def refresh() -> None:
 
 
 def all_data_sources() -> list[DataSource]:
-    return list(_catalog().values())
+    return list(_loaded().values())
 
 
 def get_data_source(data_source_id: str) -> DataSource | None:
-    return _catalog().get(data_source_id)
+    return _loaded().get(data_source_id)
