@@ -98,7 +98,7 @@ def test_commands_from_other_directories_share_one_store(user: User) -> None:
     assert str(user.data / "dcaas.db") in made.stderr  # it says which store it used
 
     async def answer() -> int:
-        app = create_app(Settings(data_dir=user.data))
+        app = create_app(Settings(data_dir=user.data, public_url="http://t"))
         try:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.spec_values import required_public, sample
 
 from dcaas.connection import statement
 from dcaas.connection.boundary import (
@@ -168,33 +169,12 @@ def _secret(src: DataSource, name: str) -> Any:
 
 
 def _valid_public(src: DataSource) -> dict[str, Any]:
-    required = {
-        "url": "https://a.example/",
-        "host": "a.example",
-        "port": 5432,
-        "database": "d",
-        "bucketName": "bucket-a",
-    }
-    return {n: v for n, v in required.items() if n in src.properties.model_fields}
+    return required_public(src)
 
 
 def _other(src: DataSource, name: str) -> Any:
-    """A valid value different from the default or the one above."""
-    annotation = str(src.properties.model_fields[name].annotation)
-    if "FileItem" in annotation:
-        return [{"name": "ca.pem", "value": "-----BEGIN CERTIFICATE-----"}]
-    if name == "publicKeyFingerprint":
-        return "SHA256:" + "A" * 43
-    if "Literal" in annotation:
-        default = src.properties.model_fields[name].get_default()
-        choices = src.properties.model_fields[name].annotation.__args__  # type: ignore[union-attr]
-        members = [m for c in choices for m in getattr(c, "__args__", (c,)) if isinstance(m, str)]
-        return next(m for m in members if m != default)
-    if annotation == "<class 'bool'>":
-        return True
-    if annotation == "<class 'int'>":
-        return 6543
-    return "https://b.example/" if "Url" in name or name == "url" else "b.example"
+    """A valid value different from the default and from the one above."""
+    return sample(src, name, other=True)
 
 
 def test_encrypt_off_without_a_new_value_is_a_downgrade() -> None:

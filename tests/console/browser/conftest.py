@@ -86,6 +86,7 @@ def dcaas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dcaas]:
         pytest.skip("the console is not built: run make console")
     data = tmp_path_factory.mktemp("dcaas-browser")
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DCAAS_DATA_DIR": str(data),
@@ -97,6 +98,9 @@ def dcaas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dcaas]:
         "DCAAS_LOG_LEVEL": "INFO",
         "DCAAS_BOOTSTRAP": "true",
         "DCAAS_AUTH_CACHE_SECONDS": "0",
+        # Production as deployed: links and redirect URIs from the configured public URL.
+        "DCAAS_ENV": "production",
+        "DCAAS_PUBLIC_URL": url,
     }
     log = data / "server.log"
     with log.open("w") as out:
@@ -106,7 +110,6 @@ def dcaas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dcaas]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:

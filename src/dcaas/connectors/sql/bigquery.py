@@ -25,6 +25,8 @@ import json
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from pydantic import Field, model_validator
 
 from dcaas.connectors.base import Entry, FailureClass, SourceFailure
@@ -105,7 +107,7 @@ def _bad_key(detail: str) -> SourceFailure:
 def service_account_credentials(props: BigQueryProperties) -> Any:
     """Credentials from the JSON or P12 key (not yet refreshed)."""
     from google.auth import crypt  # noqa: PLC0415 - drivers load on first use
-    from google.oauth2 import service_account  # noqa: PLC0415
+    from google.oauth2 import service_account  # noqa: PLC0415 - the bigquery extra loads on first use
 
     item = (props.KeyFilePath or [])[0]
     if _is_p12(item):
@@ -131,8 +133,6 @@ def _b64(value: str) -> bytes:
 
 
 def _p12_pem(value: str, password: str | None) -> bytes:
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: PLC0415
 
     try:
         key, _, _ = pkcs12.load_key_and_certificates(
@@ -284,7 +284,7 @@ class BigQueryCatalog:
 
 
 def _timed_request(seconds: float) -> Any:
-    from google.auth.transport.requests import Request  # noqa: PLC0415
+    from google.auth.transport.requests import Request  # noqa: PLC0415 - the bigquery extra loads on first use
 
     class TimedRequest(Request):
         """google-auth's transport with dcaas's timeout instead of two minutes."""
@@ -298,7 +298,7 @@ def _timed_request(seconds: float) -> Any:
 
 async def _credentials(props: BigQueryProperties, link: Link) -> Any:
     if props.OAuthMechanism == "1":
-        from google.oauth2.credentials import Credentials  # noqa: PLC0415
+        from google.oauth2.credentials import Credentials  # noqa: PLC0415 - the bigquery extra loads on first use
 
         token_source = link.context.extra.get(ACCESS_TOKEN)
         if not callable(token_source):

@@ -13,6 +13,7 @@ import base64
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from cryptography.hazmat.primitives import serialization
 from pydantic import Field, model_validator
 
 from dcaas.connectors.base import FailureClass, SourceFailure
@@ -86,7 +87,6 @@ class SnowflakeProperties(ConnectorProperties):
 
 def private_key_der(items: list[FileItem], passphrase: str | None) -> bytes:
     """A PEM (or base64 DER) PKCS#8 key, decrypted, as unencrypted DER for the driver."""
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
 
     raw = items[0].value.encode()
     secret_bytes = passphrase.encode() if passphrase else None
