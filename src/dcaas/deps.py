@@ -1,9 +1,13 @@
-"""Request-scoped dependencies: the unit of work, the caller, the JSON body."""
+"""Request-scoped dependencies: the unit of work (see dcaas.unit_of_work), the caller, the body.
+
+Routes declare their unit of work with ``Read``, ``Write`` or ``CallsOut`` (or
+``dependencies=[NO_UNIT_OF_WORK]``); ``Caller`` authenticates without the request's unit of
+work: from the in-process cache, or in a short read of its own.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -18,9 +22,23 @@ from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import Settings
 from dcaas.errors import BadRequest, Code, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
-from dcaas.kit.db import transaction
+from dcaas.kit.db import Store
 from dcaas.kit.validation import validation_failed
 from dcaas.ratelimit import RateLimiter, enforce
+from dcaas.unit_of_work import NO_UNIT_OF_WORK, CallsOut, Read, Write
+
+__all__ = [
+    "NO_UNIT_OF_WORK",
+    "AppState",
+    "Body",
+    "Caller",
+    "CallsOut",
+    "Read",
+    "State",
+    "Write",
+    "json_body",
+    "parse",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,12 +46,21 @@ M = TypeVar("M", bound=BaseModel)
 @dataclass
 class AppState:
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    store: Store
     envelope: Envelope
     verifier: JwtVerifier
     rate_limiter: RateLimiter
     auth_cache: PrincipalCache = field(default_factory=lambda: PrincipalCache(0))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The writing engine (disposing of it disposes of the reading one too)."""
+        return self.store.writer
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Plain sessions on the writing engine, for commands and tests."""
+        return self.store.sessions
 
 
 def _state(request: Request) -> AppState:
@@ -46,34 +73,12 @@ async def app_state(request: Request) -> AppState:
     return _state(request)
 
 
-_READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    writes = request.method not in _READ_ONLY
-    async with transaction(_state(request).sessions, writes=writes) as s:
-        yield s
-
-
-# Commits after the route returns; kit.holding.HoldAnswer keeps the answer until then.
-Session = Annotated[AsyncSession, Depends(session)]
-
-
-async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For a GET that writes (the OAuth callback): a writing unit of work whatever the method."""
-    async with transaction(_state(request).sessions, writes=True) as s:
-        yield s
-
-
-WriteSession = Annotated[AsyncSession, Depends(write_session)]
-
-
-async def principal(request: Request, db: Session) -> Principal:
+async def principal(request: Request) -> Principal:
     state = _state(request)
     caller = await authenticate(
-        db, state.verifier, request.headers.get("authorization"), state.auth_cache
+        state.store, state.verifier, request.headers.get("authorization"), state.auth_cache
     )
-    request.state.principal = caller
+    request.scope.setdefault("state", {})["principal"] = caller  # for the log context
     await enforce(state.rate_limiter, request.scope, request.method, caller)
     return caller
 

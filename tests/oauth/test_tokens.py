@@ -12,13 +12,13 @@ from tests.oauth.conftest import BASE, consent, create_connection, load_connecti
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.credential.models import Credential
 from dcaas.credential.vault import open_credential
-from dcaas.kit.db import create_engine, session_factory
+from dcaas.kit.db import Store
 from dcaas.oauth.tokens import TokenKeeper
 
 
 def _keeper(api: Any) -> TokenKeeper:
     state = api.app.state.dcaas
-    return TokenKeeper(state.sessions, state.envelope, state.settings)
+    return TokenKeeper(state.store, state.envelope, state.settings)
 
 
 async def _token(api: Any, connection_id: str) -> str:
@@ -191,15 +191,15 @@ async def test_concurrent_uses_refresh_once(api, provider) -> None:
 
 
 async def test_two_processes_refresh_once(api, provider) -> None:
-    """Two engines (as two processes would have) refresh once: the row lock and re-read."""
+    """Two stores (as two processes would have) refresh once: the refresh claim and re-read."""
     provider.store.access_lifetime = 1
     connection_id = await create_connection(api, provider)
     connection = await load_connection(api, connection_id)
     provider.store.access_lifetime = 3600
     provider.store.refresh_delay = 0.3
     state = api.app.state.dcaas
-    engine = create_engine(api.settings.async_database_url)
-    other = TokenKeeper(session_factory(engine), state.envelope, state.settings)
+    store = Store.open(api.settings.async_database_url)
+    other = TokenKeeper(store, state.envelope, state.settings)
     try:
         # _refresh skips the in-process lock, as another process would.
         tokens = await asyncio.gather(
@@ -207,6 +207,6 @@ async def test_two_processes_refresh_once(api, provider) -> None:
             other._refresh(connection.tenant_id, connection_id),
         )
     finally:
-        await engine.dispose()
+        await store.dispose()
     assert tokens[0] == tokens[1]
     assert provider.store.token_requests["refresh_token"] == 1

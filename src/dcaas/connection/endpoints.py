@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from dcaas.auth.principal import Principal
 from dcaas.connection import presenter
 from dcaas.connection.bulk import bulk_update
 from dcaas.connection.repository import SORT_FIELDS
@@ -25,15 +27,18 @@ from dcaas.connection.schemas import (
     DcaasConnectionCreate,
 )
 from dcaas.connection.service import ConnectionService, ConnectionView, ListQuery
-from dcaas.deps import AppState, Body, Caller, Session, State, parse
+from dcaas.deps import AppState, Body, Caller, CallsOut, Read, State, Write, parse
 from dcaas.errors import BadRequest, Code
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
 from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
 from dcaas.kit.paging import Cursor, Sort
-from dcaas.oauth.service import OAuthService, is_oauth_source
+from dcaas.oauth.service import OAuthService, finish_create, is_oauth_source, reauthorize_with_code
+from dcaas.unit_of_work import UnitOfWork, UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
+router = APIRouter(
+    route_class=UnitOfWorkRoute, prefix="/api/v1/data-connections", tags=["data-connections"]
+)
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
 IfMatch = Annotated[
     str | None,
@@ -59,24 +64,31 @@ class GetQuery(BaseModel):
     noCache: bool = False
 
 
-def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
+def _service(db: AsyncSession, caller: Principal, state: AppState) -> ConnectionService:
     return ConnectionService(db, caller, state.envelope)
 
 
 async def create_properties(
-    request: Request, service: ConnectionService, body: DcaasConnectionCreate, state: AppState
+    request: Request,
+    unit: UnitOfWork,
+    caller: Principal,
+    body: DcaasConnectionCreate,
+    state: AppState,
 ) -> ConnectionView | AuthUrlResponse:
-    """A properties-form create; OAuth sources answer an authorization URL or finish one."""
+    """A properties-form create; OAuth sources answer an authorization URL or finish one
+    (which calls the provider's token endpoint before the write)."""
     if is_oauth_source(body.datasourceID):
-        oauth = OAuthService(service.session, service.principal, state.envelope, state.settings)
+        oauth = OAuthService(unit.writing, caller, state.envelope, state.settings)
+        if oauth.needs_exchange(body):
+            return await finish_create(unit, caller, state.envelope, state.settings, body)
         return await oauth.create(body, base_url(request))
-    return await service.create_from_properties(body)
+    return await _service(unit.writing, caller, state).create_from_properties(body)
 
 
 @router.get("", response_model=Connections, response_model_exclude_none=True)
 async def list_connections(
     request: Request,
-    db: Session,
+    db: Read,
     caller: Caller,
     state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -144,16 +156,16 @@ async def list_connections(
     openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate),
 )
 async def create_connection(
-    request: Request, data: Body, db: Session, caller: Caller, state: State
+    request: Request, data: Body, unit: CallsOut, caller: Caller, state: State
 ) -> Any:
     """Create a data connection from a connect statement or from data-source properties."""
-    service = _service(db, caller, state)
     if isinstance(data, dict) and "connectionProperties" in data:
         body = parse(DcaasConnectionCreate, data)
-        view = await create_properties(request, service, body, state)
+        view = await create_properties(request, unit, caller, body, state)
         if isinstance(view, AuthUrlResponse):
             return view
     else:
+        service = _service(unit.writing, caller, state)
         view = await service.create_from_statement(parse(ConnectionCreate, data))
     return presenter.connection_created(view, base_url(request))
 
@@ -166,7 +178,7 @@ async def create_connection(
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ActionDeleteRequest),
 )
-async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
+async def delete_many(data: Body, db: Write, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
     body = parse(ActionDeleteRequest, data)
     results = await _service(db, caller, state).bulk_delete([c.id for c in body.connections])
@@ -187,7 +199,7 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ActionUpdateRequest),
 )
-async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
+async def update_many(data: Body, db: Write, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
     body = parse(ActionUpdateRequest, data)
     results = await bulk_update(_service(db, caller, state), body.connections)
@@ -208,7 +220,7 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ActionDuplicateRequest),
 )
-async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
+async def duplicate(request: Request, data: Body, db: Write, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
     body = parse(ActionDuplicateRequest, data)
     view = await _service(db, caller, state).duplicate(
@@ -236,7 +248,7 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
 async def get_connection(
     request: Request,
     qID: str,
-    db: Session,
+    db: Read,
     caller: Caller,
     state: State,
     query: Annotated[GetQuery, Query()],
@@ -268,7 +280,7 @@ async def get_connection(
 async def patch_connection(
     qID: str,
     data: Body,
-    db: Session,
+    unit: CallsOut,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002
@@ -277,11 +289,18 @@ async def patch_connection(
 ) -> Response:
     """Change a connection with JSON Patch; ``qlik-auth-code`` re-authorizes an OAuth one."""
     if qlik_auth_code:
-        oauth = OAuthService(db, caller, state.envelope, state.settings)
-        await oauth.reauthorize_with_code(qID, qlik_auth_code, by_name=type is not None)
+        await reauthorize_with_code(
+            unit,
+            caller,
+            state.envelope,
+            state.settings,
+            ref=qID,
+            code=qlik_auth_code,
+            by_name=type is not None,
+        )
         if data == []:  # the code alone
             return Response(status_code=204)
-    version = await _service(db, caller, state).patch(
+    version = await _service(unit.writing, caller, state).patch(
         qID, data, by_name=type is not None, if_match=if_match
     )
     return Response(status_code=204, headers={"ETag": etag(version)})
@@ -296,7 +315,7 @@ async def patch_connection(
 async def put_connection(
     qID: str,
     data: Body,
-    db: Session,
+    db: Write,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002
@@ -314,7 +333,7 @@ async def put_connection(
 @router.delete("/{qID}", status_code=204, response_class=Response)
 async def delete_connection(
     qID: str,
-    db: Session,
+    db: Write,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002

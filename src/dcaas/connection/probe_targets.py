@@ -6,7 +6,8 @@ Three kinds of target, none of which writes anything:
 * a saved connection (its public properties joined with its stored secrets);
 * a saved connection with a JSON Patch applied, following every rule of a real PATCH
   (secrets the patch does not touch are kept from the stored credential). The patch is
-  applied in a scratch session that is always rolled back.
+  applied on the session it is given, the request's scratch phase, which is always rolled
+  back before the connector is called (``UnitOfWork.scratch``): never in a second session.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from dcaas.connection.patching import apply_patch
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
-from dcaas.connection.service import ConnectionService
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.service import credential_payload
 from dcaas.deps import parse
@@ -26,6 +26,7 @@ from dcaas.oauth.tokens import oauth_prepare
 if TYPE_CHECKING:
     from dcaas.auth.principal import Principal
     from dcaas.connection.models import Connection
+    from dcaas.connection.service import ConnectionService
     from dcaas.deps import AppState
 
 
@@ -110,20 +111,16 @@ class Targets:
         return await self._of(self.service, connection)
 
     async def proposed(self, ref: str, raw_ops: Any) -> Target:
-        """The connection as the patch would leave it; the scratch session is rolled back."""
-        async with self.state.sessions() as scratch:
-            try:
-                service = ConnectionService(scratch, self.principal, self.state.envelope)
-                connection = await service.find(ref)
-                stored_credential = connection.credential_id
-                await apply_patch(service, connection, raw_ops)
-                target = await self._of(service, connection)
-                # A rotated secret goes back to the stored credential only when the patch
-                # kept it; a test of other credentials rotates nothing.
-                if connection.credential_id != stored_credential:
-                    target = Target(target.source, target.properties, None, target.extra)
-            finally:
-                await scratch.rollback()
+        """The connection as the patch would leave it (on a session the caller rolls back)."""
+        service = self.service
+        connection = await service.find(ref)
+        stored_credential = connection.credential_id
+        await apply_patch(service, connection, raw_ops)
+        target = await self._of(service, connection)
+        # A rotated secret goes back to the stored credential only when the patch kept it;
+        # a test of other credentials rotates nothing.
+        if connection.credential_id != stored_credential:
+            target = Target(target.source, target.properties, None, target.extra)
         return target
 
     async def _of(self, service: ConnectionService, connection: Connection) -> Target:
@@ -135,5 +132,5 @@ class Targets:
         secrets = _secret_part(source, stored)
         full = _full(source, dict(connection.properties), secrets)
         s = self.state
-        prepared = oauth_prepare(s.sessions, s.envelope, s.settings, connection, full)
+        prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
         return Target(source, prepared.properties, connection.credential_id, prepared.extra)

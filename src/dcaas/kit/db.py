@@ -1,10 +1,22 @@
-"""The database: one async engine per process, sessions that commit or roll back as a unit."""
+"""The database: a writing and a reading pool per process, and the sessions of a unit of work.
+
+* The writing engine is the only one that writes. On SQLite every transaction on it begins
+  ``BEGIN IMMEDIATE``: it takes the database's single write lock at once (waiting up to the
+  busy timeout) instead of upgrading a read snapshot later, which fails at once when another
+  writer committed in between.
+* The reading engine's connections cannot write (SQLite ``query_only``; PostgreSQL
+  ``default_transaction_read_only``) and hold no transaction: each statement stands alone
+  (autocommit), so a read never waits for a writer and costs no BEGIN or COMMIT.
+* A writing session (:meth:`Store.write`) reads through the reading engine until it first
+  writes; the transaction begins with that first write statement and everything after it
+  (reads included) runs in it. Work done before the first write (validation, sealing a
+  secret, which may call a remote key provider) therefore holds no transaction and no lock.
+"""
 
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +28,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from sqlalchemy.engine import Dialect
+    from sqlalchemy.engine import Dialect, Engine
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,13 +68,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def _quiet_echo(echo: bool) -> None:
     if echo:
         # SQLAlchemy adds its own stdout handler to a logger that has none; a NullHandler
         # keeps echo on the application's handlers (JSON lines, redaction) only.
         echo_log = logging.getLogger("sqlalchemy.engine.Engine")
         if not echo_log.handlers:
             echo_log.addHandler(logging.NullHandler())
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """The writing engine (also what commands and migrations use)."""
+    _quiet_echo(echo)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -71,6 +88,31 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # No pre-ping (a round trip per request): a connection the server dropped fails its
     # request with 503 (app.py) and the pool replaces it; idle ones are recycled in time.
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+
+def create_read_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """The reading engine: connections that cannot write and never hold a transaction.
+
+    Nothing to reset when a connection goes back to the pool (no transaction is ever open).
+    """
+    _quiet_echo(echo)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_reader_pragmas)
+        _skip_idle_ends(engine.sync_engine.dialect)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"server_settings": {"default_transaction_read_only": "on"}},
+        pool_size=10,
+        max_overflow=20,
+        pool_recycle=1800,
+        pool_reset_on_return=None,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,40 +127,129 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-# Whether the current unit of work will write. On SQLite a writer takes the write lock
-# when it begins (BEGIN IMMEDIATE, waiting up to busy_timeout) rather than upgrading a
-# read snapshot later, which fails at once ("database is locked") if another writer
-# committed in between. Readers begin deferred and never wait for writers (WAL).
-_writes: ContextVar[bool] = ContextVar("dcaas_unit_of_work_writes", default=True)
+def _sqlite_reader_pragmas(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _skip_idle_ends(dialect: Any) -> None:
+    """No BEGIN is ever emitted on a reading SQLite connection (autocommit): SQLAlchemy's
+    commit and rollback of it have nothing to end, so skip the trip to the driver's thread
+    each would cost (this engine's dialect only)."""
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        if dbapi_connection.driver_connection.in_transaction:
+            commit(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if dbapi_connection.driver_connection.in_transaction:
+            rollback(dbapi_connection)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # A read-only unit of work needs no transaction of its own: each SELECT sees a
-    # consistent snapshot (WAL), and a BEGIN would cost one more trip to the driver's thread.
-    if _writes.get():
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-@asynccontextmanager
-async def transaction(
-    factory: async_sessionmaker[AsyncSession], *, writes: bool = True
-) -> AsyncIterator[AsyncSession]:
-    """Commit when the work succeeds, roll back when it raises. Services never commit.
+class RoutingSession(Session):
+    """Reads go to the reading engine until the session first writes; from then on (and in
+    savepoints) every statement goes to the writing engine, in its one transaction.
 
-    ``writes=False`` (a GET) lets SQLite begin a plain read transaction.
+    SQLAlchemy's documented read/write split (``get_bind``): the writer is chosen when the
+    session flushes, opens a savepoint, or runs anything but a plain SELECT.
     """
-    token = _writes.set(writes)
-    try:
-        async with factory() as session:
+
+    def __init__(self, *, reader: Engine, writer: Engine, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._reader = reader
+        self._writer = writer
+        self.writing = False
+
+    def get_bind(self, mapper: Any = None, *, clause: Any = None, **kw: Any) -> Engine:  # noqa: ARG002 - SQLAlchemy's signature
+        if not self.writing and (
+            self._flushing or self.in_nested_transaction() or not _plain_select(clause)
+        ):
+            self.writing = True
+        return self._writer if self.writing else self._reader
+
+
+def _plain_select(clause: Any) -> bool:
+    """A SELECT that takes no lock (``FOR UPDATE`` goes to the writer)."""
+    return bool(getattr(clause, "is_select", False)) and (
+        getattr(clause, "_for_update_arg", None) is None  # SQLAlchemy keeps it private
+    )
+
+
+class Store:
+    """The two engines and the sessions of units of work (see the module docstring)."""
+
+    def __init__(self, writer: AsyncEngine, reader: AsyncEngine) -> None:
+        self.writer = writer
+        self.reader = reader
+        self.sessions = session_factory(writer)
+        self._reading = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
+        self._writing = async_sessionmaker(
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=RoutingSession,
+            reader=reader.sync_engine,
+            writer=writer.sync_engine,
+        )
+        # Whoever disposes of the writing engine (tests, commands) disposes of both pools.
+        event.listen(writer.sync_engine, "engine_disposed", self._dispose_reader)
+
+    @classmethod
+    def open(cls, url: str, *, echo: bool = False) -> Store:
+        return cls(create_engine(url, echo=echo), create_read_engine(url, echo=echo))
+
+    def _dispose_reader(self, _engine: Any) -> None:
+        self.reader.sync_engine.dispose()
+
+    def read_session(self) -> AsyncSession:
+        """A session on the reading engine; the caller closes it."""
+        return self._reading()
+
+    def write_session(self) -> AsyncSession:
+        """A routing session (reads first, one transaction from the first write); the caller
+        commits or rolls back and closes it."""
+        return self._writing()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short read: no transaction; the connection goes back to the pool at the end."""
+        async with self._reading() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A short write: commits when the block succeeds, rolls back when it raises."""
+        async with self._writing() as session:
             try:
                 yield session
             except BaseException:
                 await session.rollback()
                 raise
             await session.commit()
-    finally:
-        _writes.reset(token)
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()  # and the reader, through engine_disposed
+
+
+@asynccontextmanager
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Commit when the work succeeds, roll back when it raises. Services never commit."""
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()

@@ -1,4 +1,4 @@
-"""Queries of the OAuth domain: pending authorizations, and the token rows a refresh locks."""
+"""Queries of the OAuth domain: pending authorizations, and the rows a token refresh uses."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from sqlalchemy import delete, select, update
 
 from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
-from dcaas.oauth.models import OAuthAuthorization
+from dcaas.oauth.models import OAuthAuthorization, RefreshClaim
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.kit.crypto import Sealed
 
 # Used and expired requests are kept a day, so that a late or repeated callback gets a clear
 # "used" or "expired" answer rather than "unknown".
@@ -98,22 +100,62 @@ class TokenRepository:
         )
         return found
 
-    async def credential(self, credential_id: str, *, lock: bool) -> Credential | None:
-        """The credential; with ``lock``, held until commit so one process refreshes at a time.
-
-        PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: a no-op update first
-        takes the database's write lock, which serialises the refreshing transactions.
-        """
-        scoped = (Credential.tenant_id == self.tenant_id, Credential.id == credential_id)
-        if lock and self.session.bind.dialect.name == "sqlite":
-            await self.session.execute(
-                update(Credential).where(*scoped).values(updated=Credential.updated)
-            )
-        stmt = select(Credential).where(*scoped).execution_options(populate_existing=True)
-        if lock:
-            stmt = stmt.with_for_update()
+    async def credential(self, credential_id: str) -> Credential | None:
+        stmt = (
+            select(Credential)
+            .where(Credential.tenant_id == self.tenant_id, Credential.id == credential_id)
+            .execution_options(populate_existing=True)
+        )
         found: Credential | None = await self.session.scalar(stmt)
         return found
+
+    async def replace_sealed(
+        self, credential_id: str, *, read: bytes, sealed: Sealed, now: datetime
+    ) -> bool:
+        """Store a re-sealed payload, unless the credential changed since ``read`` was read."""
+        result = await self.session.execute(
+            update(Credential)
+            .where(
+                Credential.tenant_id == self.tenant_id,
+                Credential.id == credential_id,
+                Credential.ciphertext == read,
+            )
+            .values(
+                ciphertext=sealed.ciphertext,
+                wrapped_key=sealed.wrapped_key,
+                key_id=sealed.key_id,
+                updated=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def claim_refresh(self, credential_id: str, claim: str, now: datetime) -> None:
+        """Claim a credential's refresh; IntegrityError when another request holds it."""
+        self.session.add(RefreshClaim(credential_id=credential_id, claim=claim, claimed_at=now))
+        await self.session.flush()
+
+    async def take_over_refresh(
+        self, credential_id: str, claim: str, now: datetime, *, stale_before: datetime
+    ) -> bool:
+        """Take over a claim whose request died (older than ``stale_before``)."""
+        result = await self.session.execute(
+            update(RefreshClaim)
+            .where(
+                RefreshClaim.credential_id == credential_id,
+                RefreshClaim.claimed_at < stale_before,
+            )
+            .values(claim=claim, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def release_refresh(self, credential_id: str, claim: str) -> None:
+        await self.session.execute(
+            delete(RefreshClaim).where(
+                RefreshClaim.credential_id == credential_id, RefreshClaim.claim == claim
+            )
+        )
 
     async def set_auth_status(self, connection_id: str, status: str) -> None:
         # A status flag, not an edit: no version bump, so concurrent edits do not conflict.

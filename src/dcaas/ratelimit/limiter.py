@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dcaas.ratelimit")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SCOPE_KEY = "dcaas.rate_limit"  # where the request's Quota waits for the header middleware
+SCOPE_KEY = "dcaas.rate_limit"  # where the request's Quota waits for the pipeline's headers
 _REDIS_TIMEOUT = 1.0  # seconds one Redis round trip may take before we count in memory
 _RETRY_REDIS_AFTER = 5.0  # seconds between attempts to go back to Redis after a failure
 
@@ -62,6 +62,10 @@ class Quota:
             "RateLimit-Reset": str(self.reset),
             "RateLimit-Policy": f"{self.limit};w={self.window}",
         }
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers as an ASGI answer carries them."""
+        return [(k.lower().encode(), v.encode()) for k, v in self.headers().items()]
 
 
 @dataclass(frozen=True)
