@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +30,7 @@ from dcaas.deps import AppState, Body, Caller, CallsOut, Read, State, Write, par
 from dcaas.errors import BadRequest, Code
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
-from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
+from dcaas.kit.http import base_url, json_body_doc, json_response, page_links
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.oauth.service import OAuthService, finish_create, is_oauth_source, reauthorize_with_code
 from dcaas.unit_of_work import UnitOfWork, UnitOfWorkRoute
@@ -135,16 +134,16 @@ async def list_connections(
     )
     result = await _service(db, caller, state).list(query)
     base = base_url(request)
-    body = Connections(
-        data=[presenter.connection_get(v, base) for v in result.items],
-        meta={"count": result.count},
-        links=page_links(request, result.next, result.prev),
+    links = page_links(request, result.next, result.prev)
+    return json_response(
+        {
+            dataName or "data": [
+                presenter.connection_doc(v.connection, v.privileges, base) for v in result.items
+            ],
+            "meta": {"count": result.count},
+            "links": links.model_dump(exclude_none=True),
+        }
     )
-    if dataName and dataName != "data":
-        dumped = body.model_dump(exclude_none=True)
-        dumped[dataName] = dumped.pop("data")
-        return JSONResponse(dumped)
-    return body
 
 
 @router.post(
@@ -250,18 +249,23 @@ async def get_connection(
     qID: str,
     db: Read,
     caller: Caller,
-    state: State,
     query: Annotated[GetQuery, Query()],
 ) -> Any:
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
-    view = await _service(db, caller, state).get(
-        qID, by_name=query.type is not None, space_id=query.spaceId
+    state: AppState = request.app.state.dcaas
+    service = _service(db, caller, state)
+    base = base_url(request)
+    if query.type is None:  # by id, the hot path: one query, no ORM, serialised once
+        read = await service.read_one(qID)
+        doc = presenter.connection_doc(
+            read.connection, read.privileges, base, parse=query.parseConnection
+        )
+        return json_response(doc, headers={"ETag": etag(read.connection.version)})
+    view = await service.get(qID, by_name=True, space_id=query.spaceId)
+    doc = presenter.connection_doc(
+        view.connection, view.privileges, base, parse=query.parseConnection
     )
-    answer = model_response(
-        presenter.connection_get(view, base_url(request), parse=query.parseConnection)
-    )
-    answer.headers["ETag"] = etag(view.connection.version)
-    return answer
+    return json_response(doc, headers={"ETag": etag(view.connection.version)})
 
 
 @router.patch(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime  # noqa: TC003 - a dataclass field's type
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, bindparam, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select, tuple_
 
 from dcaas.connection.models import Connection
+from dcaas.kit.counting import count_matching
+from dcaas.kit.db import CompiledQuery
 from dcaas.kit.scim import FieldKind, FilterField
-from dcaas.space.models import Space
+from dcaas.space.models import Space, SpaceMember
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,6 +47,74 @@ _WITH_SPACE = (
 )
 
 
+# GET one connection: the row, its space's type and owner, and the caller's roles there, in
+# one indexed query run on the driver directly (see CompiledQuery).
+_VISIBLE = CompiledQuery(
+    select(
+        Connection.id,
+        Connection.tenant_id,
+        Connection.space_id,
+        Connection.owner_id,
+        Connection.name,
+        Connection.data_source_id,
+        Connection.q_type,
+        Connection.connect_statement,
+        Connection.properties,
+        Connection.tags,
+        Connection.log_on,
+        Connection.architecture,
+        Connection.separate_credentials,
+        Connection.credential_id,
+        Connection.auth_status,
+        Connection.version,
+        Connection.created,
+        Connection.updated,
+        Space.type.label("space_type"),
+        Space.owner_id.label("space_owner_id"),
+        SpaceMember.roles.label("roles"),
+    )
+    .join(Space, Space.id == Connection.space_id)
+    .outerjoin(
+        SpaceMember,
+        and_(
+            SpaceMember.space_id == Connection.space_id,
+            SpaceMember.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(
+        Connection.tenant_id == bindparam("tenant_id"),
+        Connection.id == bindparam("connection_id"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    """A connection read for answering (not an ORM object), with what decides who sees it."""
+
+    id: str
+    tenant_id: str
+    space_id: str
+    owner_id: str
+    name: str
+    data_source_id: str
+    q_type: str
+    connect_statement: str
+    properties: dict[str, Any]
+    tags: list[str]
+    log_on: int
+    architecture: int
+    separate_credentials: bool
+    credential_id: str | None
+    auth_status: str | None
+    version: int
+    created: datetime
+    updated: datetime
+    space_type: str
+    space_owner_id: str
+    roles: list[str] | None  # the caller's roles in the space; None when not a member
+
+
 def sort_key(sort: Sort, *, case_insensitive: bool) -> ColumnElement[object]:
     column: ColumnElement[object] = _SORT_COLUMNS[sort.field]  # type: ignore[assignment]
     if sort.field == "qName" and case_insensitive:
@@ -72,6 +144,13 @@ class ConnectionRepository:
         row = (await self.session.execute(_WITH_SPACE, params)).first()
         return (row[0], row[1]) if row is not None else None
 
+    async def visible_row(self, connection_id: str, user_id: str) -> ConnectionRow | None:
+        """The connection, its space and ``user_id``'s roles there, in one query."""
+        found = await _VISIBLE.first(
+            self.session, tenant_id=self.tenant_id, connection_id=connection_id, user_id=user_id
+        )
+        return ConnectionRow(**found) if found is not None else None
+
     async def by_name(self, name: str, space_ids: Sequence[str]) -> Sequence[Connection]:
         stmt = (
             select(Connection)
@@ -94,8 +173,10 @@ class ConnectionRepository:
         return (await self.session.scalar(stmt)) is not None
 
     async def count(self, conditions: list[ColumnElement[bool]]) -> int:
-        stmt = select(func.count()).select_from(Connection).where(self._scope(), *conditions)
-        return int(await self.session.scalar(stmt) or 0)
+        """``meta.count``: exact up to a limit, an estimate beyond (see kit/counting.py)."""
+        return await count_matching(
+            self.session, Connection.__table__, [self._scope(), *conditions]
+        )
 
     async def page(
         self,

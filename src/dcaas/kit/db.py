@@ -32,8 +32,9 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
+    from sqlalchemy import Select
     from sqlalchemy.engine import Dialect, Engine
 
 NAMING = {
@@ -241,6 +242,70 @@ class Store:
 
     async def dispose(self) -> None:
         await self.writer.dispose()  # and the reader, through engine_disposed
+
+
+class CompiledQuery:
+    """A Core SELECT compiled once per dialect and run on the driver's own connection.
+
+    For the hottest reads: one round trip (on SQLite one trip to the driver's thread, where
+    SQLAlchemy's cursor takes four), no ORM, the values through the columns' own result
+    processors (so dates, JSON and booleans come back exactly as SQLAlchemy returns them).
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            columns = list(self.statement.selected_columns)
+            found = _Compiled(
+                sql=str(compiled),
+                params=tuple(compiled.positiontup or ()),
+                keys=tuple(str(c.key) for c in columns),
+                processors=tuple(
+                    c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+                ),
+            )
+            self._compiled[dialect.name] = found
+        return found
+
+    async def first(self, session: AsyncSession, **params: Any) -> dict[str, Any] | None:
+        """The first row as a dict of the selected columns' keys, or None."""
+        connection = await session.connection(bind_arguments={"clause": self.statement})
+        compiled = self._for(connection.dialect)
+        args = [params[name] for name in compiled.params]
+        driver = (await connection.get_raw_connection()).driver_connection
+        if connection.dialect.name == "sqlite":
+            rows = await driver.execute_fetchall(compiled.sql, args)  # type: ignore[union-attr]
+            row = rows[0] if rows else None
+        else:
+            row = await driver.fetchrow(compiled.sql, *args)  # type: ignore[union-attr]
+        if row is None:
+            return None
+        return {
+            key: value if process is None else process(value)
+            for key, process, value in zip(compiled.keys, compiled.processors, row, strict=True)
+        }
+
+
+class _Compiled:
+    __slots__ = ("keys", "params", "processors", "sql")
+
+    def __init__(
+        self,
+        *,
+        sql: str,
+        params: tuple[str, ...],
+        keys: tuple[str, ...],
+        processors: tuple[Callable[[Any], Any] | None, ...],
+    ) -> None:
+        self.sql = sql
+        self.params = params
+        self.keys = keys
+        self.processors = processors
 
 
 @asynccontextmanager

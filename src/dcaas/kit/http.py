@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from fastapi import Request, Response
 
 from dcaas.kit.schemas import Href, TopLevelLinks
@@ -62,4 +63,14 @@ def model_response(model: BaseModel, status_code: int = 200) -> Response:
         model.model_dump_json(exclude_none=True, by_alias=True),
         status_code=status_code,
         media_type="application/json",
+    )
+
+
+def json_response(
+    doc: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """Serialise JSON-ready data once, with orjson (the route keeps its ``response_model`` for
+    the OpenAPI document; the data must already be in that shape)."""
+    return Response(
+        orjson.dumps(doc), status_code=status_code, headers=headers, media_type="application/json"
     )
