@@ -247,8 +247,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.route_class = UnitOfWorkRoute  # routes added on the app declare theirs too
     _install_error_handlers(app)
     _install_outage_handlers(app)
-    for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces, api_keys):
-        app.include_router(router)
+    # The routers' routes go straight into the app's list (each already carries its prefix):
+    # FastAPI's include_router matches through a wrapper per router on every request.
+    # Connections come first, the hottest routes; no later path matches one of theirs.
+    for router in (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys):
+        app.router.routes.extend(router.routes)
 
     @app.get("/health/live", include_in_schema=False, dependencies=[NO_UNIT_OF_WORK])
     async def live() -> dict[str, str]:

@@ -133,7 +133,7 @@ class UnitOfWork:
 
     async def close(self) -> None:
         for session in (self._reading, self._writing):
-            if session is not None:
+            if session is not None and session.in_transaction():  # else it holds nothing
                 await session.close()
 
 

@@ -30,7 +30,14 @@ from dcaas.deps import AppState, Body, Caller, CallsOut, Read, State, Write, par
 from dcaas.errors import BadRequest, Code
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
-from dcaas.kit.http import base_url, json_body_doc, json_response, page_links
+from dcaas.kit.http import (
+    base_url,
+    json_body_doc,
+    json_response,
+    page_links,
+    parse_query,
+    query_model_doc,
+)
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.oauth.service import OAuthService, finish_create, is_oauth_source, reauthorize_with_code
 from dcaas.unit_of_work import UnitOfWork, UnitOfWorkRoute
@@ -243,15 +250,11 @@ async def duplicate(request: Request, data: Body, db: Write, caller: Caller, sta
             }
         }
     },
+    openapi_extra=query_model_doc(GetQuery),
 )
-async def get_connection(
-    request: Request,
-    qID: str,
-    db: Read,
-    caller: Caller,
-    query: Annotated[GetQuery, Query()],
-) -> Any:
+async def get_connection(request: Request, qID: str, db: Read, caller: Caller) -> Any:
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
+    query = parse_query(request, GetQuery)
     state: AppState = request.app.state.dcaas
     service = _service(db, caller, state)
     base = base_url(request)

@@ -273,16 +273,32 @@ class CompiledQuery:
         return found
 
     async def first(self, session: AsyncSession, **params: Any) -> dict[str, Any] | None:
-        """The first row as a dict of the selected columns' keys, or None."""
+        """The first row as a dict of the selected columns' keys, or None.
+
+        A session on one engine (a read) that holds no connection yet lends its engine's pool
+        directly, which spares the session's own bookkeeping.
+        """
+        engine = session.bind
+        if isinstance(engine, AsyncEngine) and not session.in_transaction():
+            pooled = await engine.raw_connection()
+            try:
+                return await self._run(engine.dialect, pooled.driver_connection, params)
+            finally:
+                pooled.close()
         connection = await session.connection(bind_arguments={"clause": self.statement})
-        compiled = self._for(connection.dialect)
-        args = [params[name] for name in compiled.params]
         driver = (await connection.get_raw_connection()).driver_connection
-        if connection.dialect.name == "sqlite":
-            rows = await driver.execute_fetchall(compiled.sql, args)  # type: ignore[union-attr]
+        return await self._run(connection.dialect, driver, params)
+
+    async def _run(
+        self, dialect: Dialect, driver: Any, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        compiled = self._for(dialect)
+        args = [params[name] for name in compiled.params]
+        if dialect.name == "sqlite":
+            rows = await driver.execute_fetchall(compiled.sql, args)
             row = rows[0] if rows else None
         else:
-            row = await driver.fetchrow(compiled.sql, *args)  # type: ignore[union-attr]
+            row = await driver.fetchrow(compiled.sql, *args)
         if row is None:
             return None
         return {
