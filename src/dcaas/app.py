@@ -242,6 +242,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        # dcaas exports its own metrics and logs; FastAPI's OpenTelemetry hooks would look up
+        # the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.dcaas = state
     app.router.route_class = UnitOfWorkRoute  # routes added on the app declare theirs too

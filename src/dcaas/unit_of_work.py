@@ -125,9 +125,14 @@ class UnitOfWork:
             await self._writing.commit()
 
     async def abort(self) -> None:
-        """The route (or the commit) failed: nothing it did stays."""
+        """The route (or the commit) failed: nothing it did stays. The connection goes back
+        to the pool before the keepers free their claims in short writes of their own."""
         if self._writing is not None:
-            await self._writing.rollback()
+            session, self._writing = self._writing, None
+            try:
+                await session.rollback()
+            finally:
+                await session.close()
         for keeper in self._keepers:
             await keeper.drop()
 

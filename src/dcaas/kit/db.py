@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
+
+from dcaas.kit.sqlite import dbapi as sqlite_dbapi
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -78,17 +80,31 @@ def _quiet_echo(echo: bool) -> None:
             echo_log.addHandler(logging.NullHandler())
 
 
+# A fixed pool per engine and process: requests beyond it wait for a connection (briefly:
+# reads hold one for a query, writes for their short transaction). Overflow connections
+# would be opened and closed again under sustained load, each costing a handshake.
+_POSTGRES_POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 0, "pool_recycle": 1800}
+# SQLite: each connection is a thread of the driver. Readers: a few. Writers: one, since
+# SQLite lets one write at a time: writers then queue for the pool's connection (handed on
+# as soon as a transaction ends) instead of in SQLite's busy handler, which sleeps in steps
+# of up to 100 ms. A unit of work holds at most one writing connection at a time.
+_SQLITE_READERS: dict[str, Any] = {"pool_size": 4, "max_overflow": 0}
+_SQLITE_WRITER: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """The writing engine (also what commands and migrations use)."""
     _quiet_echo(echo)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, module=sqlite_dbapi(), **_SQLITE_WRITER
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # No pre-ping (a round trip per request): a connection the server dropped fails its
     # request with 503 (app.py) and the pool replaces it; idle ones are recycled in time.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_async_engine(url, echo=echo, **_POSTGRES_POOL)
 
 
 def create_read_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -99,20 +115,22 @@ def create_read_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     _quiet_echo(echo)
     if url.startswith("sqlite"):
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            module=sqlite_dbapi(),
+            pool_reset_on_return=None,
+            **_SQLITE_READERS,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_reader_pragmas)
-        _skip_idle_ends(engine.sync_engine.dialect)
         return engine
     return create_async_engine(
         url,
         echo=echo,
         isolation_level="AUTOCOMMIT",
         connect_args={"server_settings": {"default_transaction_read_only": "on"}},
-        pool_size=10,
-        max_overflow=20,
-        pool_recycle=1800,
         pool_reset_on_return=None,
+        **_POSTGRES_POOL,
     )
 
 
@@ -135,29 +153,34 @@ def _sqlite_reader_pragmas(dbapi_connection: Any, record: Any) -> None:
     cursor.close()
 
 
-def _skip_idle_ends(dialect: Any) -> None:
-    """No BEGIN is ever emitted on a reading SQLite connection (autocommit): SQLAlchemy's
-    commit and rollback of it have nothing to end, so skip the trip to the driver's thread
-    each would cost (this engine's dialect only)."""
-    commit, rollback = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(dbapi_connection: Any) -> None:
-        if dbapi_connection.driver_connection.in_transaction:
-            commit(dbapi_connection)
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        if dbapi_connection.driver_connection.in_transaction:
-            rollback(dbapi_connection)
-
-    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
-
-
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class _LazySession:
+    """Stands for an AsyncSession until something needs one: making a session (its identity
+    map, its transaction bookkeeping) costs more than the query of a hot read."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], bind: AsyncEngine) -> None:
+        self._factory = factory
+        self._session: AsyncSession | None = None
+        self.bind = bind
+
+    def in_transaction(self) -> bool:
+        return self._session is not None and self._session.in_transaction()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = self._factory()
+        return getattr(self._session, name)
 
 
 class RoutingSession(Session):
@@ -215,8 +238,9 @@ class Store:
         self.reader.sync_engine.dispose()
 
     def read_session(self) -> AsyncSession:
-        """A session on the reading engine; the caller closes it."""
-        return self._reading()
+        """A session on the reading engine, made on first use (a read that runs one compiled
+        query never needs one); the caller closes it."""
+        return cast("AsyncSession", _LazySession(self._reading, self.reader))
 
     def write_session(self) -> AsyncSession:
         """A routing session (reads first, one transaction from the first write); the caller

@@ -19,7 +19,21 @@ Q = TypeVar("Q", bound=BaseModel)
 
 def base_url(request: Request) -> str:
     configured = request.app.state.dcaas.settings.public_url
-    return (configured or str(request.base_url)).rstrip("/")
+    if configured:
+        return str(configured).rstrip("/")
+    scope = request.scope
+    key = (scope["scheme"], request.headers.get("host"), scope.get("root_path", ""))
+    found = _BASE_URLS.get(key)
+    if found is None:
+        found = str(request.base_url).rstrip("/")
+        if len(_BASE_URLS) < _BASE_URLS_KEPT:  # hosts are few; a flood of names is not kept
+            _BASE_URLS[key] = found
+    return found
+
+
+# The base URL a request's scheme, Host and root path make, built once per combination.
+_BASE_URLS: dict[tuple[Any, ...], str] = {}
+_BASE_URLS_KEPT = 64
 
 
 def page_links(request: Request, nxt: Cursor | None, prev: Cursor | None) -> TopLevelLinks:
