@@ -142,10 +142,10 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
     username = _str_or_none(new, "qUsername") if "qusername" in t.top else None
     password = _str_or_none(new, "qPassword") if "qpassword" in t.top else None
     payload = credential_payload(source, username, password, new_secrets)
+    if "qconnectionsecret" in t.top:  # sealed before replace_secrets may write (kit/db.py)
+        service._seal_connection_secret(connection, _str_or_none(new, "qConnectionSecret"))  # noqa: SLF001
     if payload:
         await service.replace_secrets(connection, payload)
-    if "qconnectionsecret" in t.top:
-        service._seal_connection_secret(connection, _str_or_none(new, "qConnectionSecret"))  # noqa: SLF001
     await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
 
 

@@ -178,6 +178,8 @@ class ConnectionService:
             architecture=body.qArchitecture,
             separate_credentials=body.qSeparateCredentials,
         )
+        if body.qConnectionSecret:  # sealed before anything is written (see kit/db.py)
+            self._seal_connection_secret(connection, body.qConnectionSecret)
         credential: Credential | None = None
         if body.qCredentialsID:
             credential = await self.credentials.usable(body.qCredentialsID)
@@ -193,8 +195,6 @@ class ConnectionService:
                     separated=body.qSeparateCredentials,
                 )
                 connection.credential_id = credential.id
-        if body.qConnectionSecret:
-            self._seal_connection_secret(connection, body.qConnectionSecret)
         return await self._insert(connection, credential)
 
     def _known_source(self, data_source_id: str) -> DataSource:
@@ -468,6 +468,8 @@ class ConnectionService:
             connection.architecture = body.qArchitecture
         if body.tags is not None:
             connection.tags = body.tags
+        if body.qConnectionSecret is not None:  # tri-state: absent keeps, "" clears
+            self._seal_connection_secret(connection, body.qConnectionSecret)  # before any write
         if body.qCredentialsID is not None:
             connection.credential_id = (await self.credentials.usable(body.qCredentialsID)).id
         elif body.qUsername is not None or body.qPassword is not None or secrets:
@@ -476,8 +478,6 @@ class ConnectionService:
             )
         if body.qSeparateCredentials is not None:
             connection.separate_credentials = body.qSeparateCredentials
-        if body.qConnectionSecret is not None:  # tri-state: absent keeps, "" clears
-            self._seal_connection_secret(connection, body.qConnectionSecret)
         await self._check_name(connection, exclude_id=connection.id)
         await self._save(connection, conditional=if_match is not None)
         return connection.version

@@ -279,12 +279,9 @@ class OAuthService:
 
     # -- the write step -------------------------------------------------------------------
     async def finish(self, plan: Exchange, tokens: TokenSet) -> Completed:
-        """Claim the pending request (once, atomically) and store what the tokens are for."""
-        if not await self.repo.claim(plan.pending_id, utcnow()):
-            raise _state_error(
-                Code.OAUTH_STATE_USED,
-                "this authorization request was already used; start a new one",
-            )
+        """Store what the tokens are for and claim the pending request (once, atomically),
+        in one transaction. The tokens are sealed before anything is written (kit/db.py);
+        a request claimed meanwhile by another rolls all of it back."""
         if plan.connection_id is not None:
             connection = await self.connections.manageable(plan.connection_id)
             await self.connections.replace_secrets(
@@ -292,11 +289,18 @@ class OAuthService:
             )
             connection.auth_status = AUTH_OK
             connection.updated = utcnow()
-            await self.session.flush()
-            return Completed("re-authorized", connection)
-        assert plan.create is not None  # noqa: S101 - an Exchange is for one or the other
-        view = await self._create_connection(plan.create, tokens, plan.app)
-        return Completed("created", view.connection, view)
+            done = Completed("re-authorized", connection)
+        else:
+            assert plan.create is not None  # noqa: S101 - an Exchange is for one or the other
+            view = await self._create_connection(plan.create, tokens, plan.app)
+            done = Completed("created", view.connection, view)
+        if not await self.repo.claim(plan.pending_id, utcnow()):
+            raise _state_error(
+                Code.OAUTH_STATE_USED,
+                "this authorization request was already used; start a new one",
+            )
+        await self.session.flush()
+        return done
 
     # -- the pieces -----------------------------------------------------------------------
     def _source(self, data_source_id: str, *, field: str = "datasourceID") -> DataSource:
