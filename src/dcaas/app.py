@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 
@@ -109,6 +110,19 @@ def _install_outage_handlers(app: FastAPI) -> None:
             ServiceUnavailable(
                 "the key provider is unavailable, so secrets cannot be sealed or opened;"
                 " retry later"
+            )
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def on_pool_timeout(request: Request, _: PoolTimeout) -> JSONResponse:
+        # Every connection of a pool stayed busy for the pool's timeout (on SQLite: writers
+        # queue for the one writing connection).
+        log.warning("no database connection came free on %s %s", request.method, request.url.path)
+        return error_response(
+            ServiceUnavailable(
+                "the database is busy with other requests; retry shortly",
+                code=Code.STORE_BUSY,
+                headers={"Retry-After": "1"},
             )
         )
 
