@@ -91,54 +91,63 @@ async def create_properties(
     return await _service(unit.writing, caller, state).create_from_properties(body)
 
 
-@router.get("", response_model=Connections, response_model_exclude_none=True)
-async def list_connections(
-    request: Request,
-    db: Read,
-    caller: Caller,
-    state: State,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    page: str | None = None,
-    sort: str | None = None,
-    filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002 - Qlik's name
-    spaceId: str | None = None,
-    personal: bool = False,
-    ownedByMe: bool = False,
-    userId: str | None = None,
-    includeDisabled: bool = False,
-    caseinsensitive: bool = False,
-    dataName: str | None = None,
-    extended: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    owner: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    noDatafiles: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    locale: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    includeQris: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-) -> Any:
+class ListParams(BaseModel):
+    """The query of the list (Qlik's parameters; parsed as one model, see GetQuery)."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    page: str | None = None
+    sort: str | None = None
+    filter: str | None = Field(default=None, max_length=2000)
+    spaceId: str | None = None
+    personal: bool = False
+    ownedByMe: bool = False
+    userId: str | None = None
+    includeDisabled: bool = False
+    caseinsensitive: bool = False
+    dataName: str | None = None
+    # Qlik's parameters that dcaas accepts and ignores
+    extended: bool = False
+    owner: str | None = None
+    noDatafiles: bool = False
+    locale: str | None = None
+    includeQris: bool = False
+
+
+@router.get(
+    "",
+    response_model=Connections,
+    response_model_exclude_none=True,
+    openapi_extra=query_model_doc(ListParams),
+)
+async def list_connections(request: Request, db: Read, caller: Caller) -> Any:
     """List the data connections the caller may see, one page at a time."""
+    q = parse_query(request, ListParams)
+    dataName = q.dataName  # noqa: N806 - Qlik's name
     if dataName is not None and (not dataName.strip() or dataName in ("meta", "links")):
         raise BadRequest(
             "dataName must not be empty, meta or links",
             code=Code.INVALID_QUERY,
             meta={"field": "dataName"},
         )
-    order = Sort.parse(sort, SORT_FIELDS, "+qName")
+    order = Sort.parse(q.sort, SORT_FIELDS, "+qName")
     cursor = (
-        Cursor.decode(page, order, datetime_field=order.field in ("created", "updated"))
-        if page
+        Cursor.decode(q.page, order, datetime_field=order.field in ("created", "updated"))
+        if q.page
         else None
     )
     query = ListQuery(
-        limit=limit,
+        limit=q.limit,
         sort=order,
         cursor=cursor,
-        filter=filter,
-        space_id=spaceId,
-        personal=personal,
-        owned_by_me=ownedByMe,
-        user_id=userId,
-        include_disabled=includeDisabled,
-        case_insensitive=caseinsensitive,
+        filter=q.filter,
+        space_id=q.spaceId,
+        personal=q.personal,
+        owned_by_me=q.ownedByMe,
+        user_id=q.userId,
+        include_disabled=q.includeDisabled,
+        case_insensitive=q.caseinsensitive,
     )
+    state: AppState = request.app.state.dcaas
     result = await _service(db, caller, state).list(query)
     base = base_url(request)
     links = page_links(request, result.next, result.prev)

@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
-from sqlalchemy import func, literal, select
+from sqlalchemy import column, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.visitors import InternalTraversal
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, FromClause, Select
@@ -34,12 +35,19 @@ _remembered: TTLCache[tuple[str, str], int] = TTLCache(maxsize=1024, ttl=REMEMBE
 
 
 class _Explain(Executable, ClauseElement):
-    """``EXPLAIN (FORMAT JSON) <select>``, with the select's parameters bound as usual."""
+    """``EXPLAIN (FORMAT JSON) <select>``, with the select's parameters bound as usual (and,
+    like the select, compiled once per shape: SQLAlchemy's statement cache)."""
 
-    inherit_cache = False
+    inherit_cache = True
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]  # noqa: RUF012 - SQLAlchemy's declaration
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
+
+    @property
+    def _all_selected_columns(self) -> list[Any]:
+        # What a cached compilation's result is matched against: the plan's one column.
+        return [column("QUERY PLAN")]
 
 
 @compiles(_Explain, "postgresql")

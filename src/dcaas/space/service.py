@@ -131,8 +131,9 @@ class SpaceAccess:
         return space
 
     async def visible_space_ids(self) -> list[str]:
-        spaces = await self.repo.visible(self.principal.user_id, all_shared=self.principal.is_admin)
-        return [s.id for s in spaces]
+        return await self.repo.visible_ids(
+            self.principal.user_id, all_shared=self.principal.is_admin
+        )
 
 
 class SpaceService:
