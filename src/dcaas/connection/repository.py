@@ -15,6 +15,7 @@ from dcaas.space.models import Space, SpaceMember
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from sqlalchemy import Select
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.sql.expression import UnaryExpression
 
@@ -47,41 +48,51 @@ _WITH_SPACE = (
 )
 
 
-# GET one connection: the row, its space's type and owner, and the caller's roles there, in
-# one indexed query run on the driver directly (see CompiledQuery).
+# What answering a connection needs: its columns, its space's type and owner, and the
+# caller's roles there (LEFT JOIN: none when not a member); one row per connection.
+_ROW_COLUMNS = (
+    Connection.id,
+    Connection.tenant_id,
+    Connection.space_id,
+    Connection.owner_id,
+    Connection.name,
+    Connection.data_source_id,
+    Connection.q_type,
+    Connection.connect_statement,
+    Connection.properties,
+    Connection.tags,
+    Connection.log_on,
+    Connection.architecture,
+    Connection.separate_credentials,
+    Connection.credential_id,
+    Connection.auth_status,
+    Connection.version,
+    Connection.created,
+    Connection.updated,
+    Space.type.label("space_type"),
+    Space.owner_id.label("space_owner_id"),
+    SpaceMember.roles.label("roles"),
+)
+
+
+def _rows(user: ColumnElement[str]) -> Select[Any]:
+    return (
+        select(*_ROW_COLUMNS)
+        .join(Space, Space.id == Connection.space_id)
+        .outerjoin(
+            SpaceMember,
+            and_(SpaceMember.space_id == Connection.space_id, SpaceMember.user_id == user),
+        )
+    )
+
+
+# A list page: built once (building a statement costs more than running it on an index);
+# each page adds its conditions, order and limit.
+_LISTED = _rows(bindparam("caller_id"))
+
+# GET one connection: one indexed query run on the driver directly (see CompiledQuery).
 _VISIBLE = CompiledQuery(
-    select(
-        Connection.id,
-        Connection.tenant_id,
-        Connection.space_id,
-        Connection.owner_id,
-        Connection.name,
-        Connection.data_source_id,
-        Connection.q_type,
-        Connection.connect_statement,
-        Connection.properties,
-        Connection.tags,
-        Connection.log_on,
-        Connection.architecture,
-        Connection.separate_credentials,
-        Connection.credential_id,
-        Connection.auth_status,
-        Connection.version,
-        Connection.created,
-        Connection.updated,
-        Space.type.label("space_type"),
-        Space.owner_id.label("space_owner_id"),
-        SpaceMember.roles.label("roles"),
-    )
-    .join(Space, Space.id == Connection.space_id)
-    .outerjoin(
-        SpaceMember,
-        and_(
-            SpaceMember.space_id == Connection.space_id,
-            SpaceMember.user_id == bindparam("user_id"),
-        ),
-    )
-    .where(
+    _rows(bindparam("user_id")).where(
         Connection.tenant_id == bindparam("tenant_id"),
         Connection.id == bindparam("connection_id"),
     )
@@ -186,8 +197,10 @@ class ConnectionRepository:
         cursor: Cursor | None,
         limit: int,
         case_insensitive: bool,
-    ) -> Sequence[Connection]:
-        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, in page order."""
+        user_id: str,
+    ) -> list[ConnectionRow]:
+        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, in page order,
+        as rows for answering (no ORM objects), with ``user_id``'s roles in each space."""
         key = sort_key(sort, case_insensitive=case_insensitive)
         backwards = cursor is not None and cursor.direction == "prev"
         descending = sort.descending != backwards
@@ -201,8 +214,9 @@ class ConnectionRepository:
         order: list[UnaryExpression[Any]] = (
             [key.desc(), Connection.id.desc()] if descending else [key.asc(), Connection.id.asc()]
         )
-        stmt = select(Connection).where(*where).order_by(*order).limit(limit + 1)
-        return list((await self.session.scalars(stmt)).all())
+        stmt = _LISTED.where(*where).order_by(*order).limit(limit + 1)
+        found = await self.session.execute(stmt, {"caller_id": user_id})
+        return [ConnectionRow(**row._mapping) for row in found]  # noqa: SLF001 - Row's public mapping view
 
     async def add(self, connection: Connection) -> Connection:
         self.session.add(connection)

@@ -356,7 +356,9 @@ class ConnectionService:
             )
         return connection
 
-    async def list(self, query: ListQuery) -> Page[ConnectionView]:
+    async def list(self, query: ListQuery) -> Page[ConnectionRead]:
+        """A page of what the caller may see: rows and rights from one query, no ORM."""
+        p = self.principal
         conditions = await self._list_conditions(query)
         rows = await self.repo.page(
             conditions,
@@ -364,17 +366,21 @@ class ConnectionService:
             cursor=query.cursor,
             limit=query.limit,
             case_insensitive=query.case_insensitive,
+            user_id=p.user_id,
         )
         page = assemble(
-            list(rows),
+            rows,
             sort=query.sort,
             cursor=query.cursor,
             limit=query.limit,
             count=await self.repo.count(conditions),
             case_insensitive=query.case_insensitive,
         )
-        views = [await self._view(c) for c in page.items]
-        return Page(views, page.next, page.prev, page.count)
+        reads = [
+            ConnectionRead(r, privileges_of(p, r.space_type, r.space_owner_id, r.roles or []))
+            for r in page.items
+        ]
+        return Page(reads, page.next, page.prev, page.count)
 
     async def _list_conditions(self, query: ListQuery) -> builtins.list[ColumnElement[bool]]:
         p = self.principal

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select
 
 from dcaas.space.models import Space, SpaceMember, SpaceType
 
@@ -10,6 +10,26 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
+
+
+# The spaces a list page may show, built once (see visible): owned or shared (admins), or
+# owned or joined (everyone else).
+_OWNED = Space.owner_id == bindparam("user_id")
+_VISIBLE_IDS_ALL_SHARED = select(Space.id).where(
+    Space.tenant_id == bindparam("tenant_id"), or_(_OWNED, Space.type != SpaceType.PERSONAL)
+)
+_VISIBLE_IDS = select(Space.id).where(
+    Space.tenant_id == bindparam("tenant_id"),
+    or_(
+        _OWNED,
+        Space.id.in_(
+            select(SpaceMember.space_id).where(
+                SpaceMember.tenant_id == bindparam("tenant_id"),
+                SpaceMember.user_id == bindparam("user_id"),
+            )
+        ),
+    ),
+)
 
 
 class SpaceRepository:
@@ -66,8 +86,9 @@ class SpaceRepository:
 
     async def visible_ids(self, user_id: str, *, all_shared: bool) -> list[str]:
         """The ids of :meth:`visible` (no Space objects: a list page needs only these)."""
-        condition = self._visible(user_id, all_shared=all_shared)
-        return list((await self.session.scalars(select(Space.id).where(condition))).all())
+        stmt = _VISIBLE_IDS_ALL_SHARED if all_shared else _VISIBLE_IDS
+        params = {"tenant_id": self.tenant_id, "user_id": user_id}
+        return list((await self.session.scalars(stmt, params)).all())
 
     async def list_shared(self, user_id: str, *, all_shared: bool, limit: int) -> Sequence[Space]:
         spaces = await self.visible(user_id, all_shared=all_shared)
