@@ -134,6 +134,15 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in path.read_text().split()] if path.exists() else []
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children (the workers)."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _ms(value: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -349,9 +358,9 @@ def compare(kind: str, args: argparse.Namespace) -> dict[str, float]:
     return figures
 
 
-def _print_pair(ours: Load, floor: Load) -> None:
+def _print_pair(ours: Load, floor: Load, labels: tuple[str, str] = ("dcaas", "floor")) -> None:
     print(f"    {'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for label, load in (("dcaas", ours), ("floor", floor)):
+    for label, load in zip(labels, (ours, floor), strict=True):
         print(
             f"    {label:10} {load.rps:9.0f} {load.p50_ms:8.2f} {load.p99_ms:8.2f} {load.errors:7d}"
         )
@@ -362,17 +371,38 @@ def _print_pair(ours: Load, floor: Load) -> None:
 
 
 def workers(kind: str, args: argparse.Namespace) -> dict[str, float]:
-    """GET one with ``--workers 1`` and ``--workers 2``, alternately."""
+    """GET one with ``--workers 2`` and ``--workers 1``, alternately, and the cores each used."""
     with fresh_store(kind, args.pg_url) as store, ExitStack() as stack:
         bench = Bench(store, args, stack)
         one = bench.dcaas(workers=1)
+        one_pid = bench.pid
         two = bench.dcaas(workers=2)
+        two_pid = bench.pid
         conn_id = bench.seed(one)
-        print(f"\n{kind}: GET one connection, dcaas serve --workers 2 (first) vs --workers 1")
         path = f"/api/v1/data-connections/{conn_id}"
-        pair = bench.alternate(f"{two}{path}", f"{one}{path}", "GET")
-        _print_pair(*pair)
-    return {f"{kind}.workers2_over_1": pair[0].rps / pair[1].rps}
+        script = bench.script("GET")
+        servers = (("2 workers", f"{two}{path}", two_pid), ("1 worker", f"{one}{path}", one_pid))
+        for _, url, _ in servers:
+            wrk(url, max(2, args.duration // 2), args.connections, script)  # warm up
+        runs: dict[str, list[Load]] = {label: [] for label, _, _ in servers}
+        cores: dict[str, list[float]] = {label: [] for label, _, _ in servers}
+        for _ in range(args.rounds):
+            for label, url, pid in servers:
+                before = cpu_seconds(pid)
+                runs[label].append(wrk(url, args.duration, args.connections, script))
+                cores[label].append((cpu_seconds(pid) - before) / args.duration)
+    print(f"\n{kind}: GET one connection, dcaas serve --workers 2 vs --workers 1")
+    for label, loads in runs.items():
+        rounds = ", ".join(f"{r.rps:.0f}" for r in loads)
+        used = statistics.median(cores[label])
+        print(f"    {label:9} rounds req/s: {rounds}; server CPU {used:.2f} cores")
+    two_load, one_load = median_load(runs["2 workers"]), median_load(runs["1 worker"])
+    _print_pair(two_load, one_load, ("2 workers", "1 worker"))
+    return {
+        f"{kind}.workers2_over_1": two_load.rps / one_load.rps,
+        f"{kind}.workers2_cores": statistics.median(cores["2 workers"]),
+        f"{kind}.workers1_cores": statistics.median(cores["1 worker"]),
+    }
 
 
 async def fill(db_url: str, seed_id: str, rows: int) -> None:
