@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -246,6 +247,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now (the libraries, the app) lives as long as the process: keep
+        # it out of the collector's full passes, which otherwise stall every request for as
+        # long as they take to walk it.
+        gc.freeze()
         yield
         await state.store.dispose()
 

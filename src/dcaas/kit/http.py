@@ -70,18 +70,6 @@ def json_body_doc(*models: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def model_response(model: BaseModel, status_code: int = 200) -> Response:
-    """Serialise an already validated answer once (FastAPI would validate it again).
-
-    The route keeps its ``response_model`` for the OpenAPI document.
-    """
-    return Response(
-        model.model_dump_json(exclude_none=True, by_alias=True),
-        status_code=status_code,
-        media_type="application/json",
-    )
-
-
 def json_response(
     doc: Any, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
