@@ -49,7 +49,7 @@ test: $(DEV) $(CONSOLE_BUILT)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
 	$(BIN)/python scripts/unasync_sdk.py --check

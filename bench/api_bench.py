@@ -1,26 +1,32 @@
-"""API benchmarks: dcaas against a bare same-stack baseline, list paging deep in a big store, memory.
+"""API benchmarks: dcaas against the raw-driver floor (bench/floor.py), printed as ratios.
 
-Run with ``make bench`` (or ``.venv/bin/python bench/api_bench.py``). Needs ``wrk`` on PATH
-(``apt-get install wrk``) and, for the PostgreSQL parts, the server named by ``--pg-url``
-(default: the local one with trust auth).
+Run with ``make bench`` (or ``.venv/bin/python bench/api_bench.py``). Needs ``wrk``
+(``apt-get install wrk``), the local PostgreSQL (``--pg-url``) and, for the PostgreSQL parts,
+Redis (``--redis-url``): dcaas runs as the README recommends for production, with JSON access
+logs at INFO (to a file), metrics, and rate limits on (counted in memory on SQLite, in Redis
+on PostgreSQL) at Qlik's default tiers. The load comes from ``--keys`` users (tenant admins,
+one API key each) in turn, so that no user passes the tiers: many callers, as in production.
 
-1. GET one connection and create one connection: throughput and p50/p99 latency of
-   ``dcaas serve`` and of ``bench/baseline.py`` (a bare ASGI app doing one primary-key
-   read / one insert on the same table and driver), each under the same ``wrk`` load, one
-   after the other in one run, printed as ratios; on SQLite and on PostgreSQL.
-2. List-page latency at the first page and deep (90% in) in a store of ``--rows``
-   connections on PostgreSQL (keyset cursors should keep it flat).
-3. Server memory (RSS) at rest and after the list benchmark.
+1. GET one connection, SQLite and PostgreSQL: dcaas and the floor alternately, ``--rounds``
+   times each, ``wrk -t1 -c32``; the ratios use the median of the rounds.
+2. Create one connection with a secret (sealed) against the floor's one-row insert.
+3. ``dcaas serve --workers 2`` against ``--workers 1`` on GET one (PostgreSQL and Redis).
+4. A list page, first and 90% deep, in ``--rows`` connections on PostgreSQL, against the
+   floor's bare keyset query over the same index (``wrk -t1 -c1``: latency, not load).
+5. The server's memory (RSS) at rest and after (4).
 
-Rate limits are turned off (``DCAAS_RATE_LIMIT_ENABLED=false``); logs at WARNING.
+The machine is shared and small (wrk, the servers and PostgreSQL share its cores): read the
+ratios of each run, not the absolute figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -29,31 +35,50 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
 
+from dcaas.bootstrap import create_key
+from dcaas.kit.db import create_engine, session_factory
 from dcaas.kit.paging import Cursor, Sort
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-CREATE_LUA = """
+SECRET_HEADER = '{"name":"Authorization","value":"Bearer s3cr3t-%d","encrypt":true}'  # noqa: S105 - a made-up value
+CREATE_BODY = (
+    '{"dataSourceId":"rest","qName":"%s-%d","connectionProperties":'
+    '{"url":"https://example.com/api","queryHeaders":[' + SECRET_HEADER + "]}}"
+)
+# Each request goes out with the next user's key; POST bodies get a unique name.
+LUA = """
+local keys = {}
+local i = 0
 local counter = 0
-local n = 0
-function setup(thread) n = n + 1; thread:set("tid", n) end
-function init(args) prefix = "b" .. tid .. "-" .. math.random(1, 1000000000) end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+local prefix = ""
+function init(args)
+  for line in io.lines("%(keys)s") do keys[#keys + 1] = line end
+  math.randomseed(os.time() + math.random(1, 100000))
+  i = math.random(1, #keys)
+  prefix = "b" .. math.random(1, 1000000000)
+end
 request = function()
-  counter = counter + 1
-  local body = string.format(
-    '{"dataSourceId":"rest","qName":"%s-%d","connectionProperties":{"url":"https://example.com/api"}}',
-    prefix, counter)
-  return wrk.format(nil, nil, nil, body)
+  i = i %% #keys + 1
+  local headers = {["Authorization"] = "Bearer " .. keys[i]}
+  if "%(method)s" == "POST" then
+    counter = counter + 1
+    headers["Content-Type"] = "application/json"
+    local body = string.format('%(body)s', prefix, counter, counter)
+    return wrk.format("POST", nil, headers, body)
+  end
+  return wrk.format("GET", nil, headers)
 end
 """
 
@@ -66,17 +91,28 @@ class Load:
     errors: int
 
 
+def median_load(loads: list[Load]) -> Load:
+    return Load(
+        statistics.median(x.rps for x in loads),
+        statistics.median(x.p50_ms for x in loads),
+        statistics.median(x.p99_ms for x in loads),
+        sum(x.errors for x in loads),
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server behind {url} exited with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=1).status_code < 500:  # noqa: PLR2004
+            if httpx.get(url, timeout=1).status_code < 500:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -84,10 +120,27 @@ def wait_ready(url: str, timeout: float = 30) -> None:
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The resident memory of a process and its children (uvicorn's workers)."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children (the workers)."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _ms(value: str) -> float:
@@ -95,15 +148,9 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(
-    url: str, args: argparse.Namespace, *, token: str | None = None, script: str | None = None
-) -> Load:
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
-    if token:
-        cmd += ["-H", f"Authorization: Bearer {token}"]
-    if script:
-        cmd += ["-s", script]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+def wrk(url: str, seconds: int, connections: int, script: Path) -> Load:
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -115,32 +162,42 @@ def wrk(
 
 
 @contextmanager
-def process(
-    cmd: list[str], env: dict[str, str], ready_url: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_ready(ready_url)
-        yield proc
-    finally:
-        proc.terminate()
+def process(cmd: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[int]:
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            wait_ready(ready_url, proc)
+            yield proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@dataclass
+class Store:
+    kind: str
+    url: str  # as DCAAS_DATABASE_URL takes it
+    data_dir: Path
+
+    @property
+    def pg(self) -> bool:
+        return self.kind == "postgresql"
 
 
 @contextmanager
-def store(kind: str, pg_url: str) -> Iterator[tuple[str, Path]]:
-    """A fresh data directory and database URL (a new PostgreSQL database when asked)."""
+def fresh_store(kind: str, pg_url: str) -> Iterator[Store]:
+    """A new data directory, and a new PostgreSQL database when asked."""
     data_dir = Path(tempfile.mkdtemp(prefix="dcaas-bench-"))
     name = "dcaas_bench_" + uuid.uuid4().hex[:10]
     try:
         if kind == "sqlite":
-            yield f"sqlite:///{data_dir / 'dcaas.db'}", data_dir
+            yield Store(kind, f"sqlite:///{data_dir / 'dcaas.db'}", data_dir)
         else:
             asyncio.run(_pg(pg_url, f'CREATE DATABASE "{name}"'))
-            yield pg_url.rsplit("/", 1)[0] + "/" + name, data_dir
+            yield Store(kind, pg_url.rsplit("/", 1)[0] + "/" + name, data_dir)
     finally:
         if kind != "sqlite":
             asyncio.run(_pg(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -156,262 +213,336 @@ async def _pg(url: str, *statements: str) -> None:
         await conn.close()
 
 
-def server_env(db_url: str, data_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DCAAS_DATABASE_URL": db_url,
-        "DCAAS_DATA_DIR": str(data_dir),
-        "DCAAS_BOOTSTRAP": "false",
-        "DCAAS_RATE_LIMIT_ENABLED": "false",
-        "DCAAS_LOG_LEVEL": "WARNING",
-        "DCAAS_ENV": "development",
-    }
+class Bench:
+    """One store prepared for dcaas and the floor: schema, keys, a seed connection."""
 
+    def __init__(self, store: Store, args: argparse.Namespace, stack: ExitStack) -> None:
+        self.store = store
+        self.args = args
+        self.stack = stack
+        self.key = base64.b64encode(secrets.token_bytes(32)).decode()
+        self.env = self._env()
+        subprocess.run(
+            [str(BIN / "dcaas"), "migrate"], env=self.env, check=True, capture_output=True
+        )
+        self.keys = asyncio.run(self._keys(args.keys))
+        self.keyfile = store.data_dir / "keys.txt"
+        self.keyfile.write_text("\n".join(self.keys) + "\n")
 
-def api_key(env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [str(BIN / "dcaas"), "apikey", "create", "--tenant", "bench", "--user", "bench"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    def _env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DCAAS_DATABASE_URL": self.store.url,
+            "DCAAS_DATA_DIR": str(self.store.data_dir),
+            "DCAAS_ENV": "production",
+            "DCAAS_BOOTSTRAP": "false",
+            "DCAAS_ENCRYPTION_KEY": self.key,
+            "DCAAS_LOG_FORMAT": "json",
+            "DCAAS_LOG_LEVEL": "INFO",
+            "DCAAS_RATE_LIMIT_ENABLED": "true",
+            "FLOOR_DB_URL": self.store.url,
+        }
+        for name in ("DCAAS_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "DCAAS_RATE_LIMIT_TIER1"):
+            env.pop(name, None)
+        if self.store.pg:
+            env["DCAAS_REDIS_URL"] = self.args.redis_url
+            env["DCAAS_RATE_LIMIT_PREFIX"] = "dcaas-bench-" + uuid.uuid4().hex[:8]
+        return env
 
+    async def _keys(self, count: int) -> list[str]:
+        url = self.store.url
+        if url.startswith("sqlite:///"):
+            url = "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        else:
+            url = "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        try:
+            return [
+                (await create_key(sessions, tenant="bench", user=f"u{i}", admin=True)).token
+                for i in range(count)
+            ]
+        finally:
+            await engine.dispose()
 
-def baseline_url(db_url: str) -> str:
-    if db_url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + db_url.removeprefix("sqlite:///")
-    return "postgresql+asyncpg://" + db_url.removeprefix("postgresql://")
+    def script(self, method: str) -> Path:
+        path = self.store.data_dir / f"{method.lower()}.lua"
+        path.write_text(LUA % {"keys": self.keyfile, "method": method, "body": CREATE_BODY})
+        return path
 
-
-def prepare_baseline_table(db_url: str) -> None:
-    sql = "CREATE TABLE IF NOT EXISTS bench_baseline (id VARCHAR(64) PRIMARY KEY, name TEXT, payload TEXT)"
-    if db_url.startswith("sqlite:///"):
-        import sqlite3  # noqa: PLC0415
-
-        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-            conn.execute(sql)
-    else:
-        asyncio.run(_pg(db_url, sql))
-
-
-def compare(kind: str, args: argparse.Namespace) -> dict[str, float]:
-    """GET one and create: dcaas and the baseline on one store, one after the other."""
-    figures: dict[str, float] = {}
-    with store(kind, args.pg_url) as (db_url, data_dir):
-        env = server_env(db_url, data_dir)
-        subprocess.run([str(BIN / "dcaas"), "migrate"], env=env, check=True, capture_output=True)
-        token = api_key(env)
-        prepare_baseline_table(db_url)
+    def dcaas(self, *, workers: int = 1) -> str:
+        """Start ``dcaas serve``; its base URL. Stopped with the bench's exit stack."""
         port = free_port()
-        serve = [str(BIN / "dcaas"), "serve", "--port", str(port)]
+        env = dict(self.env)
+        if workers > 1:
+            metrics = self.store.data_dir / f"metrics-{port}"
+            metrics.mkdir()
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        cmd = [str(BIN / "dcaas"), "serve", "--port", str(port), "--workers", str(workers)]
         base = f"http://127.0.0.1:{port}"
-        with process(serve, env, f"{base}/health/live"):
-            created = httpx.post(
-                f"{base}/api/v1/data-connections",
-                headers={"Authorization": f"Bearer {token}"},
-                json={
-                    "dataSourceId": "rest",
-                    "qName": "seed",
-                    "connectionProperties": {"url": "https://example.com/api"},
-                },
-            )
-            created.raise_for_status()
-            conn_id = created.json()["qID"] if "qID" in created.json() else created.json()["id"]
-            lua = data_dir / "create.lua"
-            lua.write_text(CREATE_LUA)
-            wrk(f"{base}/api/v1/data-connections/{conn_id}", args, token=token)  # warm up
-            get_dcaas = wrk(f"{base}/api/v1/data-connections/{conn_id}", args, token=token)
-            create_dcaas = wrk(
-                f"{base}/api/v1/data-connections", args, token=token, script=str(lua)
-            )
-        bport = free_port()
-        benv = {**env, "BASELINE_DB_URL": baseline_url(db_url)}
-        bcmd = [
+        log = self.store.data_dir / "dcaas.log"
+        self.pid = self.stack.enter_context(process(cmd, env, f"{base}/health/live", log))
+        return base
+
+    def floor(self) -> str:
+        port = free_port()
+        cmd = [
             sys.executable,
             "-m",
             "uvicorn",
             "--app-dir",
             str(BENCH),
-            "baseline:app",
+            "floor:app",
             "--port",
-            str(bport),
+            str(port),
             "--log-level",
             "warning",
             "--no-access-log",
         ]
-        bbase = f"http://127.0.0.1:{bport}"
-        with process(bcmd, benv, f"{bbase}/c/{conn_id}"):
-            wrk(f"{bbase}/c/{conn_id}", args)  # warm up
-            get_base = wrk(f"{bbase}/c/{conn_id}", args)
-            create_base = wrk(f"{bbase}/c", args, script=str(lua))
-    _print_pair(f"{kind}: GET one connection", get_dcaas, get_base)
-    _print_pair(f"{kind}: create a connection", create_dcaas, create_base)
-    figures[f"{kind}.get.rps_ratio"] = get_dcaas.rps / get_base.rps
-    figures[f"{kind}.get.p99_ratio"] = get_dcaas.p99_ms / get_base.p99_ms
-    figures[f"{kind}.create.rps_ratio"] = create_dcaas.rps / create_base.rps
+        base = f"http://127.0.0.1:{port}"
+        log = self.store.data_dir / "floor.log"
+        self.stack.enter_context(process(cmd, self.env, f"{base}/c/none", log))
+        return base
+
+    def seed(self, base: str, *, shared: bool = False) -> str:
+        """One connection; in a shared space (which every admin lists) when asked."""
+        auth = {"Authorization": f"Bearer {self.keys[0]}"}
+        body: dict[str, object] = {
+            "dataSourceId": "rest",
+            "qName": "seed",
+            "connectionProperties": {"url": "https://example.com/api"},
+        }
+        if shared:
+            space = httpx.post(
+                f"{base}/api/v1/spaces", headers=auth, json={"name": "bench", "type": "shared"}
+            )
+            space.raise_for_status()
+            body["spaceId"] = space.json()["id"]
+        created = httpx.post(f"{base}/api/v1/data-connections", headers=auth, json=body)
+        created.raise_for_status()
+        return str(created.json()["qID"])
+
+    def alternate(self, ours: str, floor: str, method: str) -> tuple[Load, Load]:
+        """wrk on dcaas, then on the floor, ``--rounds`` times; the median of each."""
+        script = self.script(method)
+        seconds, connections = self.args.duration, self.args.connections
+        wrk(ours, max(2, seconds // 2), connections, script)  # warm up: caches, pools
+        wrk(floor, max(2, seconds // 2), connections, script)
+        dcaas_runs, floor_runs = [], []
+        for _ in range(self.args.rounds):
+            dcaas_runs.append(wrk(ours, seconds, connections, script))
+            floor_runs.append(wrk(floor, seconds, connections, script))
+        for label, runs in (("dcaas", dcaas_runs), ("floor", floor_runs)):
+            print(f"    {label:6} rounds req/s: " + ", ".join(f"{r.rps:.0f}" for r in runs))
+        return median_load(dcaas_runs), median_load(floor_runs)
+
+
+def compare(kind: str, args: argparse.Namespace) -> dict[str, float]:
+    """GET one and create one: dcaas and the floor on one store, alternately."""
+    figures: dict[str, float] = {}
+    with fresh_store(kind, args.pg_url) as store, ExitStack() as stack:
+        bench = Bench(store, args, stack)
+        ours, floor = bench.dcaas(), bench.floor()
+        conn_id = bench.seed(ours)
+        print(f"\n{kind}: GET one connection")
+        get = bench.alternate(
+            f"{ours}/api/v1/data-connections/{conn_id}", f"{floor}/c/{conn_id}", "GET"
+        )
+        _print_pair(*get)
+        print(f"\n{kind}: create one connection (a sealed secret) vs one insert")
+        create = bench.alternate(f"{ours}/api/v1/data-connections", f"{floor}/c", "POST")
+        _print_pair(*create)
+    figures[f"{kind}.get.rps_ratio"] = get[0].rps / get[1].rps
+    figures[f"{kind}.get.p99_ratio"] = get[0].p99_ms / get[1].p99_ms
+    figures[f"{kind}.create.rps_ratio"] = create[0].rps / create[1].rps
     return figures
 
 
-def _print_pair(title: str, ours: Load, base: Load) -> None:
-    print(f"\n{title}")
-    print(f"  {'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for label, load in (("dcaas", ours), ("baseline", base)):
+def _print_pair(ours: Load, floor: Load, labels: tuple[str, str] = ("dcaas", "floor")) -> None:
+    print(f"    {'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for label, load in zip(labels, (ours, floor), strict=True):
         print(
-            f"  {label:10} {load.rps:9.0f} {load.p50_ms:8.2f} {load.p99_ms:8.2f} {load.errors:7d}"
+            f"    {label:10} {load.rps:9.0f} {load.p50_ms:8.2f} {load.p99_ms:8.2f} {load.errors:7d}"
         )
     print(
-        f"  ratio      {ours.rps / base.rps:9.2f} {ours.p50_ms / base.p50_ms:8.2f} "
-        f"{ours.p99_ms / base.p99_ms:8.2f}   (throughput: dcaas/baseline; latency: dcaas/baseline)"
+        f"    {'ratio':10} {ours.rps / floor.rps:9.2f} {ours.p50_ms / floor.p50_ms:8.2f} "
+        f"{ours.p99_ms / floor.p99_ms:8.2f}"
     )
 
 
+def workers(kind: str, args: argparse.Namespace) -> dict[str, float]:
+    """GET one with ``--workers 2`` and ``--workers 1``, alternately, and the cores each used."""
+    with fresh_store(kind, args.pg_url) as store, ExitStack() as stack:
+        bench = Bench(store, args, stack)
+        one = bench.dcaas(workers=1)
+        one_pid = bench.pid
+        two = bench.dcaas(workers=2)
+        two_pid = bench.pid
+        conn_id = bench.seed(one)
+        path = f"/api/v1/data-connections/{conn_id}"
+        script = bench.script("GET")
+        servers = (("2 workers", f"{two}{path}", two_pid), ("1 worker", f"{one}{path}", one_pid))
+        for _, url, _ in servers:
+            wrk(url, max(2, args.duration // 2), args.connections, script)  # warm up
+        runs: dict[str, list[Load]] = {label: [] for label, _, _ in servers}
+        cores: dict[str, list[float]] = {label: [] for label, _, _ in servers}
+        for _ in range(args.rounds):
+            for label, url, pid in servers:
+                before = cpu_seconds(pid)
+                runs[label].append(wrk(url, args.duration, args.connections, script))
+                cores[label].append((cpu_seconds(pid) - before) / args.duration)
+    print(f"\n{kind}: GET one connection, dcaas serve --workers 2 vs --workers 1")
+    for label, loads in runs.items():
+        rounds = ", ".join(f"{r.rps:.0f}" for r in loads)
+        used = statistics.median(cores[label])
+        print(f"    {label:9} rounds req/s: {rounds}; server CPU {used:.2f} cores")
+    two_load, one_load = median_load(runs["2 workers"]), median_load(runs["1 worker"])
+    _print_pair(two_load, one_load, ("2 workers", "1 worker"))
+    return {
+        f"{kind}.workers2_over_1": two_load.rps / one_load.rps,
+        f"{kind}.workers2_cores": statistics.median(cores["2 workers"]),
+        f"{kind}.workers1_cores": statistics.median(cores["1 worker"]),
+    }
+
+
 async def fill(db_url: str, seed_id: str, rows: int) -> None:
-    """Copy the seed connection ``rows`` times with names conn-00000001...; then ANALYZE."""
+    """``rows`` copies of the seed connection (names conn-00000001...), made by PostgreSQL
+    itself: the secondary indexes are dropped, the rows inserted in one statement from
+    generate_series, and the indexes built again (much faster than maintaining them)."""
     conn = await asyncpg.connect(db_url)
     try:
         columns = [
             r["column_name"]
             for r in await conn.fetch(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'connections' "
-                "ORDER BY ordinal_position"
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'connections' ORDER BY ordinal_position"
             )
         ]
+        indexes = await conn.fetch(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'connections' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        )
         made = {
             "id": "md5(i::text || 'bench')",
             "name": "'conn-' || lpad(i::text, 8, '0')",
             "credential_id": "NULL",
         }
         select = ", ".join(made.get(c, f"c.{c}") for c in columns)
-        step = 100_000
-        for start in range(1, rows + 1, step):
-            end = min(start + step - 1, rows)
+        async with conn.transaction():
+            for index in indexes:
+                await conn.execute(f'DROP INDEX "{index["indexname"]}"')
             await conn.execute(
                 f"INSERT INTO connections ({', '.join(columns)}) SELECT {select} "  # noqa: S608
-                f"FROM connections c, generate_series({start}, {end}) i WHERE c.id = $1",
+                f"FROM connections c, generate_series(1, {rows}) i WHERE c.id = $1",
                 seed_id,
             )
+            for index in indexes:
+                await conn.execute(index["indexdef"])
         await conn.execute("ANALYZE connections")
     finally:
         await conn.close()
 
 
-def timed_gets(client: httpx.Client, url: str, params: dict[str, str], n: int) -> list[float]:
-    client.get(url, params=params).raise_for_status()  # warm
-    times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        client.get(url, params=params).raise_for_status()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+async def _row(db_url: str, name: str) -> tuple[str, str]:
+    conn = await asyncpg.connect(db_url)
+    try:
+        row = await conn.fetchrow("SELECT id, tenant_id FROM connections WHERE name = $1", name)
+        return str(row["id"]), str(row["tenant_id"])
+    finally:
+        await conn.close()
 
 
 def deep_list(args: argparse.Namespace) -> dict[str, float]:
-    """First page and a page 90% deep in a store of ``args.rows`` connections, on PostgreSQL."""
-    with store("postgresql", args.pg_url) as (db_url, data_dir):
-        env = server_env(db_url, data_dir)
-        subprocess.run([str(BIN / "dcaas"), "migrate"], env=env, check=True, capture_output=True)
-        token = api_key(env)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with (
-            process(
-                [str(BIN / "dcaas"), "serve", "--port", str(port)], env, f"{base}/health/live"
-            ) as proc,
-            httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-            ) as client,
-        ):
-            seed = client.post(
-                "/api/v1/data-connections",
-                json={
-                    "dataSourceId": "rest",
-                    "qName": "seed",
-                    "connectionProperties": {"url": "https://example.com/api"},
-                },
-            )
-            seed.raise_for_status()
-            client.get("/api/v1/data-connections", params={"limit": "20"}).raise_for_status()
-            rest_mib = rss_mib(proc.pid)
-            started = time.perf_counter()
-            asyncio.run(fill(db_url, seed.json()["id"], args.rows))
-            print(f"\nfilled {args.rows} connections in {time.perf_counter() - started:.0f} s")
-            deep_name = f"conn-{int(args.rows * 0.9):08d}"
-            deep_id = asyncio.run(_id_of(db_url, deep_name))
-            cursor = Cursor(
-                sort=Sort("qName", descending=False).token,
-                value=deep_name,
-                id=deep_id,
-                direction="next",
-            ).encode()
-            url = "/api/v1/data-connections"
-            first = timed_gets(client, url, {"limit": "20"}, args.list_requests)
-            deep = timed_gets(client, url, {"limit": "20", "page": cursor}, args.list_requests)
-            page = client.get(url, params={"limit": "20", "page": cursor}).json()
-            assert page["data"][0]["qName"] > deep_name, "the deep cursor did not land deep"
-            after_mib = rss_mib(proc.pid)
-    p50_first, p50_deep = statistics.median(first), statistics.median(deep)
-    p99_first = statistics.quantiles(first, n=100)[98]
-    p99_deep = statistics.quantiles(deep, n=100)[98]
+    """First and 90%-deep pages in ``args.rows`` connections on PostgreSQL, and memory."""
+    with fresh_store("postgresql", args.pg_url) as store, ExitStack() as stack:
+        bench = Bench(store, args, stack)
+        ours, floor = bench.dcaas(), bench.floor()
+        seed = bench.seed(ours, shared=True)
+        rest_mib = rss_mib(bench.pid)
+        started = time.perf_counter()
+        asyncio.run(fill(store.url, seed, args.rows))
+        print(f"\nfilled {args.rows} connections in {time.perf_counter() - started:.0f} s")
+        deep_name = f"conn-{int(args.rows * 0.9):08d}"
+        deep_id, tenant = asyncio.run(_row(store.url, deep_name))
+        cursor = Cursor(Sort("qName", descending=False).token, deep_name, deep_id, "next")
+        script = bench.script("GET")
+        seconds = args.duration
+        pages = {
+            "dcaas first": f"{ours}/api/v1/data-connections?limit=20",
+            "dcaas deep": f"{ours}/api/v1/data-connections?limit=20&page={cursor.encode()}",
+            "floor first": f"{floor}/l?tenant={tenant}",
+            "floor deep": f"{floor}/l?tenant={tenant}&name={deep_name}&id={deep_id}",
+        }
+        page = httpx.get(pages["dcaas deep"], headers={"Authorization": f"Bearer {bench.keys[0]}"})
+        assert page.json()["data"][0]["qName"] > deep_name, "the deep cursor did not land deep"
+        for url in pages.values():
+            wrk(url, 2, 1, script)  # warm up
+        runs: dict[str, list[Load]] = {label: [] for label in pages}
+        for _ in range(args.rounds):
+            for label, url in pages.items():
+                runs[label].append(wrk(url, seconds, 1, script))
+        loads = {label: median_load(r) for label, r in runs.items()}
+        after_mib = rss_mib(bench.pid)
+    print(f"\nlist page (limit 20) in {args.rows} connections on PostgreSQL, wrk -c1 (latency)")
+    for label, load in loads.items():
+        latency = f"p50 {load.p50_ms:7.2f} ms   p99 {load.p99_ms:7.2f} ms"
+        print(f"    {label:12} {latency}   {load.rps:6.0f} req/s   {load.errors} errors")
+    first = loads["dcaas first"].p50_ms / loads["floor first"].p50_ms
+    deep = loads["dcaas deep"].p50_ms / loads["floor deep"].p50_ms
+    print(f"    dcaas/floor p50: first {first:.2f}, deep {deep:.2f}")
     print(
-        f"\nlist page (limit 20) in {args.rows} connections on PostgreSQL, "
-        f"{args.list_requests} sequential requests each"
+        f"    dcaas deep/first p50: {loads['dcaas deep'].p50_ms / loads['dcaas first'].p50_ms:.2f}"
     )
-    print(f"  first page  p50 {p50_first:7.2f} ms   p99 {p99_first:7.2f} ms")
-    print(f"  deep page   p50 {p50_deep:7.2f} ms   p99 {p99_deep:7.2f} ms   (at {deep_name})")
-    print(f"  ratio deep/first p50 {p50_deep / p50_first:.2f}")
-    print(
-        f"\nserver memory (RSS): at rest {rest_mib:.1f} MiB, after the list benchmark "
-        f"{after_mib:.1f} MiB"
-    )
+    print(f"\nserver memory (RSS): at rest {rest_mib:.1f} MiB, after the list {after_mib:.1f} MiB")
     return {
-        "list.deep_over_first_p50": p50_deep / p50_first,
+        "list.first_over_floor_p50": first,
+        "list.deep_over_floor_p50": deep,
+        "list.deep_over_first_p50": loads["dcaas deep"].p50_ms / loads["dcaas first"].p50_ms,
         "rss.rest_mib": rest_mib,
         "rss.after_list_mib": after_mib,
     }
 
 
-async def _id_of(db_url: str, name: str) -> str:
-    conn = await asyncpg.connect(db_url)
-    try:
-        value = await conn.fetchval("SELECT id FROM connections WHERE name = $1", name)
-        return str(value)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of dcaas and floor")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--keys", type=int, default=500, help="users (API keys) in the load")
     parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="connections listed")
     parser.add_argument(
-        "--rows", type=int, default=1_000_000, help="connections for the list bench"
+        "--only", default="compare,workers,list", help="which parts: compare, workers, list"
     )
-    parser.add_argument("--list-requests", type=int, default=200)
-    parser.add_argument("--skip-list", action="store_true")
-    parser.add_argument("--skip-compare", action="store_true", help="only the list benchmark")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
             "DCAAS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
         ),
     )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("DCAAS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
+    parts = {p.strip() for p in args.only.split(",")}
+    stores = [s.strip() for s in args.stores.split(",")]
     print(
-        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s"
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, wrk -t1 "
+        f"-c{args.connections} -d{args.duration}s x {args.rounds} rounds, {args.keys} users"
     )
     figures: dict[str, float] = {}
-    for kind in [] if args.skip_compare else args.stores.split(","):
-        figures |= compare(kind.strip(), args)
-    if not args.skip_list:
+    if "compare" in parts:
+        for kind in stores:
+            figures |= compare(kind, args)
+    if "workers" in parts:
+        for kind in stores:
+            figures |= workers(kind, args)
+    if "list" in parts:
         figures |= deep_list(args)
-    print("\nsummary")
+    print("\nsummary (targets: get.rps_ratio >= 0.5, get.p99_ratio <= 3, create.rps_ratio >= 0.4,")
+    print("  list over floor <= 1.5, deep over first <= 1.2, workers2_over_1 >= 1.7, RSS <= 150)")
     for key, value in figures.items():
         print(f"  {key:32} {value:8.2f}")
 

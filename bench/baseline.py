@@ -2,7 +2,8 @@
 
 Same server (uvicorn, one worker), same database driver (aiosqlite or asyncpg through
 SQLAlchemy's async engine), same table as dcaas, no framework, no authentication, no
-validation. ``bench/api_bench.py`` runs it beside ``dcaas serve`` and reports ratios.
+validation. ``bench/api_bench.py`` now measures against ``bench/floor.py``, the same work
+without SQLAlchemy; this one is kept to see what SQLAlchemy's async engine costs on its own.
 
     BASELINE_DB_URL=sqlite+aiosqlite:////tmp/x/dcaas.db uvicorn bench.baseline:app
 """

@@ -1,4 +1,5 @@
-"""A database connection the server drops: 503 for that request, then service as usual."""
+"""A database connection the server drops, or none coming free: 503 for that request (never a
+500), then service as usual."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, assert_error, running_api
+
+from dcaas.kit import db
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,3 +45,28 @@ async def test_a_dropped_database_connection_answers_503_then_recovers(tmp_path:
                 assert_error(answer, 503)
             statuses.append(answer.status_code)
         assert statuses == [503, 200, 200]
+
+
+async def test_a_write_that_waits_too_long_for_the_writer_answers_503(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: writes queue for the one writing connection; past the wait, 503 DCAAS-8004."""
+    monkeypatch.setitem(db._SQLITE_WRITER, "pool_timeout", 0.5)
+    async with running_api("sqlite", tmp_path) as api:
+        state: Any = api.app.state.dcaas  # type: ignore[attr-defined]
+        body = {
+            "qName": "w",
+            "datasourceID": "rest",
+            "connectionProperties": {"url": "https://e.com"},
+        }
+        async with state.sessions() as holder:
+            await holder.execute(text("SELECT 1"))  # holds the writing connection
+            waited = await api.client.post(
+                "/api/v1/data-connections", json=body, headers=api.h(api.alice)
+            )
+        assert_error(waited, 503, "DCAAS-8004")
+        assert waited.headers["Retry-After"] == "1"
+        after = await api.client.post(
+            "/api/v1/data-connections", json=body, headers=api.h(api.alice)
+        )
+        assert after.status_code == 201, after.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -9,12 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
 
 from dcaas import __version__, idempotency, observability
 from dcaas.api_key import schemas as api_key_schemas
@@ -32,30 +35,29 @@ from dcaas.credential import schemas as credential_schemas
 from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
 from dcaas.datasource.endpoints import router as data_sources
-from dcaas.deps import AppState
+from dcaas.deps import NO_UNIT_OF_WORK, AppState
 from dcaas.errors import (
-    BadRequest,
     Code,
     DcaasError,
     InternalError,
     MethodNotAllowed,
     NotFound,
-    PayloadTooLarge,
     ServiceUnavailable,
     envelope,
 )
 from dcaas.keys.providers import build_provider
 from dcaas.kit.crypto import Envelope, KeyProviderError
-from dcaas.kit.db import create_engine, session_factory
-from dcaas.kit.holding import HoldAnswer
+from dcaas.kit.db import Store
 from dcaas.kit.hosts import install_host_check
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
 from dcaas.oauth.endpoints import router as oauth
-from dcaas.ratelimit import RateLimiter, RateLimitHeaders
+from dcaas.pipeline import Pipeline
+from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
+from dcaas.unit_of_work import UnitOfWorkRoute
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -66,47 +68,6 @@ ASGIApp = Callable[
 
 def error_response(error: DcaasError) -> JSONResponse:
     return JSONResponse(envelope(error), status_code=error.status, headers=error.headers)
-
-
-class BodyLimit:
-    """Refuses bodies over the limit before they are read into memory (413 in the envelope),
-    and URLs holding NUL, which PostgreSQL cannot take as text."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            nul = BadRequest("the URL contains a NUL character (%00)", code=Code.INVALID_QUERY)
-            await error_response(nul)(scope, receive, send)
-            return
-        too_large = PayloadTooLarge(f"the request body exceeds {self.max_bytes} bytes")
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await error_response(too_large)(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await error_response(too_large)(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -134,6 +95,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _unexpected(request, exc)
 
 
+async def _render_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """What the pipeline answers for an exception nobody handled (logged once, here)."""
+    return _unexpected(request, exc)
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(InternalError("an unexpected error occurred; it has been logged"))
@@ -149,6 +115,19 @@ def _install_outage_handlers(app: FastAPI) -> None:
             ServiceUnavailable(
                 "the key provider is unavailable, so secrets cannot be sealed or opened;"
                 " retry later"
+            )
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def on_pool_timeout(request: Request, _: PoolTimeout) -> JSONResponse:
+        # Every connection of a pool stayed busy for the pool's timeout (on SQLite: writers
+        # queue for the one writing connection).
+        log.warning("no database connection came free on %s %s", request.method, request.url.path)
+        return error_response(
+            ServiceUnavailable(
+                "the database is busy with other requests; retry shortly",
+                code=Code.STORE_BUSY,
+                headers={"Retry-After": "1"},
             )
         )
 
@@ -197,12 +176,10 @@ def _install_pool_handler(app: FastAPI) -> None:
 
 
 def build_state(settings: Settings) -> AppState:
-    engine = create_engine(settings.async_database_url, echo=settings.sql_echo)
     provider = build_provider(settings)
     return AppState(
         settings=settings,
-        engine=engine,
-        sessions=session_factory(engine),
+        store=Store.open(settings.async_database_url, echo=settings.sql_echo),
         envelope=Envelope(provider),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
@@ -296,8 +273,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now (the libraries, the app) lives as long as the process: keep
+        # it out of the collector's full passes, which otherwise stall every request for as
+        # long as they take to walk it.
+        gc.freeze()
         yield
-        await state.engine.dispose()
+        await state.store.dispose()
 
     app = FastAPI(
         title="dcaas",
@@ -306,24 +287,53 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # dcaas.console serves Swagger UI from installed assets
         redoc_url=None,
+        # dcaas exports its own metrics and logs; FastAPI's OpenTelemetry hooks would look up
+        # the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.dcaas = state
+    app.router.route_class = UnitOfWorkRoute  # routes added on the app declare theirs too
     _install_error_handlers(app)
     _install_outage_handlers(app)
     _install_pool_handler(app)
-    for router in (legacy, probes, connections, oauth, data_sources, credentials, spaces, api_keys):
-        app.include_router(router)
+    # The routers' routes go straight into the app's list (each already carries its prefix):
+    # FastAPI's include_router matches through a wrapper per router on every request.
+    # Connections come first, the hottest routes; no later path matches one of theirs.
+    for router in (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys):
+        app.router.routes.extend(router.routes)
     console.install(app, settings)
 
-    @app.get("/health/live", include_in_schema=False)
+    @app.get("/health/live", include_in_schema=False, dependencies=[NO_UNIT_OF_WORK])
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     idempotency.install(app)
-    app.add_middleware(HoldAnswer)  # outside the Idempotency-Key capture: see kit/holding.py
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimitHeaders)
     install_host_check(app, settings)
     observability.install(app, state)
+    app.build_middleware_stack = _middleware_stack(app, settings)  # type: ignore[method-assign]
     return app
+
+
+def _middleware_stack(app: FastAPI, settings: Settings) -> Callable[[], ASGIApp]:
+    """The pipeline outside everything (see dcaas.pipeline), then any middleware added with
+    ``add_middleware``, Starlette's exception handlers and FastAPI's per-request exit stack.
+
+    FastAPI's own stack would add two more layers (its 500 layer, which the pipeline replaces,
+    and an exception telemetry layer).
+    """
+
+    def build() -> ASGIApp:
+        handlers = {k: v for k, v in app.exception_handlers.items() if k not in (500, Exception)}
+        inner: Any = ExceptionMiddleware(
+            AsyncExitStackMiddleware(app.router), handlers=handlers, debug=app.debug
+        )
+        for cls, args, kwargs in reversed(app.user_middleware):
+            inner = cls(inner, *args, **kwargs)
+        return Pipeline(
+            inner,
+            max_body_bytes=settings.max_body_bytes,
+            unexpected=_render_unexpected,
+        )
+
+    return build

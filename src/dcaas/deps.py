@@ -1,9 +1,13 @@
-"""Request-scoped dependencies: the unit of work, the caller, the JSON body."""
+"""Request-scoped dependencies: the unit of work (see dcaas.unit_of_work), the caller, the body.
+
+Routes declare their unit of work with ``Read``, ``Write`` or ``CallsOut`` (or
+``dependencies=[NO_UNIT_OF_WORK]``); ``Caller`` authenticates without the request's unit of
+work: from the in-process cache, or in a short read of its own.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -16,14 +20,28 @@ from dcaas.auth.principal import Principal
 from dcaas.auth.service import authenticate
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import Settings
-from dcaas.console.auth import cookie_principal
+from dcaas.console.auth import cookie_principal, session_token
 from dcaas.errors import BadRequest, Code, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
-from dcaas.kit.db import transaction
+from dcaas.kit.db import Store
 from dcaas.kit.text import is_storable_text
 from dcaas.kit.validation import validation_failed
 from dcaas.ratelimit import RateLimiter, enforce
 from dcaas.ratelimit.auth_failures import authenticate_throttled
+from dcaas.unit_of_work import NO_UNIT_OF_WORK, CallsOut, Read, Write
+
+__all__ = [
+    "NO_UNIT_OF_WORK",
+    "AppState",
+    "Body",
+    "Caller",
+    "CallsOut",
+    "Read",
+    "State",
+    "Write",
+    "json_body",
+    "parse",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,12 +49,21 @@ M = TypeVar("M", bound=BaseModel)
 @dataclass
 class AppState:
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    store: Store
     envelope: Envelope
     verifier: JwtVerifier
     rate_limiter: RateLimiter
     auth_cache: PrincipalCache = field(default_factory=lambda: PrincipalCache(0))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The writing engine (disposing of it disposes of the reading one too)."""
+        return self.store.writer
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Plain sessions on the writing engine, for commands and tests."""
+        return self.store.sessions
 
 
 def _state(request: Request) -> AppState:
@@ -49,43 +76,24 @@ async def app_state(request: Request) -> AppState:
     return _state(request)
 
 
-_READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    writes = request.method not in _READ_ONLY
-    async with transaction(_state(request).sessions, writes=writes) as s:
-        yield s
-
-
-# Commits after the route returns; kit.holding.HoldAnswer keeps the answer until then.
-Session = Annotated[AsyncSession, Depends(session)]
-
-
-async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For a GET that writes (the OAuth callback): a writing unit of work whatever the method."""
-    async with transaction(_state(request).sessions, writes=True) as s:
-        yield s
-
-
-WriteSession = Annotated[AsyncSession, Depends(write_session)]
-
-
-async def principal(request: Request, db: Session) -> Principal:
+async def principal(request: Request) -> Principal:
     state = _state(request)
     header = request.headers.get("authorization")
 
     async def caller_of_request() -> Principal:
-        # A console session cookie, else the bearer key or token (the header wins over a cookie).
-        by_cookie = await cookie_principal(db, request, state.settings)
-        return by_cookie or await authenticate(db, state.verifier, header, state.auth_cache)
+        # A console session cookie (only when no Authorization header is sent), else the
+        # bearer key or token; each in a short read of its own.
+        if session_token(request) is not None:
+            async with state.store.read() as db:
+                return await cookie_principal(db, request, state.settings)
+        return await authenticate(state.store, state.verifier, header, state.auth_cache)
 
     caller = await authenticate_throttled(
         state.rate_limiter,
         request.client.host if request.client else "-",
         caller_of_request,
     )
-    request.state.principal = caller
+    request.scope.setdefault("state", {})["principal"] = caller  # for the log context
     await enforce(state.rate_limiter, request.scope, request.method, caller)
     return caller
 

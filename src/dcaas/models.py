@@ -7,7 +7,7 @@ from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting
 from dcaas.idempotency.models import IdempotencyRecord
 from dcaas.kit.db import Base
-from dcaas.oauth.models import OAuthAuthorization
+from dcaas.oauth.models import OAuthAuthorization, RefreshClaim
 from dcaas.space.models import Space, SpaceMember
 from dcaas.tenant.models import Tenant, User
 
@@ -20,6 +20,7 @@ __all__ = [
     "DataSourceSetting",
     "IdempotencyRecord",
     "OAuthAuthorization",
+    "RefreshClaim",
     "Space",
     "SpaceMember",
     "Tenant",

@@ -154,13 +154,11 @@ async def test_invalid_keys_are_400(api) -> None:
 async def _claim_directly(api, key: str, payload: dict[str, Any]) -> None:
     """Hold ``key`` for alice as a request that is still running (or died) would."""
     state = api.app.state.dcaas
-    async with state.sessions() as session:
-        caller = await authenticate(session, state.verifier, f"Bearer {api.alice}")
-        service = IdempotencyService(session, caller, state.envelope, timedelta(hours=1))
-        raw = json.dumps(payload).encode()
-        claimed = await service.claim(key, fingerprint("POST", URL, "", raw))
-        assert isinstance(claimed, Claim)
-        await session.commit()
+    caller = await authenticate(state.store, state.verifier, f"Bearer {api.alice}")
+    service = IdempotencyService(state.store, caller, state.envelope, timedelta(hours=1))
+    raw = json.dumps(payload).encode()
+    claimed = await service.claim(key, fingerprint("POST", URL, "", raw))
+    assert isinstance(claimed, Claim)
 
 
 async def test_duplicate_of_a_running_request_is_409_when_it_does_not_finish(

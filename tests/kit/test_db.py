@@ -28,6 +28,6 @@ async def test_a_released_savepoint_is_rolled_back_with_its_transaction(tmp_path
 
     with pytest.raises(RuntimeError):
         await abandoned_request()
-    async with transaction(sessions, writes=False) as session:
+    async with transaction(sessions) as session:
         assert await session.scalar(text("SELECT count(*) FROM t")) == 0
     await engine.dispose()

@@ -22,7 +22,7 @@ async def _connector(api: Any, connection_id: str, *, policy: OutboundPolicy | N
         credential = await session.get(Credential, connection.credential_id)
         secrets = open_credential(state.envelope, credential)
     full = {**connection.properties, **secrets}  # what a runner joins for any connector
-    prepared = oauth_prepare(state.sessions, state.envelope, state.settings, connection, full)
+    prepared = oauth_prepare(state.store, state.envelope, state.settings, connection, full)
     assert not {"accessToken", "refreshToken", "clientSecret"} & set(prepared.properties)
     settings = api.settings
     context = ConnectorContext(

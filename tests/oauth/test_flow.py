@@ -19,9 +19,11 @@ from tests.oauth.conftest import (
     rest_body,
     start,
 )
+from tests.test_unit_of_work import checked_out
 
 from dcaas.kit.crypto import Sealed
 from dcaas.kit.time import utcnow
+from dcaas.oauth import service as oauth_service
 from dcaas.oauth.models import OAuthAuthorization
 
 LEGACY = "/api/v1/dcaas/actions/data-connections"
@@ -324,3 +326,32 @@ async def test_google_source_defaults_and_operator_override(api, provider, monke
     query = parse_qs(parts.query)
     assert query["access_type"] == ["offline"]
     assert query["scope"] == ["openid email"]
+
+
+async def test_the_token_endpoint_is_called_holding_no_connection(
+    api, provider, monkeypatch
+) -> None:
+    """Finishing by create with authCode, by the callback and by PATCH with qlik-auth-code:
+    when dcaas calls the provider's token endpoint, the request holds no database connection."""
+    held: list[int] = []
+    exchange = oauth_service.exchange_code
+
+    async def watched(*args: Any, **kwargs: Any) -> Any:
+        held.append(checked_out(api))
+        return await exchange(*args, **kwargs)
+
+    monkeypatch.setattr(oauth_service, "exchange_code", watched)
+    grant = await consent(await start(api, rest_body(provider, "by-code")))
+    body = rest_body(provider, "by-code", authCode=grant.code, state=grant.state)
+    created = await api.client.post(BASE, json=body, headers=api.h(api.alice))
+    assert created.status_code == 201, created.text
+    grant = await consent(await start(api, rest_body(provider, "by-callback")))
+    assert (await api.client.get(grant.callback_path)).status_code == 200
+    qid = created.json()["qID"]
+    authorize = await api.client.post(f"{BASE}/{qid}/actions/authorize", headers=api.h(api.alice))
+    grant = await consent(authorize.json()["authUrl"])
+    patched = await api.client.patch(
+        f"{BASE}/{qid}", json=[], headers={**api.h(api.alice), "qlik-auth-code": grant.code}
+    )
+    assert patched.status_code == 204, patched.text
+    assert held == [0, 0, 0]

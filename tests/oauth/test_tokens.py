@@ -8,17 +8,19 @@ from typing import Any
 import httpx
 import pytest
 from tests.oauth.conftest import BASE, consent, create_connection, load_connection
+from tests.test_unit_of_work import checked_out
 
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.credential.models import Credential
 from dcaas.credential.vault import open_credential
-from dcaas.kit.db import create_engine, session_factory
+from dcaas.kit.db import Store
+from dcaas.oauth import tokens as tokens_module
 from dcaas.oauth.tokens import TokenKeeper
 
 
 def _keeper(api: Any) -> TokenKeeper:
     state = api.app.state.dcaas
-    return TokenKeeper(state.sessions, state.envelope, state.settings)
+    return TokenKeeper(state.store, state.envelope, state.settings)
 
 
 async def _token(api: Any, connection_id: str) -> str:
@@ -191,15 +193,15 @@ async def test_concurrent_uses_refresh_once(api, provider) -> None:
 
 
 async def test_two_processes_refresh_once(api, provider) -> None:
-    """Two engines (as two processes would have) refresh once: the row lock and re-read."""
+    """Two stores (as two processes would have) refresh once: the refresh claim and re-read."""
     provider.store.access_lifetime = 1
     connection_id = await create_connection(api, provider)
     connection = await load_connection(api, connection_id)
     provider.store.access_lifetime = 3600
     provider.store.refresh_delay = 0.3
     state = api.app.state.dcaas
-    engine = create_engine(api.settings.async_database_url)
-    other = TokenKeeper(session_factory(engine), state.envelope, state.settings)
+    store = Store.open(api.settings.async_database_url)
+    other = TokenKeeper(store, state.envelope, state.settings)
     try:
         # _refresh skips the in-process lock, as another process would.
         tokens = await asyncio.gather(
@@ -207,6 +209,30 @@ async def test_two_processes_refresh_once(api, provider) -> None:
             other._refresh(connection.tenant_id, connection_id),
         )
     finally:
-        await engine.dispose()
+        await store.dispose()
     assert tokens[0] == tokens[1]
     assert provider.store.token_requests["refresh_token"] == 1
+
+
+async def test_a_refresh_during_a_test_calls_the_provider_holding_no_connection(
+    api, provider, monkeypatch
+) -> None:
+    """A connection test that must refresh the access token: when the provider is called,
+    no database connection is held; the rotated token is stored in a write of its own."""
+    provider.store.access_lifetime = 1
+    connection_id = await create_connection(api, provider)
+    provider.store.access_lifetime = 3600
+    held: list[int] = []
+    real = tokens_module.refresh
+
+    async def watched(*args: Any, **kwargs: Any) -> Any:
+        held.append(checked_out(api))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(tokens_module, "refresh", watched)
+    before = (await _stored(api, connection_id))["refreshToken"]
+    tested = await api.client.post(f"{BASE}/{connection_id}/actions/test", headers=api.h(api.alice))
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["status"] == "passed", tested.text
+    assert held == [0]
+    assert (await _stored(api, connection_id))["refreshToken"] != before

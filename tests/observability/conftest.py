@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dcaas.deps import Body, Caller  # noqa: TC001 - FastAPI reads endpoint annotations at runtime
+from dcaas.deps import (
+    NO_UNIT_OF_WORK,
+    Body,
+    Caller,
+)
 from dcaas.observability import JsonFormatter, TextFormatter
 
 if TYPE_CHECKING:
@@ -56,5 +60,5 @@ def add_failing_route(app: FastAPI) -> str:
     async def boom(data: Body, caller: Caller) -> None:
         raise RuntimeError(f"could not handle {data} for {caller.user_id}")
 
-    app.add_api_route("/test/boom", boom, methods=["POST"])
+    app.add_api_route("/test/boom", boom, methods=["POST"], dependencies=[NO_UNIT_OF_WORK])
     return "/test/boom"

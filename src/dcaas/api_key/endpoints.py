@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Response
 from dcaas.api_key.models import ApiKey
 from dcaas.api_key.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeys
 from dcaas.api_key.service import ApiKeyService
-from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.deps import Body, Caller, Read, State, Write, parse
 from dcaas.errors import ValidationFailed
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso, utcnow
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api/v1/api-keys", tags=["api-keys"])
 
 
 def _fields(k: ApiKey) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def _fields(k: ApiKey) -> dict[str, Any]:
 
 @router.get("", response_model=ApiKeys, response_model_exclude_none=True)
 async def list_keys(
-    db: Session, caller: Caller, limit: Annotated[int, Query(ge=1, le=100)] = 100
+    db: Read, caller: Caller, limit: Annotated[int, Query(ge=1, le=100)] = 100
 ) -> Any:
     """API keys (never their secret part)."""
     return ApiKeys(
@@ -56,7 +57,7 @@ async def list_keys(
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ApiKeyCreate),
 )
-async def create_key(data: Body, db: Session, caller: Caller) -> Any:
+async def create_key(data: Body, db: Write, caller: Caller) -> Any:
     """A new API key for the caller; the token is in this answer only."""
     body = parse(ApiKeyCreate, data)
     if body.expiry is not None and (body.expiry.tzinfo is None or body.expiry <= utcnow()):
@@ -70,7 +71,7 @@ async def create_key(data: Body, db: Session, caller: Caller) -> Any:
 
 
 @router.delete("/{keyId}", status_code=204, response_class=Response)
-async def revoke_key(keyId: str, db: Session, caller: Caller, state: State) -> Response:
+async def revoke_key(keyId: str, db: Write, caller: Caller, state: State) -> Response:
     """Revoke a key: at once on this server, within DCAAS_AUTH_CACHE_SECONDS on other replicas."""
     await ApiKeyService(db, caller).revoke(keyId, state.auth_cache)
     return Response(status_code=204)

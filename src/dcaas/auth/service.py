@@ -11,10 +11,9 @@ from dcaas.errors import Code, Unauthorized
 from dcaas.tenant.service import ensure_jwt_user, ensure_tenant
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from dcaas.auth.cache import PrincipalCache
     from dcaas.auth.tokens import JwtVerifier
+    from dcaas.kit.db import Store
 
 
 def bearer_token(header: str | None) -> str:
@@ -38,16 +37,19 @@ def looks_like_jwt(token: str) -> bool:
 
 
 async def authenticate(
-    session: AsyncSession,
+    store: Store,
     verifier: JwtVerifier,
     header: str | None,
     cache: PrincipalCache | None = None,
 ) -> Principal:
+    """The caller: from the cache, else an API key (a short read) or a JWT (a short write only
+    when its tenant or user is new). Never inside the request's own unit of work."""
     token = bearer_token(header)
     if cache is not None and (known := cache.get(token)) is not None:
         return known
     if api_keys.looks_like_api_key(token):
-        principal, key = await api_keys.authenticate(session, token)
+        async with store.read() as session:
+            principal, key = await api_keys.authenticate(session, token)
         if cache is not None:
             expires = key.expires_at.timestamp() if key.expires_at else float("inf")
             cache.put(token, principal, key_id=key.id, not_after=expires)
@@ -62,8 +64,9 @@ async def authenticate(
     # A trusted issuer vouches for the tenant and user: provision them on first sight. The
     # subject lives in the issuer's namespace, apart from API-key users of the same name, and
     # the token's roles make this request's rights: they are never stored on the user.
-    tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)
-    user = await ensure_jwt_user(session, tenant, issuer=claims.issuer, subject=claims.subject)
+    async with store.write() as session:
+        tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)
+        user = await ensure_jwt_user(session, tenant, issuer=claims.issuer, subject=claims.subject)
     principal = Principal(
         tenant_id=tenant.id,
         user_id=user.id,

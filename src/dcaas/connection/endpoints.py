@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from dcaas.auth.principal import Principal
 from dcaas.connection import presenter
 from dcaas.connection.bulk import bulk_update
 from dcaas.connection.creating import create_properties
@@ -27,16 +28,26 @@ from dcaas.connection.schemas import (
     DcaasConnectionCreate,
 )
 from dcaas.connection.service import ConnectionService, ListQuery
-from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.deps import AppState, Body, Caller, CallsOut, Read, State, Write, parse
 from dcaas.errors import BadRequest, Code, ValidationFailed
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
-from dcaas.kit.http import base_url, json_body_doc, model_response, page_links
+from dcaas.kit.http import (
+    base_url,
+    json_body_doc,
+    json_response,
+    page_links,
+    parse_query,
+    query_model_doc,
+)
 from dcaas.kit.naming import named_as_sent
 from dcaas.kit.paging import Cursor, Sort
-from dcaas.oauth.service import OAuthService
+from dcaas.oauth.service import reauthorize_with_code
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
+router = APIRouter(
+    route_class=UnitOfWorkRoute, prefix="/api/v1/data-connections", tags=["data-connections"]
+)
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
 IfMatch = Annotated[
     str | None,
@@ -62,70 +73,79 @@ class GetQuery(BaseModel):
     noCache: bool = False
 
 
-def _service(db: Session, caller: Caller, state: State) -> ConnectionService:
+def _service(db: AsyncSession, caller: Principal, state: AppState) -> ConnectionService:
     return ConnectionService(db, caller, state.envelope)
 
 
-@router.get("", response_model=Connections, response_model_exclude_none=True)
-async def list_connections(
-    request: Request,
-    db: Session,
-    caller: Caller,
-    state: State,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    page: str | None = None,
-    sort: str | None = None,
-    filter: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002 - Qlik's name
-    spaceId: str | None = None,
-    personal: bool = False,
-    ownedByMe: bool = False,
-    userId: str | None = None,
-    includeDisabled: bool = False,
-    caseinsensitive: bool = False,
-    dataName: str | None = None,
-    extended: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    owner: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    noDatafiles: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    locale: str | None = None,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    includeQris: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-) -> Any:
+class ListParams(BaseModel):
+    """The query of the list (Qlik's parameters; parsed as one model, see GetQuery)."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    page: str | None = None
+    sort: str | None = None
+    filter: str | None = Field(default=None, max_length=2000)
+    spaceId: str | None = None
+    personal: bool = False
+    ownedByMe: bool = False
+    userId: str | None = None
+    includeDisabled: bool = False
+    caseinsensitive: bool = False
+    dataName: str | None = None
+    # Qlik's parameters that dcaas accepts and ignores
+    extended: bool = False
+    owner: str | None = None
+    noDatafiles: bool = False
+    locale: str | None = None
+    includeQris: bool = False
+
+
+@router.get(
+    "",
+    response_model=Connections,
+    response_model_exclude_none=True,
+    openapi_extra=query_model_doc(ListParams),
+)
+async def list_connections(request: Request, db: Read, caller: Caller) -> Any:
     """List the data connections the caller may see, one page at a time."""
+    q = parse_query(request, ListParams)
+    dataName = q.dataName  # noqa: N806 - Qlik's name
     if dataName is not None and (not dataName.strip() or dataName in ("meta", "links")):
         raise BadRequest(
             "dataName must not be empty, meta or links",
             code=Code.INVALID_QUERY,
             meta={"field": "dataName"},
         )
-    order = Sort.parse(sort, SORT_FIELDS, "+qName")
+    order = Sort.parse(q.sort, SORT_FIELDS, "+qName")
     cursor = (
-        Cursor.decode(page, order, datetime_field=order.field in ("created", "updated"))
-        if page
+        Cursor.decode(q.page, order, datetime_field=order.field in ("created", "updated"))
+        if q.page
         else None
     )
     query = ListQuery(
-        limit=limit,
+        limit=q.limit,
         sort=order,
         cursor=cursor,
-        filter=filter,
-        space_id=spaceId,
-        personal=personal,
-        owned_by_me=ownedByMe,
-        user_id=userId,
-        include_disabled=includeDisabled,
-        case_insensitive=caseinsensitive,
+        filter=q.filter,
+        space_id=q.spaceId,
+        personal=q.personal,
+        owned_by_me=q.ownedByMe,
+        user_id=q.userId,
+        include_disabled=q.includeDisabled,
+        case_insensitive=q.caseinsensitive,
     )
+    state: AppState = request.app.state.dcaas
     result = await _service(db, caller, state).list(query)
     base = base_url(request, state.settings)
-    body = Connections(
-        data=[presenter.connection_get(v, base) for v in result.items],
-        meta={"count": result.count},
-        links=page_links(request, result.next, result.prev, links=state.settings),
+    links = page_links(request, result.next, result.prev, links=state.settings)
+    return json_response(
+        {
+            dataName or "data": [
+                presenter.connection_doc(v.connection, v.privileges, base) for v in result.items
+            ],
+            "meta": {"count": result.count},
+            "links": links.model_dump(exclude_none=True),
+        }
     )
-    if dataName and dataName != "data":
-        dumped = body.model_dump(exclude_none=True)
-        dumped[dataName] = dumped.pop("data")
-        return JSONResponse(dumped)
-    return body
 
 
 @router.post(
@@ -137,18 +157,18 @@ async def list_connections(
     openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate),
 )
 async def create_connection(
-    request: Request, data: Body, db: Session, caller: Caller, state: State
+    request: Request, data: Body, unit: CallsOut, caller: Caller, state: State
 ) -> Any:
     """Create a data connection from a connect statement or from data-source properties."""
-    service = _service(db, caller, state)
     base = base_url(request, state.settings)
     with named_as_sent(data):
         if isinstance(data, dict) and "connectionProperties" in data:
             body = parse(DcaasConnectionCreate, data)
-            view = await create_properties(service, body, state, base)
+            view = await create_properties(unit, caller, body, state, base)
             if isinstance(view, AuthUrlResponse):
                 return view
         else:
+            service = _service(unit.writing, caller, state)
             view = await service.create_from_statement(_statement_form(data))
     return presenter.connection_created(view, base)
 
@@ -174,7 +194,7 @@ def _statement_form(data: Any) -> ConnectionCreate:
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ActionDeleteRequest),
 )
-async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
+async def delete_many(data: Body, db: Write, caller: Caller, state: State) -> BulkResponse:
     """Delete several connections; the answer has a status per connection."""
     body = parse(ActionDeleteRequest, data)
     results = await _service(db, caller, state).bulk_delete([c.id for c in body.connections])
@@ -195,7 +215,7 @@ async def delete_many(data: Body, db: Session, caller: Caller, state: State) -> 
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ActionUpdateRequest),
 )
-async def update_many(data: Body, db: Session, caller: Caller, state: State) -> BulkResponse:
+async def update_many(data: Body, db: Write, caller: Caller, state: State) -> BulkResponse:
     """Rename, move or change the owner of several connections."""
     body = parse(ActionUpdateRequest, data)
     results = await bulk_update(_service(db, caller, state), body.connections)
@@ -216,7 +236,7 @@ async def update_many(data: Body, db: Session, caller: Caller, state: State) -> 
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ActionDuplicateRequest),
 )
-async def duplicate(request: Request, data: Body, db: Session, caller: Caller, state: State) -> Any:
+async def duplicate(request: Request, data: Body, db: Write, caller: Caller, state: State) -> Any:
     """Copy a connection (and its embedded credentials) under a new name or into another space."""
     body = parse(ActionDuplicateRequest, data)
     view = await _service(db, caller, state).duplicate(
@@ -240,26 +260,25 @@ async def duplicate(request: Request, data: Body, db: Session, caller: Caller, s
             }
         }
     },
+    openapi_extra=query_model_doc(GetQuery),
 )
-async def get_connection(
-    request: Request,
-    qID: str,
-    db: Session,
-    caller: Caller,
-    state: State,
-    query: Annotated[GetQuery, Query()],
-) -> Any:
+async def get_connection(request: Request, qID: str, db: Read, caller: Caller) -> Any:
     """One connection; ``parseConnection=true`` adds its properties (never its secrets)."""
-    view = await _service(db, caller, state).get(
-        qID, by_name=query.type is not None, space_id=query.spaceId
-    )
-    answer = model_response(
-        presenter.connection_get(
-            view, base_url(request, state.settings), parse=query.parseConnection
+    query = parse_query(request, GetQuery)
+    state: AppState = request.app.state.dcaas
+    service = _service(db, caller, state)
+    base = base_url(request, state.settings)
+    if query.type is None:  # by id, the hot path: one query, no ORM, serialised once
+        read = await service.read_one(qID)
+        doc = presenter.connection_doc(
+            read.connection, read.privileges, base, parse=query.parseConnection
         )
+        return json_response(doc, headers={"ETag": etag(read.connection.version)})
+    view = await service.get(qID, by_name=True, space_id=query.spaceId)
+    doc = presenter.connection_doc(
+        view.connection, view.privileges, base, parse=query.parseConnection
     )
-    answer.headers["ETag"] = etag(view.connection.version)
-    return answer
+    return json_response(doc, headers={"ETag": etag(view.connection.version)})
 
 
 @router.patch(
@@ -278,7 +297,7 @@ async def get_connection(
 async def patch_connection(
     qID: str,
     data: Body,
-    db: Session,
+    unit: CallsOut,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002
@@ -287,11 +306,18 @@ async def patch_connection(
 ) -> Response:
     """Change a connection with JSON Patch; ``qlik-auth-code`` re-authorizes an OAuth one."""
     if qlik_auth_code:
-        oauth = OAuthService(db, caller, state.envelope, state.settings)
-        await oauth.reauthorize_with_code(qID, qlik_auth_code, by_name=type is not None)
+        await reauthorize_with_code(
+            unit,
+            caller,
+            state.envelope,
+            state.settings,
+            ref=qID,
+            code=qlik_auth_code,
+            by_name=type is not None,
+        )
         if data == []:  # the code alone
             return Response(status_code=204)
-    version = await _service(db, caller, state).patch(
+    version = await _service(unit.writing, caller, state).patch(
         qID, data, apply_patch, by_name=type is not None, if_match=if_match
     )
     return Response(status_code=204, headers={"ETag": etag(version)})
@@ -306,7 +332,7 @@ async def patch_connection(
 async def put_connection(
     qID: str,
     data: Body,
-    db: Session,
+    db: Write,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002
@@ -324,7 +350,7 @@ async def put_connection(
 @router.delete("/{qID}", status_code=204, response_class=Response)
 async def delete_connection(
     qID: str,
-    db: Session,
+    db: Write,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002

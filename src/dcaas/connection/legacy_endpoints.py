@@ -21,12 +21,17 @@ from dcaas.connection.schemas import (
 from dcaas.connection.service import ConnectionService
 from dcaas.datasource.schemas import ApiSpecResponse
 from dcaas.datasource.service import DataSourceService
-from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.deps import Body, Caller, CallsOut, Read, State, parse
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import base_url, json_body_doc
 from dcaas.kit.naming import named_as_sent
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/dcaas/actions/data-connections", tags=["dcaas (deprecated)"])
+router = APIRouter(
+    route_class=UnitOfWorkRoute,
+    prefix="/api/v1/dcaas/actions/data-connections",
+    tags=["dcaas (deprecated)"],
+)
 DEPRECATION = "@1721606400"  # 2024-07-22, Qlik's changelog 102
 
 
@@ -45,15 +50,14 @@ def _deprecated(response: Response, successor: str) -> None:
     openapi_extra=json_body_doc(DcaasConnectionCreate),
 )
 async def create(
-    request: Request, response: Response, data: Body, db: Session, caller: Caller, state: State
+    request: Request, response: Response, data: Body, unit: CallsOut, caller: Caller, state: State
 ) -> Any:
     """Create a connection from data-source properties. Use POST /api/v1/data-connections."""
     _deprecated(response, "/api/v1/data-connections")
-    service = ConnectionService(db, caller, state.envelope)
     base = base_url(request, state.settings)
     with named_as_sent(data, prefer_aliases=True):  # this API's names: dataSourceId ...
         body = parse(DcaasConnectionCreate, data)
-        view = await create_properties(service, body, state, base)
+        view = await create_properties(unit, caller, body, state, base)
     if isinstance(view, AuthUrlResponse):
         return view
     return presenter.dcaas_created(view)
@@ -64,7 +68,7 @@ async def create(
 )
 async def api_specs(
     response: Response,
-    db: Session,
+    db: Read,
     caller: Caller,
     dataSourceId: Annotated[str, Query(min_length=1)],
 ) -> Any:
@@ -80,9 +84,7 @@ async def api_specs(
     response_model=GetConnectionResponse,
     response_model_exclude_none=True,
 )
-async def get(
-    response: Response, connectionId: str, db: Session, caller: Caller, state: State
-) -> Any:
+async def get(response: Response, connectionId: str, db: Read, caller: Caller, state: State) -> Any:
     """One connection with its properties. Use GET /api/v1/data-connections/{id}?parseConnection=true."""  # noqa: E501 - the OpenAPI description; a line break would show in it
     successor = f"/api/v1/data-connections/{quote(connectionId, safe='')}?parseConnection=true"
     _deprecated(response, successor)

@@ -1,4 +1,9 @@
-"""Connections into their response shapes (current and deprecated)."""
+"""Connections into their response shapes (current and deprecated).
+
+GET one and list pages answer :func:`connection_doc` serialised once (orjson): it is the
+``ConnectionGet`` shape as JSON-ready data, ``None`` members left out, exactly what the model
+would dump (``tests/connection/test_presenter.py`` holds them equal).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,17 @@ from dcaas.connection.schemas import (
     GetConnectionResponse,
 )
 from dcaas.connectors import get_data_source
-from dcaas.kit.schemas import Href, Link
 from dcaas.kit.time import iso
 
 if TYPE_CHECKING:
+    from dcaas.connection.models import Connection
+    from dcaas.connection.repository import ConnectionRow
     from dcaas.connection.service import ConnectionView
 
+    Fields = Connection | ConnectionRow
 
-def _qri(view: ConnectionView) -> str | None:
-    c = view.connection
+
+def _qri(c: Fields) -> str | None:
     source = get_data_source(c.data_source_id)
     if source is None or not source.qri_prefix:
         return None
@@ -29,8 +36,8 @@ def _qri(view: ConnectionView) -> str | None:
         return None
 
 
-def _common(view: ConnectionView, base_url: str) -> dict[str, Any]:
-    c = view.connection
+def _common(c: Fields, privileges: list[str], base_url: str, log_on: int | str) -> dict[str, Any]:
+    """The members both shapes share, in the models' order."""
     return {
         "qID": c.id,
         "id": c.id,
@@ -38,9 +45,10 @@ def _common(view: ConnectionView, base_url: str) -> dict[str, Any]:
         "qName": c.name,
         "qConnectStatement": c.connect_statement,
         "qType": c.q_type,
+        "qLogOn": log_on,
         "qArchitecture": c.architecture,
         "qSeparateCredentials": c.separate_credentials,
-        "privileges": view.privileges,
+        "privileges": privileges,
         "tenant": c.tenant_id,
         "user": c.owner_id,
         "space": c.space_id,
@@ -48,24 +56,39 @@ def _common(view: ConnectionView, base_url: str) -> dict[str, Any]:
         "updated": iso(c.updated),
         "datasourceID": c.data_source_id,
         "tags": list(c.tags),
-        "links": Link(self=Href(href=f"{base_url}/api/v1/data-connections/{c.id}")),
-        "qri": _qri(view),
-        "qCredentialsID": c.credential_id,
+        "links": {"self": {"href": f"{base_url}/api/v1/data-connections/{c.id}"}},
+        "version": "V1",
     }
 
 
-def connection_get(view: ConnectionView, base_url: str, *, parse: bool = False) -> ConnectionGet:
-    c = view.connection
-    extra: dict[str, Any] = {"connectionProperties": dict(c.properties)} if parse else {}
+def connection_doc(
+    c: Fields, privileges: list[str], base_url: str, *, parse: bool = False
+) -> dict[str, Any]:
+    """``ConnectionGet`` as JSON-ready data, ``None`` members left out."""
+    doc = _common(c, privileges, base_url, c.log_on)
+    if (qri := _qri(c)) is not None:
+        doc["qri"] = qri
+    if c.credential_id is not None:
+        doc["qCredentialsID"] = c.credential_id
+    if parse:
+        doc["connectionProperties"] = dict(c.properties)
     if c.auth_status:
-        extra["authStatus"] = c.auth_status
-    return ConnectionGet(**_common(view, base_url), qLogOn=c.log_on, **extra)
+        doc["authStatus"] = c.auth_status
+    return doc
+
+
+def connection_get(view: ConnectionView, base_url: str, *, parse: bool = False) -> ConnectionGet:
+    return ConnectionGet.model_validate(
+        connection_doc(view.connection, view.privileges, base_url, parse=parse)
+    )
 
 
 def connection_created(view: ConnectionView, base_url: str) -> ConnectionCreateResponse:
+    c = view.connection
     return ConnectionCreateResponse(
-        **_common(view, base_url),
-        qLogOn="1" if view.connection.log_on else "0",
+        **_common(c, view.privileges, base_url, "1" if c.log_on else "0"),
+        qri=_qri(c),
+        qCredentialsID=c.credential_id,
         qCredentialsName=view.credential_name,
     )
 

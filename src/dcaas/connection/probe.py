@@ -4,7 +4,9 @@ Every connector call runs inside ``asyncio.timeout(settings.connector_total_time
 connectors use non-blocking I/O, so a source that never answers holds one request, not the
 server. A browse or preview failure becomes an error answer with the failure table's code,
 HTTP status and ``meta.failureClass``; a test failure is a failed step in a 200 answer.
-Nothing here writes, except a connector rotating its own secrets through ``save_secrets``.
+Nothing here writes, except a connector rotating its own secrets through ``save_secrets``
+(a short write of its own). Nothing here holds a session: the route read what the call needs
+before (its unit of work is ``CallsOut``), and the connector runs with no transaction open.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from dcaas.errors import (
     ServiceUnavailable,
     TooManyRequests,
 )
-from dcaas.kit.db import transaction
 from dcaas.observability.in_use import secret_values, secrets_in_use
 from dcaas.observability.metrics import record_connector_test
 
@@ -200,7 +201,7 @@ class ProbeService:
             return None
 
         async def save(changed: dict[str, Any]) -> None:
-            async with transaction(self.state.sessions) as session:
+            async with self.state.store.write() as session:
                 credentials = CredentialService(session, self.principal, self.state.envelope)
                 credential = await credentials.repo.get_any_owner(credential_id)
                 if credential is not None:

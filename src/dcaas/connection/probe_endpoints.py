@@ -14,18 +14,24 @@ from dcaas.connection.probe_schemas import (
     ProbeResponse,
     ProbeStep,
 )
-from dcaas.connection.probe_targets import Targets
+from dcaas.connection.probe_targets import Target, Targets
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
 from dcaas.connection.service import ConnectionService
-from dcaas.deps import Body, Caller, Session, State, json_body
+from dcaas.deps import AppState, Body, Caller, CallsOut, State, json_body
 from dcaas.errors import BadRequest, Code
 from dcaas.kit.http import json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
+from dcaas.unit_of_work import UnitOfWork, UnitOfWorkRoute
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
     from dcaas.connectors.base import Entry
 
-router = APIRouter(prefix="/api/v1/data-connections", tags=["data-connections"])
+router = APIRouter(
+    prefix="/api/v1/data-connections", tags=["data-connections"], route_class=UnitOfWorkRoute
+)
 _BROWSE = Sort("browse", descending=False)
 _PATCH_BODY = {
     "requestBody": {
@@ -36,8 +42,14 @@ _PATCH_BODY = {
 Path = Annotated[str, Query(max_length=4096, description="Where to look; '' is the top")]
 
 
-def _targets(db: Session, caller: Caller, state: State) -> Targets:
+def _targets(db: AsyncSession, caller: Principal, state: AppState) -> Targets:
     return Targets(ConnectionService(db, caller, state.envelope), state, caller)
+
+
+async def _saved(unit: UnitOfWork, ref: str, caller: Principal, state: AppState) -> Target:
+    """What a call to a saved connection needs, in a short read that ends before the call."""
+    async with unit.read() as db:
+        return await _targets(db, caller, state).saved(ref)
 
 
 def _answer(result: ProbeResult) -> ProbeResponse:
@@ -61,9 +73,10 @@ def _answer(result: ProbeResult) -> ProbeResponse:
     response_model_exclude_none=True,
     openapi_extra=json_body_doc(ConnectionCreate, DcaasConnectionCreate),
 )
-async def test_definition(data: Body, db: Session, caller: Caller, state: State) -> Any:
+async def test_definition(data: Body, unit: CallsOut, caller: Caller, state: State) -> Any:
     """Test an unsaved connection (the create body); nothing is stored."""
-    target = await _targets(db, caller, state).definition(data)
+    async with unit.read() as db:
+        target = await _targets(db, caller, state).definition(data)
     return _answer(await ProbeService(state, caller).test(target))
 
 
@@ -74,12 +87,15 @@ async def test_definition(data: Body, db: Session, caller: Caller, state: State)
     openapi_extra=_PATCH_BODY,
 )
 async def test_connection(
-    request: Request, qID: str, db: Session, caller: Caller, state: State
+    request: Request, qID: str, unit: CallsOut, caller: Caller, state: State
 ) -> Any:
     """Test a saved connection, or (with a JSON Patch body) the change it describes."""
     ops = await json_body(request) if (await request.body()).strip() else None
-    targets = _targets(db, caller, state)
-    target = await (targets.saved(qID) if ops in (None, []) else targets.proposed(qID, ops))
+    if ops in (None, []):
+        target = await _saved(unit, qID, caller, state)
+    else:
+        async with unit.scratch() as db:  # rolled back before the call
+            target = await _targets(db, caller, state).proposed(qID, ops)
     return _answer(await ProbeService(state, caller).test(target))
 
 
@@ -88,7 +104,7 @@ async def browse(
     *,
     request: Request,
     qID: str,
-    db: Session,
+    unit: CallsOut,
     caller: Caller,
     state: State,
     path: Path = "",
@@ -97,7 +113,7 @@ async def browse(
 ) -> Any:
     """List one page of what is under ``path`` (schemas, tables, columns, folders, files)."""
     token = _token(page, path) if page else None
-    target = await _targets(db, caller, state).saved(qID)
+    target = await _saved(unit, qID, caller, state)
     result = await ProbeService(state, caller).browse(target, path, limit, token)
     nxt = Cursor(_BROWSE.token, result.next_token, path, "next") if result.next_token else None
     return BrowsePage(
@@ -110,7 +126,7 @@ async def browse(
 async def preview(
     *,
     qID: str,
-    db: Session,
+    unit: CallsOut,
     caller: Caller,
     state: State,
     path: Path = "",
@@ -118,7 +134,7 @@ async def preview(
 ) -> Any:
     """The first rows of a table or a CSV, TSV, JSON, NDJSON, Parquet or Excel file (or its
     ``.gz``), with column types; the first bytes of another file."""
-    target = await _targets(db, caller, state).saved(qID)
+    target = await _saved(unit, qID, caller, state)
     p = await ProbeService(state, caller).preview(target, path, limit)
     return PreviewResponse(
         path=p.path,

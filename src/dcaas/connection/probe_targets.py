@@ -145,7 +145,7 @@ class Targets:
             # Other or fewer credentials: no stored token is used, nothing is rotated.
             return Target(source, _without_tokens(full))
         s = self.state
-        prepared = oauth_prepare(s.sessions, s.envelope, s.settings, connection, full)
+        prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
         rotate = connection.credential_id if verdict.record == Record.KEEP else None
         return Target(source, prepared.properties, rotate, prepared.extra)
 
@@ -158,5 +158,5 @@ class Targets:
         secrets = _secret_part(source, stored)
         full = _full(source, dict(connection.properties), secrets)
         s = self.state
-        prepared = oauth_prepare(s.sessions, s.envelope, s.settings, connection, full)
+        prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
         return Target(source, prepared.properties, connection.credential_id, prepared.extra)

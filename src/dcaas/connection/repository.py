@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime  # noqa: TC003 - a dataclass field's type
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 
 from dcaas.connection.models import Connection
+from dcaas.kit.counting import count_matching
+from dcaas.kit.db import CompiledQuery
 from dcaas.kit.listing import Keyset
 from dcaas.kit.repository import RepositoryBase, tenant_scope
 from dcaas.kit.scim import FieldKind, FilterField
-from dcaas.space.models import Space
+from dcaas.space.models import Space, SpaceMember
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,6 +50,83 @@ _WITH_SPACE = (
 )
 
 
+# What answering a connection needs: its columns, its space's type and owner, and the
+# caller's roles there (LEFT JOIN: none when not a member); one row per connection.
+_ROW_COLUMNS = (
+    Connection.id,
+    Connection.tenant_id,
+    Connection.space_id,
+    Connection.owner_id,
+    Connection.name,
+    Connection.data_source_id,
+    Connection.q_type,
+    Connection.connect_statement,
+    Connection.properties,
+    Connection.tags,
+    Connection.log_on,
+    Connection.architecture,
+    Connection.separate_credentials,
+    Connection.credential_id,
+    Connection.auth_status,
+    Connection.version,
+    Connection.created,
+    Connection.updated,
+    Space.type.label("space_type"),
+    Space.owner_id.label("space_owner_id"),
+    SpaceMember.roles.label("roles"),
+)
+
+
+def _rows(user: ColumnElement[str]) -> Select[Any]:
+    return (
+        select(*_ROW_COLUMNS)
+        .join(Space, Space.id == Connection.space_id)
+        .outerjoin(
+            SpaceMember,
+            and_(SpaceMember.space_id == Connection.space_id, SpaceMember.user_id == user),
+        )
+    )
+
+
+# A list page: built once (building a statement costs more than running it on an index);
+# each page adds its conditions, order and limit.
+_LISTED = _rows(bindparam("caller_id"))
+
+# GET one connection: one indexed query run on the driver directly (see CompiledQuery).
+_VISIBLE = CompiledQuery(
+    _rows(bindparam("user_id")).where(
+        tenant_scope(Connection), Connection.id == bindparam("connection_id")
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    """A connection read for answering (not an ORM object), with what decides who sees it."""
+
+    id: str
+    tenant_id: str
+    space_id: str
+    owner_id: str
+    name: str
+    data_source_id: str
+    q_type: str
+    connect_statement: str
+    properties: dict[str, Any]
+    tags: list[str]
+    log_on: int
+    architecture: int
+    separate_credentials: bool
+    credential_id: str | None
+    auth_status: str | None
+    version: int
+    created: datetime
+    updated: datetime
+    space_type: str
+    space_owner_id: str
+    roles: list[str] | None  # the caller's roles in the space; None when not a member
+
+
 class ConnectionRepository(RepositoryBase[Connection]):
     """Connections of one tenant: every query starts from the tenant scope."""
 
@@ -59,6 +140,13 @@ class ConnectionRepository(RepositoryBase[Connection]):
         params = self.params(connection_id=connection_id)
         row = (await self.session.execute(_WITH_SPACE, params)).first()
         return (row[0], row[1]) if row is not None else None
+
+    async def visible_row(self, connection_id: str, user_id: str) -> ConnectionRow | None:
+        """The connection, its space and ``user_id``'s roles there, in one query."""
+        found = await _VISIBLE.first(
+            self.session, **self.params(connection_id=connection_id, user_id=user_id)
+        )
+        return ConnectionRow(**found) if found is not None else None
 
     async def by_name(self, name: str, space_ids: Sequence[str]) -> Sequence[Connection]:
         stmt = (
@@ -77,7 +165,10 @@ class ConnectionRepository(RepositoryBase[Connection]):
         return (await self.session.scalar(stmt.limit(1))) is not None
 
     async def count(self, conditions: list[ColumnElement[bool]]) -> int:
-        return await self.count_of(self.readable().where(*conditions))
+        """``meta.count``: exact up to a limit, an estimate beyond (see kit/counting.py)."""
+        return await count_matching(
+            self.session, Connection.__table__, [self.readable_clause(), *conditions]
+        )
 
     async def page(
         self,
@@ -87,16 +178,19 @@ class ConnectionRepository(RepositoryBase[Connection]):
         cursor: Cursor | None,
         limit: int,
         case_insensitive: bool,
-    ) -> Sequence[Connection]:
-        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, nearest first."""
+        user_id: str,
+    ) -> Sequence[ConnectionRow]:
+        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, nearest first,
+        as rows for answering (no ORM objects), with ``user_id``'s roles in each space."""
         stmt = KEYSET.page_of(
-            self.readable().where(*conditions),
+            _LISTED.where(self.readable_clause(), *conditions),
             sort=sort,
             cursor=cursor,
             limit=limit,
             case_insensitive=case_insensitive,
         )
-        return await self.all(stmt)
+        found = await self.session.execute(stmt, {"caller_id": user_id})
+        return [ConnectionRow(**row._mapping) for row in found]  # noqa: SLF001 - Row's public mapping view
 
     async def count_in_space(self, space_id: str) -> int:
         return await self.count_of(self.readable().where(Connection.space_id == space_id))

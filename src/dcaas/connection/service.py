@@ -29,7 +29,7 @@ from dcaas.connection.boundary import (
 )
 from dcaas.connection.guard import stamp
 from dcaas.connection.models import Connection
-from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository
+from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository, ConnectionRow
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.credential.service import CredentialService
 from dcaas.credential.vault import seal_secret
@@ -48,7 +48,7 @@ from dcaas.kit.ids import is_uuid, new_uuid
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
-from dcaas.space.service import SpaceAccess
+from dcaas.space.service import SpaceAccess, may_use, privileges_of
 
 if TYPE_CHECKING:
     import builtins
@@ -77,6 +77,14 @@ class ConnectionView:
     credential_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionRead:
+    """A connection as GET one answers it: the row (no ORM object) and the caller's rights."""
+
+    connection: ConnectionRow
+    privileges: list[str]
+
+
 @dataclass
 class ListQuery:
     limit: int = 20
@@ -97,6 +105,16 @@ def _conflict(name: str) -> Conflict:
         code=Code.CONNECTION_NAME_CONFLICT,
         meta={"field": "qName"},
     )
+
+
+def _require_uuid(ref: str) -> None:
+    if not is_uuid(ref):
+        raise BadRequest(
+            f"{ref!r} is not a connection id (a UUID); to address a connection "
+            "by name add type=connectionname",
+            code=Code.INVALID_ID,
+            meta={"field": "qID"},
+        )
 
 
 def _changed_meanwhile(connection_id: str, *, conditional: bool) -> DcaasError:
@@ -348,19 +366,25 @@ class ConnectionService:
                 if space is not None and await self.access.can_use(space):
                     return candidate
             raise NotFound(f"data connection {ref!r} not found", code=Code.CONNECTION_NOT_FOUND)
-        if not is_uuid(ref):
-            raise BadRequest(
-                f"{ref!r} is not a connection id (a UUID); to address a connection "
-                "by name add type=connectionname",
-                code=Code.INVALID_ID,
-                meta={"field": "qID"},
-            )
+        _require_uuid(ref)
         found = await self.repo.get_with_space(ref)
         if found is None:
             return await self._visible(None, ref)
         connection, space = found
         self._spaces[space.id] = space
         return await self._visible(connection, ref)
+
+    async def read_one(self, connection_id: str) -> ConnectionRead:
+        """GET one by id: one query, who may see it decided from the same row."""
+        _require_uuid(connection_id)
+        p = self.principal
+        row = await self.repo.visible_row(connection_id, p.user_id)
+        roles = (row.roles or []) if row is not None else []
+        if row is None or not may_use(p, row.space_type, row.space_owner_id, roles):
+            raise NotFound(
+                f"data connection {connection_id} not found", code=Code.CONNECTION_NOT_FOUND
+            )
+        return ConnectionRead(row, privileges_of(p, row.space_type, row.space_owner_id, roles))
 
     async def get(
         self, ref: str, *, by_name: bool = False, space_id: str | None = None
@@ -383,7 +407,9 @@ class ConnectionService:
             )
         return connection
 
-    async def list(self, query: ListQuery) -> Page[ConnectionView]:
+    async def list(self, query: ListQuery) -> Page[ConnectionRead]:
+        """A page of what the caller may see: rows and rights from one query, no ORM."""
+        p = self.principal
         conditions = await self._list_conditions(query)
         rows = await self.repo.page(
             conditions,
@@ -391,6 +417,7 @@ class ConnectionService:
             cursor=query.cursor,
             limit=query.limit,
             case_insensitive=query.case_insensitive,
+            user_id=p.user_id,
         )
         page = KEYSET.assemble(
             rows,
@@ -400,8 +427,11 @@ class ConnectionService:
             count=await self.repo.count(conditions),
             case_insensitive=query.case_insensitive,
         )
-        views = [await self._view(c) for c in page.items]
-        return Page(views, page.next, page.prev, page.count)
+        reads = [
+            ConnectionRead(r, privileges_of(p, r.space_type, r.space_owner_id, r.roles or []))
+            for r in page.items
+        ]
+        return Page(reads, page.next, page.prev, page.count)
 
     async def _list_conditions(self, query: ListQuery) -> builtins.list[ColumnElement[bool]]:
         p = self.principal

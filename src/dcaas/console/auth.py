@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dcaas.console.service import COOKIE, CSRF_HEADER, SECURE_COOKIE, SessionService, check_csrf
+from dcaas.errors import Code, Unauthorized
 
 if TYPE_CHECKING:
     from fastapi import Request
@@ -21,13 +22,11 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SECURE_COOKIE) or request.cookies.get(COOKIE)
 
 
-async def cookie_principal(
-    db: AsyncSession, request: Request, settings: Settings
-) -> Principal | None:
-    """The caller of a request made with the console's cookie (CSRF checked), else None."""
+async def cookie_principal(db: AsyncSession, request: Request, settings: Settings) -> Principal:
+    """The caller of a request made with the console's cookie (CSRF checked)."""
     token = session_token(request)
     if token is None:
-        return None
+        raise Unauthorized("sign in to the console first", code=Code.SESSION_ENDED)
     current = await SessionService(db, settings.console_session_hours).current(token)
     check_csrf(request.method, token, request.headers.get(CSRF_HEADER))
     return current.principal

@@ -25,13 +25,13 @@ from dcaas.console.service import (
     csrf_token,
 )
 from dcaas.console.state import console_state, origin_of, same_origin_only
-from dcaas.deps import Body, Session, State, parse
+from dcaas.deps import NO_UNIT_OF_WORK, Body, CallsOut, Read, State, Write, parse
 from dcaas.errors import Code, Unauthorized
-from dcaas.kit.db import transaction
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso, utcnow
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/console", tags=["console"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api/v1/console", tags=["console"])
 _PUBLIC: dict[str, Any] = {"security": []}
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -79,7 +79,12 @@ def _clear_cookies(response: Response) -> None:
         response.delete_cookie(name, path="/", secure=name == SECURE_COOKIE, httponly=True)
 
 
-@router.get("/config", response_model=ConsoleConfig, openapi_extra=_PUBLIC)
+@router.get(
+    "/config",
+    response_model=ConsoleConfig,
+    openapi_extra=_PUBLIC,
+    dependencies=[NO_UNIT_OF_WORK],
+)
 async def config(state: State, request: Request) -> Any:
     """What the sign-in page offers (single sign-on when an OpenID provider is configured)."""
     oidc = console_state(request).oidc
@@ -95,7 +100,7 @@ async def config(state: State, request: Request) -> Any:
     response_model=Me,
     openapi_extra=_PUBLIC | json_body_doc(SignIn),
 )
-async def sign_in(request: Request, data: Body, db: Session, state: State) -> Any:
+async def sign_in(request: Request, data: Body, db: Write, state: State) -> Any:
     """Exchange an API key for a console session (an HttpOnly cookie); the key is not kept."""
     same_origin_only(request)
     body = parse(SignIn, data)
@@ -113,7 +118,7 @@ async def sign_in(request: Request, data: Body, db: Session, state: State) -> An
 
 
 @router.get("/session", response_model=Me, openapi_extra={"security": [{"cookieAuth": []}]})
-async def who(request: Request, db: Session, state: State) -> Any:
+async def who(request: Request, db: Read, state: State) -> Any:
     """The signed-in user and the session's CSRF token (cookie sessions only)."""
     token = _token(request)
     current = await SessionService(db, state.settings.console_session_hours).current(token)
@@ -128,7 +133,7 @@ async def who(request: Request, db: Session, state: State) -> Any:
     response_class=Response,
     openapi_extra={"security": [{"cookieAuth": []}]},
 )
-async def sign_out(request: Request, db: Session, state: State) -> Response:
+async def sign_out(request: Request, db: Write, state: State) -> Response:
     """End the session on the server, and clear the cookie."""
     token = _token(request)
     check_csrf(request.method, token, request.headers.get(CSRF_HEADER))
@@ -138,7 +143,13 @@ async def sign_out(request: Request, db: Session, state: State) -> Response:
     return response
 
 
-@router.get("/oidc/login", status_code=302, response_class=RedirectResponse, openapi_extra=_PUBLIC)
+@router.get(
+    "/oidc/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    openapi_extra=_PUBLIC,
+    dependencies=[NO_UNIT_OF_WORK],  # the provider's discovery document: no database
+)
 async def oidc_login(request: Request) -> RedirectResponse:
     """Start single sign-on: to the identity provider, with PKCE, state and nonce."""
     oidc = console_state(request).oidc
@@ -163,6 +174,7 @@ async def oidc_login(request: Request) -> RedirectResponse:
 )
 async def oidc_callback(
     request: Request,
+    unit: CallsOut,
     state: State,
     code: Annotated[str | None, Query(max_length=4096)] = None,
     state_: Annotated[str | None, Query(alias="state", max_length=512)] = None,
@@ -181,10 +193,8 @@ async def oidc_callback(
     oidc = console_state(request).oidc
     redirect_uri = origin_of(request) + CALLBACK_PATH
     claims = await oidc.finish(request.cookies.get(BINDER_COOKIE), state_, code, redirect_uri)
-    async with transaction(state.sessions) as db:
-        signed = await SessionService(db, state.settings.console_session_hours).sign_in_with_claims(
-            claims
-        )
+    sessions = SessionService(unit.writing, state.settings.console_session_hours)
+    signed = await sessions.sign_in_with_claims(claims)
     response = RedirectResponse("/", status_code=302, headers=_NO_STORE)
     response.delete_cookie(BINDER_COOKIE, path="/api/v1/console/oidc", httponly=True)
     _set_cookie(request, response, signed)

@@ -21,6 +21,7 @@ from dcaas.console.schemas import SignIn
 from dcaas.console.service import COOKIE, SECURE_COOKIE
 from dcaas.console.state import ConsoleState
 from dcaas.errors import Code, NotFound
+from dcaas.unit_of_work import NO_UNIT_OF_WORK, UnitOfWorkRoute
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -34,7 +35,10 @@ _NOT_BUILT = (
     "or install a dcaas wheel, which contains it"
 )
 
-router = APIRouter(include_in_schema=False)
+# Pages and static files touch no database.
+router = APIRouter(
+    route_class=UnitOfWorkRoute, include_in_schema=False, dependencies=[NO_UNIT_OF_WORK]
+)
 
 
 def _index() -> FileResponse:

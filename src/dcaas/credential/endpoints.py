@@ -17,14 +17,17 @@ from dcaas.credential.schemas import (
     OrphanCredentialResItem,
 )
 from dcaas.credential.service import CredentialService, CredentialView
-from dcaas.deps import Body, Caller, Session, State, parse
+from dcaas.deps import Body, Caller, Read, State, Write, parse
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.schemas import Href, Link, Meta
 from dcaas.kit.time import iso
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/data-credentials", tags=["data-credentials"])
+router = APIRouter(
+    route_class=UnitOfWorkRoute, prefix="/api/v1/data-credentials", tags=["data-credentials"]
+)
 
 
 def _out(view: CredentialView, base: str) -> CredentialOut:
@@ -59,7 +62,7 @@ def _orphan(c: Credential) -> OrphanCredentialResItem:
 @router.get("", response_model=Credentials, response_model_exclude_none=True)
 async def list_credentials(
     request: Request,
-    db: Session,
+    db: Read,
     caller: Caller,
     state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -88,7 +91,7 @@ async def list_credentials(
     response_model=ActionFilterOrphanResponse,
     openapi_extra=json_body_doc(ActionFilterOrphanRequest),
 )
-async def filter_orphan(data: Body, db: Session, caller: Caller, state: State) -> Any:
+async def filter_orphan(data: Body, db: Write, caller: Caller, state: State) -> Any:
     """Credentials no connection uses any more."""
     body = parse(ActionFilterOrphanRequest, data)
     found = await CredentialService(db, caller, state.envelope).orphans(
@@ -101,7 +104,7 @@ async def filter_orphan(data: Body, db: Session, caller: Caller, state: State) -
 async def get_credential(
     request: Request,
     qID: str,
-    db: Session,
+    db: Read,
     caller: Caller,
     state: State,
     byCredentialName: bool = False,
@@ -125,7 +128,7 @@ async def get_credential(
     },
 )
 async def patch_credential(
-    qID: str, data: Body, db: Session, caller: Caller, state: State, byCredentialName: bool = False
+    qID: str, data: Body, db: Write, caller: Caller, state: State, byCredentialName: bool = False
 ) -> Response:
     """Change a credential's name, user name or password with JSON Patch."""
     await CredentialService(db, caller, state.envelope).patch(
@@ -141,7 +144,7 @@ async def patch_credential(
     openapi_extra=json_body_doc(CredentialCreate),
 )
 async def put_credential(
-    qID: str, data: Body, db: Session, caller: Caller, state: State, byCredentialName: bool = False
+    qID: str, data: Body, db: Write, caller: Caller, state: State, byCredentialName: bool = False
 ) -> Response:
     """Replace a credential's name, user name and password."""
     body = parse(CredentialCreate, data)
@@ -153,7 +156,7 @@ async def put_credential(
 
 @router.delete("/{qID}", status_code=204, response_class=Response)
 async def delete_credential(
-    qID: str, db: Session, caller: Caller, state: State, byCredentialName: bool = False
+    qID: str, db: Write, caller: Caller, state: State, byCredentialName: bool = False
 ) -> Response:
     """Delete a credential that no connection uses."""
     await CredentialService(db, caller, state.envelope).delete(qID, by_name=byCredentialName)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, update
+from sqlalchemy import ColumnElement, and_
 
 from dcaas.credential.models import Credential
 from dcaas.kit.listing import Keyset
@@ -10,10 +10,12 @@ from dcaas.kit.repository import RepositoryBase
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from sqlalchemy import Select
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from dcaas.kit.crypto import Sealed
     from dcaas.kit.paging import Cursor, Sort
 
 KEYSET = Keyset(
@@ -53,22 +55,28 @@ class CredentialRepository(RepositoryBase[Credential]):
         """Tenant-scoped only: a shared connection's embedded credential, for its users."""
         return await self.one(self.scoped(Credential).where(Credential.id == credential_id))
 
-    async def get_for_refresh(self, credential_id: str, *, lock: bool) -> Credential | None:
-        """Tenant-scoped only; with ``lock``, held until commit so one process refreshes an
-        OAuth token at a time.
+    async def get_fresh(self, credential_id: str) -> Credential | None:
+        """Tenant-scoped only, read anew (not the session's copy): a token refresh compares
+        its ciphertext when it writes back (:meth:`replace_sealed`)."""
+        stmt = self.scoped(Credential).where(Credential.id == credential_id)
+        return await self.one(stmt.execution_options(populate_existing=True))
 
-        PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: a no-op update first
-        takes the database's write lock, which serialises the refreshing transactions.
-        """
-        by_id = Credential.id == credential_id
-        if lock and self.session.bind.dialect.name == "sqlite":
-            await self.session.execute(
-                update(Credential).where(self.scope(), by_id).values(updated=Credential.updated)
+    async def replace_sealed(
+        self, credential_id: str, *, read: bytes, sealed: Sealed, now: datetime
+    ) -> bool:
+        """Store a re-sealed payload, unless the credential changed since ``read`` was read."""
+        result = await self.session.execute(
+            self.updating()
+            .where(Credential.id == credential_id, Credential.ciphertext == read)
+            .values(
+                ciphertext=sealed.ciphertext,
+                wrapped_key=sealed.wrapped_key,
+                key_id=sealed.key_id,
+                updated=now,
             )
-        stmt = self.scoped(Credential).where(by_id).execution_options(populate_existing=True)
-        if lock:
-            stmt = stmt.with_for_update()
-        return await self.one(stmt)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
 
     async def page(
         self,

@@ -86,10 +86,10 @@ class CredentialService:
             separated=separated,
         )
         credential.name = name or credential.id
-        seal_into(self.envelope, credential, payload)
+        seal_into(self.envelope, credential, payload)  # before the insert: see kit/db.py
         try:
-            async with self.session.begin_nested():
-                return await self.repo.add(credential)
+            # No savepoint: a name conflict fails the request, and its unit of work rolls back.
+            return await self.repo.add(credential)
         except IntegrityError:
             raise Conflict(
                 f"a credential named {credential.name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT

@@ -15,10 +15,13 @@ def _aad(tenant_id: str, record_id: str, kind: str) -> bytes:
     return f"dcaas:{kind}:{tenant_id}:{record_id}".encode()
 
 
+def credential_aad(credential: Credential) -> bytes:
+    """The associated data a credential's payload is sealed with (its tenant and id)."""
+    return _aad(credential.tenant_id, credential.id, "credential")
+
+
 def seal_into(envelope: Envelope, credential: Credential, payload: dict[str, Any]) -> None:
-    sealed = envelope.seal_json(
-        payload, aad=_aad(credential.tenant_id, credential.id, "credential")
-    )
+    sealed = envelope.seal_json(payload, aad=credential_aad(credential))
     credential.ciphertext = sealed.ciphertext
     credential.wrapped_key = sealed.wrapped_key
     credential.key_id = sealed.key_id

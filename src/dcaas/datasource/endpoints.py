@@ -14,16 +14,19 @@ from dcaas.datasource.schemas import (
     DataSourcesResponse,
 )
 from dcaas.datasource.service import DataSourceService
-from dcaas.deps import Body, Caller, Session, parse
+from dcaas.deps import Body, Caller, Read, Write, parse
 from dcaas.kit.http import json_body_doc
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/data-sources", tags=["data-sources"])
+router = APIRouter(
+    route_class=UnitOfWorkRoute, prefix="/api/v1/data-sources", tags=["data-sources"]
+)
 _CATALOG_UPDATED = "2026-11-22T00:00:00.000Z"  # the catalog is code: it changes with releases
 
 
 @router.get("", response_model=DataSourcesResponse, response_model_exclude_none=True)
 async def list_data_sources(
-    db: Session,
+    db: Read,
     caller: Caller,
     dataSourceId: str | None = None,
     includeDisabled: bool = False,
@@ -43,13 +46,13 @@ async def list_data_sources(
 @router.get(
     "/{dataSourceId}/api-specs", response_model=ApiSpecResponse, response_model_by_alias=True
 )
-async def api_specs(dataSourceId: str, db: Session, caller: Caller) -> Any:
+async def api_specs(dataSourceId: str, db: Read, caller: Caller) -> Any:
     """The JSON Schema of a data source's connectionProperties, with required and secret markers."""
     return ApiSpecResponse.of(await DataSourceService(db, caller).enabled(dataSourceId))
 
 
 @router.get("/{dataSourceId}/settings", response_model=DataSourceSettings)
-async def get_settings(dataSourceId: str, db: Session, caller: Caller) -> Any:
+async def get_settings(dataSourceId: str, db: Read, caller: Caller) -> Any:
     """Whether the data source is disabled for this tenant."""
     return DataSourceSettings(disabled=await DataSourceService(db, caller).settings(dataSourceId))
 
@@ -59,7 +62,7 @@ async def get_settings(dataSourceId: str, db: Session, caller: Caller) -> Any:
     response_model=DataSourceSettings,
     openapi_extra=json_body_doc(DataSourceSettingsRequest),
 )
-async def put_settings(dataSourceId: str, data: Body, db: Session, caller: Caller) -> Any:
+async def put_settings(dataSourceId: str, data: Body, db: Write, caller: Caller) -> Any:
     """Enable or disable a data source for this tenant (tenant admins)."""
     body = parse(DataSourceSettingsRequest, data)
     disabled = await DataSourceService(db, caller).set_disabled(

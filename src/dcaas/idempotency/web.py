@@ -1,73 +1,67 @@
-"""The HTTP side of Idempotency-Key: the dependency POST routes declare, the middleware that
-captures their answers, the replay of a stored answer, and the OpenAPI notes.
+"""The HTTP side of Idempotency-Key: the dependency POST routes declare, the keeper that stores
+their answers with their unit of work, the replay of a stored answer, and the OpenAPI notes.
 
-A route opts in with ``dependencies=[IDEMPOTENT]``. Only answers of requests that succeeded
-are stored: a request that failed changed nothing and may simply run again.
+A route opts in with ``dependencies=[IDEMPOTENT]`` (its unit of work must write). Only
+answers of requests that succeeded are stored: a request that failed changed nothing and may
+simply run again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator  # noqa: TC003 - FastAPI reads the annotation
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import Response
 
-from dcaas.deps import Caller, Session, State  # noqa: TC001 - FastAPI resolves these at runtime
+from dcaas.deps import Caller, State  # noqa: TC001 - FastAPI resolves these at runtime
 from dcaas.errors import BadRequest, Code
 from dcaas.idempotency.service import Claim, IdempotencyService, StoredResponse, fingerprint
+from dcaas.unit_of_work import current
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("dcaas.idempotency")
-SCOPE_KEY = "dcaas.idempotency"
 HEADER = "Idempotency-Key"
 # What a replay repeats: the answer's meaning, not per-request details (ids, rate limits).
 _REPLAYED = frozenset({"content-type", "location", "etag", "deprecation", "link"})
 
 
-class Capture:
-    """The answer as it goes out: status, headers and body."""
-
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.headers: list[tuple[str, str]] = []
-        self.body = bytearray()
-        self.complete = False
-
-    def stored(self) -> StoredResponse | None:
-        if self.status is None or not self.complete:
-            return None
-        return StoredResponse(self.status, self.headers, bytes(self.body))
+def stored_answer(response: Response) -> StoredResponse | None:
+    """What a replay repeats of an answer: status, the headers that carry meaning, the body."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):  # a streamed answer is not kept
+        return None
+    headers = [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, v in response.raw_headers
+        if k.decode("latin-1").lower() in _REPLAYED
+    ]
+    return StoredResponse(response.status_code, headers, body)
 
 
-class CaptureAnswers:
-    """Pure ASGI: records the answer of each POST that carries an Idempotency-Key."""
+class _Keeper:
+    """Stores the answer with the unit of work's transaction, or frees the key on failure."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, service: IdempotencyService, claim: Claim) -> None:
+        self.service = service
+        self.claim = claim
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
+    async def keep(self, session: AsyncSession, response: Response) -> None:
+        answer = stored_answer(response)
+        if answer is None or answer.status >= 400:  # noqa: PLR2004 - only successes are kept
+            await self.service.forget(session, self.claim)
             return
-        capture = Capture()
-        scope[SCOPE_KEY] = capture
+        await self.service.complete(session, self.claim, answer)
 
-        async def capturing(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                capture.status = message["status"]
-                capture.headers = [
-                    (k.decode("latin-1"), v.decode("latin-1"))
-                    for k, v in message.get("headers", [])
-                    if k.decode("latin-1").lower() in _REPLAYED
-                ]
-            elif message["type"] == "http.response.body":
-                capture.body.extend(message.get("body", b""))
-                capture.complete = not message.get("more_body", False)
-            await send(message)
-
-        await self.app(scope, receive, capturing)
+    async def drop(self) -> None:
+        """Free the key of a failed request; if even that fails, the claim goes stale in time."""
+        try:
+            await self.service.release(self.claim)
+        except Exception:
+            log.exception("could not release an Idempotency-Key claim; it frees itself when stale")
 
 
 class Replay(Exception):
@@ -97,7 +91,6 @@ def _valid(key: str) -> str:
 
 async def idempotent(
     request: Request,
-    db: Session,
     caller: Caller,
     state: State,
     idempotency_key: Annotated[
@@ -109,46 +102,23 @@ async def idempotent(
             "first answer instead of running again; kept for 24 hours",
         ),
     ] = None,
-) -> AsyncIterator[None]:
-    """Claim the key before the route runs; store the route's answer with its work."""
+) -> None:
+    """Claim the key before the route runs; its unit of work stores the answer with its work."""
     if idempotency_key is None:
-        yield
         return
     ttl = timedelta(hours=state.settings.idempotency_ttl_hours)
-    service = IdempotencyService(db, caller, state.envelope, ttl)
+    service = IdempotencyService(state.store, caller, state.envelope, ttl)
     print_ = fingerprint(request.method, request.url.path, request.url.query, await request.body())
     claimed = await service.claim(_valid(idempotency_key), print_)
     if isinstance(claimed, StoredResponse):
         raise Replay(claimed)
-    try:
-        yield
-    except BaseException:
-        await _release(service, claimed)
-        raise
-    await _store(service, claimed, request.scope.get(SCOPE_KEY))
-
-
-async def _release(service: IdempotencyService, claim: Claim) -> None:
-    """Free the key of a failed request; if even that fails, the claim goes stale in time."""
-    try:
-        await service.release(claim)
-    except Exception:
-        log.exception("could not release an Idempotency-Key claim; it frees itself when stale")
-
-
-async def _store(service: IdempotencyService, claim: Claim, capture: Capture | None) -> None:
-    answer = capture.stored() if capture is not None else None
-    if answer is None or answer.status >= 400:  # noqa: PLR2004 - only successes are kept
-        await service.forget(claim)
-        return
-    await service.complete(claim, answer)
+    current(request).keep_answer(_Keeper(service, claimed))
 
 
 IDEMPOTENT = Depends(idempotent)
 
 
 def install(app: FastAPI) -> None:
-    app.add_middleware(CaptureAnswers)
     app.add_exception_handler(Replay, _replay)
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
@@ -221,24 +221,46 @@ class Sealed:
     key_id: str
 
 
+@dataclass(frozen=True)
+class DataKey:
+    """A record's data key, wrapped ahead of time: sealing with it later calls no provider.
+
+    For work that must seal inside a transaction (an Idempotency-Key answer is stored with
+    the work it answers): the key provider, which may be a remote KMS, is called before.
+    """
+
+    dek: bytes = field(repr=False)
+    key_id: str
+    wrapped: bytes
+    aad: bytes
+
+
 class Envelope:
     """Seals and opens records with per-record data keys."""
 
     def __init__(self, provider: KeyProvider) -> None:
         self.provider = provider
 
-    def seal(self, plaintext: bytes, *, aad: bytes) -> Sealed:
+    def data_key(self, *, aad: bytes) -> DataKey:
+        """A fresh data key for the record ``aad`` names, wrapped now."""
         dek = AESGCM.generate_key(bit_length=256)
-        ciphertext = _aead_seal(dek, plaintext, aad)
         key_id, wrapped = self.provider.wrap(dek, aad=aad)
-        return Sealed(ciphertext=ciphertext, wrapped_key=wrapped, key_id=key_id)
+        return DataKey(dek, key_id, wrapped, aad)
+
+    def seal(self, plaintext: bytes, *, aad: bytes, key: DataKey | None = None) -> Sealed:
+        if key is None:
+            key = self.data_key(aad=aad)
+        elif key.aad != aad:
+            raise ValueError("this data key was wrapped for another record")
+        ciphertext = _aead_seal(key.dek, plaintext, aad)
+        return Sealed(ciphertext=ciphertext, wrapped_key=key.wrapped, key_id=key.key_id)
 
     def open(self, sealed: Sealed, *, aad: bytes) -> bytes:
         dek = self.provider.unwrap(sealed.key_id, sealed.wrapped_key, aad=aad)
         return _aead_open(dek, sealed.ciphertext, aad)
 
-    def seal_json(self, value: Any, *, aad: bytes) -> Sealed:
-        return self.seal(json.dumps(value, separators=(",", ":")).encode(), aad=aad)
+    def seal_json(self, value: Any, *, aad: bytes, key: DataKey | None = None) -> Sealed:
+        return self.seal(json.dumps(value, separators=(",", ":")).encode(), aad=aad, key=key)
 
     def open_json(self, sealed: Sealed, *, aad: bytes) -> Any:
         return json.loads(self.open(sealed, aad=aad))

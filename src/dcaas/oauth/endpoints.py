@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 
 from dcaas.connection.schemas import AuthUrlResponse
 from dcaas.console.pages import callback_page
-from dcaas.deps import Caller, Session, State, WriteSession
+from dcaas.deps import Caller, CallsOut, State, Write
 from dcaas.kit.http import base_url
 from dcaas.oauth.schemas import CallbackResponse
 from dcaas.oauth.service import Completed, OAuthService, complete_callback
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["oauth"])
 ByName = Annotated[str | None, Query(alias="type", pattern="^connectionname$")]
 # The callback URL carries an authorization code: never cache it, never pass it on.
 _NO_LEAK = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -39,7 +40,7 @@ def _answer(done: Completed) -> CallbackResponse:
 async def oauth_callback(
     request: Request,
     *,
-    db: WriteSession,
+    unit: CallsOut,
     state: State,
     code: Annotated[str | None, Query(max_length=4096)] = None,
     state_: Annotated[str | None, Query(alias="state", max_length=512)] = None,
@@ -48,7 +49,7 @@ async def oauth_callback(
     """Where the provider sends the browser back: no bearer token, the state identifies the
     request. Answers an HTML page to browsers and JSON otherwise."""
     done = await complete_callback(
-        db, state.envelope, state.settings, state=state_, code=code, error=error
+        unit, state.envelope, state.settings, state=state_, code=code, error=error
     )
     answer = _answer(done)
     if "text/html" in request.headers.get("accept", ""):
@@ -70,7 +71,7 @@ async def authorize_connection(
     request: Request,
     qID: str,
     *,
-    db: Session,
+    db: Write,
     caller: Caller,
     state: State,
     type: ByName = None,  # noqa: A002 - Qlik's name

@@ -38,3 +38,17 @@ class OAuthAuthorization(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefreshClaim(Base):
+    """A token refresh in progress: while a process refreshes a credential's access token
+    (calling the provider, holding no transaction), others wait for its result instead of
+    spending the same refresh token. A claim older than the stale limit is taken over."""
+
+    __tablename__ = "oauth_refresh_claims"
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    claim: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)

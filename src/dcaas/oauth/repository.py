@@ -1,6 +1,6 @@
-"""Queries of the OAuth domain: pending authorizations.
+"""Queries of the OAuth domain: pending authorizations and refresh claims.
 
-The rows a token refresh reads and writes belong to the connection and credential domains;
+The connection and credential rows a token refresh reads and writes belong to those domains;
 their repositories answer for them.
 """
 
@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from dcaas.kit.repository import tenant_scope
-from dcaas.oauth.models import OAuthAuthorization
+from dcaas.oauth.models import OAuthAuthorization, RefreshClaim
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
 
 # Used and expired requests are kept a day, so that a late or repeated callback gets a clear
 # "used" or "expired" answer rather than "unknown".
@@ -83,4 +84,40 @@ class AuthorizationRepository:
     async def purge(self, now: datetime) -> None:
         await self.session.execute(
             delete(OAuthAuthorization).where(OAuthAuthorization.expires_at < now - _KEEP)
+        )
+
+
+class RefreshClaimRepository:
+    """Who is refreshing a credential's OAuth token. Keyed by the credential's id (global,
+    as the credential row it names is); the claim is committed at once, so other processes
+    see it and wait."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, credential_id: str, claim: str, now: datetime) -> None:
+        """Claim a credential's refresh; IntegrityError when another request holds it."""
+        self.session.add(RefreshClaim(credential_id=credential_id, claim=claim, claimed_at=now))
+        await self.session.flush()
+
+    async def take_over(
+        self, credential_id: str, claim: str, now: datetime, *, stale_before: datetime
+    ) -> bool:
+        """Take over a claim whose request died (older than ``stale_before``)."""
+        result = await self.session.execute(
+            update(RefreshClaim)
+            .where(
+                RefreshClaim.credential_id == credential_id,
+                RefreshClaim.claimed_at < stale_before,
+            )
+            .values(claim=claim, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def release(self, credential_id: str, claim: str) -> None:
+        await self.session.execute(
+            delete(RefreshClaim).where(
+                RefreshClaim.credential_id == credential_id, RefreshClaim.claim == claim
+            )
         )

@@ -2,13 +2,17 @@
 
 Starting stores a pending authorization: a random single-use ``state`` (kept as its hash), the
 PKCE code verifier and the draft connection, sealed, bound to the tenant and the user, with an
-expiry. Finishing claims it atomically and exchanges the code with the verifier, either
+expiry. Finishing exchanges the code with the verifier, either
 
 * Qlik's way: the user posts the create again with ``connectionProperties.authCode`` (or
   PATCHes a connection with a ``qlik-auth-code`` header), or
 * the browser's way: the provider redirects to ``GET /api/v1/oauth/callback``.
 
-Services flush, never commit: a failed exchange leaves no connection and no used state.
+Finishing calls the provider's token endpoint, so it runs in three steps (the route's unit of
+work is ``CallsOut``): a short read plans the exchange (the pending request, its sealed part,
+the OAuth app); the exchange runs holding nothing; a short write claims the request (once,
+atomically) and stores the tokens. Services flush, never commit: a failed exchange leaves no
+connection and no used state.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
     from dcaas.config import Settings
     from dcaas.connection.models import Connection
     from dcaas.kit.crypto import Envelope
+    from dcaas.unit_of_work import UnitOfWork
 
 _CONTROLS = ("separateCredentials", "selectedCredentials", "credentialsName")
 
@@ -77,6 +82,22 @@ def _state_error(code: Code, detail: str) -> BadRequest:
 class Completed:
     status: str  # "created" or "re-authorized"
     connection: Connection
+    view: ConnectionView | None = None  # the new connection as its creator sees it
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What finishing an authorization needs, read before the token endpoint is called:
+    the pending request to claim, the app and PKCE verifier, and what the tokens are for
+    (a new connection's create body, or the connection to re-authorize)."""
+
+    pending_id: str
+    app: OAuthApp
+    code: str
+    verifier: str
+    create: DcaasConnectionCreate | None = None
+    connection_id: str | None = None
+    admin: bool = False  # the starter was a tenant admin (sealed into the pending request)
 
 
 class OAuthService:
@@ -91,10 +112,10 @@ class OAuthService:
         self.repo = AuthorizationRepository(session)
 
     # -- create ---------------------------------------------------------------------------
-    async def create(
-        self, body: DcaasConnectionCreate, base_url: str
-    ) -> ConnectionView | AuthUrlResponse:
-        """Create for an OAuth source: an authorization URL, or the finish with ``authCode``."""
+    def _create_parts(
+        self, body: DcaasConnectionCreate
+    ) -> tuple[DataSource, DcaasConnectionCreate, str | None, str | None]:
+        """The source, the body without authCode and state, and those two."""
         source = self._source(body.datasourceID)
         properties = dict(body.connectionProperties)
         code, state = properties.pop("authCode", None), properties.pop("state", None)
@@ -103,11 +124,18 @@ class OAuthService:
                 raise ValidationFailed(
                     f"{name} must be a non-empty string", field=f"connectionProperties.{name}"
                 )
-        body = body.model_copy(update={"connectionProperties": properties})
+        return source, body.model_copy(update={"connectionProperties": properties}), code, state
+
+    def needs_exchange(self, body: DcaasConnectionCreate) -> bool:
+        """Whether this create finishes an authorization (calls the token endpoint)."""
+        _, stripped, code, _ = self._create_parts(body)
+        return bool(code) and not stripped.authUrlOnly
+
+    async def create(self, body: DcaasConnectionCreate, base_url: str) -> AuthUrlResponse:
+        """Create for an OAuth source without a code: an authorization URL (or a 400)."""
+        source, body, _, _ = self._create_parts(body)
         if body.authUrlOnly:
             return AuthUrlResponse(authUrl=await self._start_create(source, body, base_url))
-        if code:
-            return await self._finish_create(source, body, code, state)
         raise BadRequest(
             f"data source {source.id!r} uses OAuth: POST with authUrlOnly: true for an "
             "authorization URL, then POST again with connectionProperties.authCode (or let the "
@@ -139,9 +167,9 @@ class OAuthService:
         }
         return await self._begin(source.id, None, app, draft)
 
-    async def _finish_create(
-        self, source: DataSource, body: DcaasConnectionCreate, code: str, state: str | None
-    ) -> ConnectionView:
+    async def plan_create(self, body: DcaasConnectionCreate) -> Exchange:
+        """Read step of a create with ``authCode``: the caller's pending request for it."""
+        source, body, code, state = self._create_parts(body)
         pending = await self.repo.latest(
             tenant_id=self.principal.tenant_id,
             user_id=self.principal.user_id,
@@ -159,11 +187,10 @@ class OAuthService:
                 code=Code.OAUTH_NO_PENDING,
                 meta={"field": "authCode"},
             )
-        sealed = await self._claim(pending)
+        sealed = self._open(pending)
         draft = sealed["draft"]
         properties = _merge(draft["properties"], body.connectionProperties)
         app = resolve_app(source, properties, self.settings, pending.redirect_uri)
-        tokens = await self._exchange(app, code, sealed["verifier"])
         final = body.model_copy(
             update={
                 "connectionProperties": properties,
@@ -172,7 +199,7 @@ class OAuthService:
                 "authUrlOnly": False,
             }
         )
-        return await self._create_connection(final, tokens, app)
+        return Exchange(pending.id, app, str(code), sealed["verifier"], create=final)
 
     async def _create_connection(
         self, body: DcaasConnectionCreate, tokens: TokenSet, app: OAuthApp
@@ -189,8 +216,8 @@ class OAuthService:
         app = await self._app_of(connection, source, base_url + CALLBACK_PATH)
         return await self._begin(source.id, connection.id, app, {})
 
-    async def reauthorize_with_code(self, ref: str, code: str, *, by_name: bool = False) -> None:
-        """Qlik's PATCH with ``qlik-auth-code``: finish the caller's pending authorization."""
+    async def plan_reauthorize(self, ref: str, code: str, *, by_name: bool = False) -> Exchange:
+        """Read step of Qlik's PATCH with ``qlik-auth-code``: the caller's pending request."""
         connection = await self.connections.manageable(ref, by_name=by_name)
         self._source(connection.data_source_id, field="qlik-auth-code")
         tenant, user = self.principal.tenant_id, self.principal.user_id
@@ -209,25 +236,25 @@ class OAuthService:
                 code=Code.OAUTH_NO_PENDING,
                 meta={"field": "qlik-auth-code"},
             )
-        await self._reauthorize(connection, pending, await self._claim(pending), code)
+        return await self._plan_reauthorize(connection, pending, code)
 
-    async def _reauthorize(
-        self, connection: Connection, pending: OAuthAuthorization, sealed: dict[str, Any], code: str
-    ) -> None:
+    async def _plan_reauthorize(
+        self, connection: Connection, pending: OAuthAuthorization, code: str
+    ) -> Exchange:
+        sealed = self._open(pending)
         source = self._source(connection.data_source_id)
         app = await self._app_of(connection, source, pending.redirect_uri)
-        tokens = await self._exchange(app, code, sealed["verifier"])
-        await self.connections.restate(connection, extra=token_payload(tokens, app.token_url))
-        connection.auth_status = AUTH_OK
-        connection.updated = utcnow()
-        await self.session.flush()
+        return Exchange(pending.id, app, code, sealed["verifier"], connection_id=connection.id)
 
     # -- the callback ---------------------------------------------------------------------
-    async def finish_callback(
+    async def plan_callback(
         self, pending: OAuthAuthorization, code: str | None, error: str | None
-    ) -> Completed:
-        sealed = await self._claim(pending)
-        if sealed.get("admin") is True and not self.principal.is_admin:
+    ) -> Exchange:
+        # A used, expired or unreadable request is refused first. The starter's admin right
+        # (a JWT's roles hold for its own requests only) was sealed into the request.
+        sealed = self._open(pending)
+        admin = sealed.get("admin") is True
+        if admin and not self.principal.is_admin:
             self.principal = replace(self.principal, is_admin=True)
             self.connections = ConnectionService(self.session, self.principal, self.envelope)
         if error:
@@ -242,12 +269,11 @@ class OAuthService:
             raise ValidationFailed("the callback needs a code", field="code")
         if pending.connection_id is not None:
             connection = await self.connections.manageable(pending.connection_id)
-            await self._reauthorize(connection, pending, sealed, code)
-            return Completed("re-authorized", connection)
+            plan = await self._plan_reauthorize(connection, pending, code)
+            return replace(plan, admin=admin)
         draft = sealed["draft"]
         source = self._source(pending.data_source_id)
         app = resolve_app(source, draft["properties"], self.settings, pending.redirect_uri)
-        tokens = await self._exchange(app, code, sealed["verifier"])
         body = DcaasConnectionCreate.model_validate(
             {
                 "qName": draft["qName"],
@@ -257,8 +283,32 @@ class OAuthService:
                 "connectionProperties": draft["properties"],
             }
         )
-        view = await self._create_connection(body, tokens, app)
-        return Completed("created", view.connection)
+        return Exchange(pending.id, app, code, sealed["verifier"], create=body, admin=admin)
+
+    # -- the write step -------------------------------------------------------------------
+    async def finish(self, plan: Exchange, tokens: TokenSet) -> Completed:
+        """Store what the tokens are for and claim the pending request (once, atomically),
+        in one transaction. The tokens are sealed before anything is written (kit/db.py);
+        a request claimed meanwhile by another rolls all of it back."""
+        if plan.connection_id is not None:
+            connection = await self.connections.manageable(plan.connection_id)
+            await self.connections.restate(
+                connection, extra=token_payload(tokens, plan.app.token_url)
+            )
+            connection.auth_status = AUTH_OK
+            connection.updated = utcnow()
+            done = Completed("re-authorized", connection)
+        else:
+            assert plan.create is not None  # noqa: S101 - an Exchange is for one or the other
+            view = await self._create_connection(plan.create, tokens, plan.app)
+            done = Completed("created", view.connection, view)
+        if not await self.repo.claim(plan.pending_id, utcnow()):
+            raise _state_error(
+                Code.OAUTH_STATE_USED,
+                "this authorization request was already used; start a new one",
+            )
+        await self.session.flush()
+        return done
 
     # -- the pieces -----------------------------------------------------------------------
     def _source(self, data_source_id: str, *, field: str = "datasourceID") -> DataSource:
@@ -309,22 +359,16 @@ class OAuthService:
         await self.repo.add(pending)
         return app.authorization_request(state, challenge)
 
-    async def _claim(self, pending: OAuthAuthorization) -> dict[str, Any]:
-        """Mark the request used (once, atomically) and open its sealed part."""
-        now = utcnow()
+    def _open(self, pending: OAuthAuthorization) -> dict[str, Any]:
+        """Refuse a used or expired request; open its sealed part (verifier and draft)."""
         if pending.used_at is not None:
             raise _state_error(
                 Code.OAUTH_STATE_USED,
                 "this authorization request was already used; start a new one",
             )
-        if pending.expires_at <= now:
+        if pending.expires_at <= utcnow():
             raise _state_error(
                 Code.OAUTH_STATE_EXPIRED, "this authorization request expired; start a new one"
-            )
-        if not await self.repo.claim(pending.id, now):
-            raise _state_error(
-                Code.OAUTH_STATE_USED,
-                "this authorization request was already used; start a new one",
             )
         sealed = Sealed(pending.ciphertext, pending.wrapped_key, pending.key_id)
         try:
@@ -336,23 +380,25 @@ class OAuthService:
             ) from None
         return opened
 
-    async def _exchange(self, app: OAuthApp, code: str, verifier: str) -> TokenSet:
-        try:
-            return await exchange_code(app, code, verifier, self.settings)
-        except GrantRejected as exc:
-            raise BadRequest(
-                f"the provider refused the authorization code ({exc.error}): it may be expired, "
-                "used or issued for another request; start again",
-                code=Code.OAUTH_CODE_REJECTED,
-                meta={"field": "authCode"},
-            ) from None
-        except TokenEndpointFailed as exc:
-            raise ServiceUnavailable(str(exc), code=Code.OAUTH_TOKEN_ENDPOINT_FAILED) from None
-        except (OutboundRefused, HostNotFound) as exc:
-            failure = classify(exc)
-            raise BadRequest(
-                failure.detail, code=failure.code, meta={"field": "connectionProperties.tokenUrl"}
-            ) from None
+
+async def exchange(plan: Exchange, settings: Settings) -> TokenSet:
+    """The call to the token endpoint (no session, no transaction)."""
+    try:
+        return await exchange_code(plan.app, plan.code, plan.verifier, settings)
+    except GrantRejected as exc:
+        raise BadRequest(
+            f"the provider refused the authorization code ({exc.error}): it may be expired, "
+            "used or issued for another request; start again",
+            code=Code.OAUTH_CODE_REJECTED,
+            meta={"field": "authCode"},
+        ) from None
+    except TokenEndpointFailed as exc:
+        raise ServiceUnavailable(str(exc), code=Code.OAUTH_TOKEN_ENDPOINT_FAILED) from None
+    except (OutboundRefused, HostNotFound) as exc:
+        failure = classify(exc)
+        raise BadRequest(
+            failure.detail, code=failure.code, meta={"field": "connectionProperties.tokenUrl"}
+        ) from None
 
 
 def _merge(draft: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
@@ -368,7 +414,7 @@ def _merge(draft: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
 
 
 async def complete_callback(
-    session: AsyncSession,
+    unit: UnitOfWork,
     envelope: Envelope,
     settings: Settings,
     *,
@@ -379,19 +425,60 @@ async def complete_callback(
     """The provider's redirect: the state names the request, and the request the user."""
     if not state:
         raise _state_error(Code.OAUTH_STATE_UNKNOWN, "the callback needs the state parameter")
-    pending = await AuthorizationRepository(session).by_state_hash(_state_hash(state))
-    user = None
-    if pending is not None:
-        user = await UserRepository(session, pending.tenant_id).get(pending.user_id)
-    if pending is None or user is None:
-        raise _state_error(Code.OAUTH_STATE_UNKNOWN, "no authorization request matches this state")
-    principal = Principal(
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        subject=user.subject,
-        is_admin=user.is_admin,
-        via="oauth-callback",
-    )
-    return await OAuthService(session, principal, envelope, settings).finish_callback(
-        pending, code, error
-    )
+    async with unit.read() as session:
+        pending = await AuthorizationRepository(session).by_state_hash(_state_hash(state))
+        user = None
+        if pending is not None:
+            user = await UserRepository(session, pending.tenant_id).get(pending.user_id)
+        if pending is None or user is None:
+            raise _state_error(
+                Code.OAUTH_STATE_UNKNOWN, "no authorization request matches this state"
+            )
+        principal = Principal(
+            tenant_id=user.tenant_id,
+            user_id=user.id,
+            subject=user.subject,
+            is_admin=user.is_admin,
+            via="oauth-callback",
+        )
+        plan = await OAuthService(session, principal, envelope, settings).plan_callback(
+            pending, code, error
+        )
+    tokens = await exchange(plan, settings)
+    if plan.admin:
+        principal = replace(principal, is_admin=True)
+    return await OAuthService(unit.writing, principal, envelope, settings).finish(plan, tokens)
+
+
+async def finish_create(
+    unit: UnitOfWork,
+    principal: Principal,
+    envelope: Envelope,
+    settings: Settings,
+    body: DcaasConnectionCreate,
+) -> ConnectionView:
+    """A create with ``authCode``: plan, exchange, then create the connection."""
+    async with unit.read() as session:
+        plan = await OAuthService(session, principal, envelope, settings).plan_create(body)
+    tokens = await exchange(plan, settings)
+    done = await OAuthService(unit.writing, principal, envelope, settings).finish(plan, tokens)
+    assert done.view is not None  # noqa: S101 - a create's plan creates
+    return done.view
+
+
+async def reauthorize_with_code(
+    unit: UnitOfWork,
+    principal: Principal,
+    envelope: Envelope,
+    settings: Settings,
+    *,
+    ref: str,
+    code: str,
+    by_name: bool = False,
+) -> None:
+    """Qlik's PATCH with ``qlik-auth-code``: plan, exchange, then store the new tokens."""
+    async with unit.read() as session:
+        service = OAuthService(session, principal, envelope, settings)
+        plan = await service.plan_reauthorize(ref, code, by_name=by_name)
+    tokens = await exchange(plan, settings)
+    await OAuthService(unit.writing, principal, envelope, settings).finish(plan, tokens)

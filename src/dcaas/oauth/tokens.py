@@ -1,9 +1,11 @@
 """Access tokens of OAuth connections: kept sealed, refreshed before they expire, once.
 
 Two uses of a connection whose token is about to expire refresh it once: in a process, a
-per-connection ``asyncio.Lock``; across processes, the credential row is locked and re-read,
-and the refresh is skipped when another process has already done it. A refresh commits in
-its own transaction, so a rotated refresh token is never lost to a rollback of the request
+per-connection ``asyncio.Lock``; across processes, a refresh claim (a row in
+``oauth_refresh_claims``, committed at once), which others wait on and then re-read. No
+transaction is open while the provider is called: read, claim, call, then one short write
+stores the new tokens (conditional on the credential being unchanged since it was read) and
+commits on its own, so a rotated refresh token is never lost to a rollback of the request
 that happened to trigger it.
 """
 
@@ -13,16 +15,19 @@ import asyncio
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
 
 from dcaas.connection.repository import ConnectionRepository
 from dcaas.connectors import get_data_source
 from dcaas.connectors.base import FailureClass, SourceFailure
 from dcaas.connectors.oauth import ACCESS_TOKEN, TOKEN_FIELDS
 from dcaas.credential.repository import CredentialRepository
-from dcaas.credential.vault import open_credential, seal_into
+from dcaas.credential.vault import credential_aad, open_credential
 from dcaas.errors import Code, DcaasError
-from dcaas.kit.db import transaction
+from dcaas.kit.ids import new_uuid
 from dcaas.kit.time import utcnow
 from dcaas.oauth.client import (
     GrantRejected,
@@ -32,19 +37,24 @@ from dcaas.oauth.client import (
     refresh,
     resolve_app,
 )
+from dcaas.oauth.repository import RefreshClaimRepository
 from dcaas.observability.in_use import note_secret
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from dcaas.config import Settings
     from dcaas.connection.models import Connection
     from dcaas.credential.models import Credential
     from dcaas.kit.crypto import Envelope
+    from dcaas.kit.db import Store
 
 AUTH_OK = "ok"
 NEEDS_REAUTH = "needs-reauthentication"
 _LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+_POLL = 0.05  # seconds between looks at another request's refresh
+_STALE_CLAIM = timedelta(minutes=2)  # no refresh takes this long: its process died
+_SAVE_ATTEMPTS = 3  # the credential changed meanwhile (a PATCH): merge and try again
 
 
 def token_payload(
@@ -89,32 +99,37 @@ def _lock(connection_id: str) -> asyncio.Lock:
 class TokenKeeper:
     """Gives out fresh access tokens of saved OAuth connections."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], envelope: Envelope, settings: Settings
-    ) -> None:
-        self.sessions = sessions
+    def __init__(self, store: Store, envelope: Envelope, settings: Settings) -> None:
+        self.store = store
         self.envelope = envelope
         self.settings = settings
 
     async def fresh_access_token(self, tenant_id: str, connection_id: str) -> str:
         """A token valid for at least the refresh margin; raises :class:`SourceFailure`."""
-        async with transaction(self.sessions) as session:
-            _, credential = await self._rows(session, tenant_id, connection_id, lock=False)
-            payload = open_credential(self.envelope, credential)
+        _, _, payload = await self._read(tenant_id, connection_id)
         if _is_fresh(payload, self.settings.oauth_refresh_margin):
             return str(payload["accessToken"])
         async with _lock(connection_id):
             return await self._refresh(tenant_id, connection_id)
 
+    async def _read(
+        self, tenant_id: str, connection_id: str
+    ) -> tuple[Connection, Credential, dict[str, Any]]:
+        """The connection, its credential and the opened payload, in a short read."""
+        async with self.store.read() as session:
+            connection, credential = await self._rows(session, tenant_id, connection_id)
+        return connection, credential, open_credential(self.envelope, credential)
+
+    @staticmethod
     async def _rows(
-        self, session: AsyncSession, tenant_id: str, connection_id: str, *, lock: bool
+        session: AsyncSession, tenant_id: str, connection_id: str
     ) -> tuple[Connection, Credential]:
         connection = await ConnectionRepository(session, tenant_id).get(connection_id)
         if connection is None or connection.auth_status == NEEDS_REAUTH:
             raise reauth_failure(connection_id)
         credentials = CredentialRepository(session, tenant_id, owner_id=None)
         credential = (
-            await credentials.get_for_refresh(connection.credential_id, lock=lock)
+            await credentials.get_fresh(connection.credential_id)
             if connection.credential_id
             else None
         )
@@ -123,27 +138,80 @@ class TokenKeeper:
         return connection, credential
 
     async def _refresh(self, tenant_id: str, connection_id: str) -> str:
-        failure: SourceFailure | None = None
-        async with transaction(self.sessions) as session:
-            connection, credential = await self._rows(session, tenant_id, connection_id, lock=True)
-            payload = open_credential(self.envelope, credential)
+        """Refresh once across processes: claim, call the provider holding nothing, store."""
+        deadline = time.monotonic() + self.settings.connector_total_timeout
+        claim = new_uuid()
+        while True:
+            connection, credential, payload = await self._read(tenant_id, connection_id)
             if _is_fresh(payload, self.settings.oauth_refresh_margin):
                 return str(payload["accessToken"])  # another request or process refreshed it
+            if await self._claim(credential.id, claim):
+                break
+            if time.monotonic() >= deadline:
+                raise SourceFailure(
+                    Code.SOURCE_SERVER_ERROR,
+                    FailureClass.TRANSIENT,
+                    "another request is refreshing this connection's access token; retry",
+                )
+            await asyncio.sleep(_POLL)
+        try:
+            # Whoever held the claim before may have finished just before we took it.
+            connection, credential, payload = await self._read(tenant_id, connection_id)
+            if _is_fresh(payload, self.settings.oauth_refresh_margin):
+                return str(payload["accessToken"])
             try:
                 tokens, token_url = await self._call(connection, payload)
             except GrantRejected as exc:
                 if exc.error != "invalid_grant":
                     raise _client_refused(exc) from None
-                # Committed with this transaction; the failure is raised after the commit.
-                repo = ConnectionRepository(session, tenant_id)
-                await repo.set_auth_status(connection_id, NEEDS_REAUTH)
-                failure = reauth_failure(connection_id)
-            else:
-                payload.update(token_payload(tokens, token_url, payload.get("refreshToken")))
-                seal_into(self.envelope, credential, payload)
-                credential.updated = utcnow()
-                return tokens.access_token
-        raise failure
+                async with self.store.write() as session:
+                    repo = ConnectionRepository(session, tenant_id)
+                    await repo.set_auth_status(connection_id, NEEDS_REAUTH)
+                raise reauth_failure(connection_id) from None
+            fresh = token_payload(tokens, token_url, payload.get("refreshToken"))
+            await self._save(tenant_id, connection_id, credential, payload, fresh)
+            return tokens.access_token
+        finally:
+            async with self.store.write() as session:
+                await RefreshClaimRepository(session).release(credential.id, claim)
+
+    async def _claim(self, credential_id: str, claim: str) -> bool:
+        now = utcnow()
+        try:
+            async with self.store.write() as session:
+                await RefreshClaimRepository(session).claim(credential_id, claim, now)
+        except IntegrityError:
+            async with self.store.write() as session:
+                return await RefreshClaimRepository(session).take_over(
+                    credential_id, claim, now, stale_before=now - _STALE_CLAIM
+                )
+        return True
+
+    async def _save(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        credential: Credential,
+        payload: dict[str, Any],
+        fresh: dict[str, Any],
+    ) -> None:
+        """Seal (before any transaction), then store unless the credential changed since it
+        was read; then merge into the changed one and try again."""
+        for _ in range(_SAVE_ATTEMPTS):
+            aad = credential_aad(credential)
+            sealed = self.envelope.seal_json({**payload, **fresh}, aad=aad)
+            async with self.store.write() as session:
+                credentials = CredentialRepository(session, tenant_id, owner_id=None)
+                if await credentials.replace_sealed(
+                    credential.id, read=credential.ciphertext, sealed=sealed, now=utcnow()
+                ):
+                    return
+            _, credential, payload = await self._read(tenant_id, connection_id)
+        raise SourceFailure(
+            Code.SOURCE_SERVER_ERROR,
+            FailureClass.TRANSIENT,
+            "the connection's credential kept changing while its token was refreshed; retry",
+        )
 
     async def _call(self, connection: Connection, payload: dict[str, Any]) -> tuple[TokenSet, str]:
         app = self._app(connection, payload)
@@ -195,7 +263,7 @@ class Prepared:
 
 
 def oauth_prepare(
-    sessions: async_sessionmaker[AsyncSession],
+    store: Store,
     envelope: Envelope,
     settings: Settings,
     connection: Connection,
@@ -205,7 +273,7 @@ def oauth_prepare(
     source = get_data_source(connection.data_source_id)
     if source is None or not source.uses_oauth(properties):
         return Prepared(properties, {})
-    keeper = TokenKeeper(sessions, envelope, settings)
+    keeper = TokenKeeper(store, envelope, settings)
     tenant_id, connection_id = connection.tenant_id, connection.id
 
     async def access_token() -> str:

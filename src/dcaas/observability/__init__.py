@@ -1,7 +1,8 @@
 """Observability: JSON logs with request context and redaction, Prometheus metrics, readiness.
 
-* :func:`install` adds ``GET /health/ready``, ``GET /metrics`` and the request observer
-  (request id, access line, request metrics) to an app; ``create_app`` calls it.
+* :func:`install` adds ``GET /health/ready`` and ``GET /metrics`` to an app; ``create_app``
+  calls it. The request id, access line and request metrics are written by the one request
+  layer, :mod:`dcaas.pipeline`.
 * :func:`configure_logging` sends every logger through one redacting formatter (``dcaas
   serve`` calls it).
 * :func:`record_connector_test` and :func:`record_rate_limited` are for the connector probe

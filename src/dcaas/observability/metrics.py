@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, Response
 from prometheus_client import (
@@ -60,10 +60,18 @@ RATE_LIMITED = Counter(
 )
 
 
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def record_request(method: str, route: str, status: int, seconds: float) -> None:
-    labels = {"method": method, "route": route, "status": str(status)}
-    HTTP_REQUESTS.labels(**labels).inc()
-    HTTP_LATENCY.labels(**labels).observe(seconds)
+    # Label sets are few (routes x methods x statuses): keep each one's children at hand.
+    series = _REQUEST_SERIES.get((method, route, status))
+    if series is None:
+        labels = {"method": method, "route": route, "status": str(status)}
+        series = (HTTP_REQUESTS.labels(**labels), HTTP_LATENCY.labels(**labels))
+        _REQUEST_SERIES[method, route, status] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def record_connector_test(data_source_id: str, status: str, failure_class: str | None) -> None:

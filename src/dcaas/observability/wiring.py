@@ -1,4 +1,5 @@
-"""Plugging observability into an app: routes, readiness checks and the outermost layer."""
+"""Plugging observability into an app: routes and readiness checks (the request id, access
+line and request metrics are the pipeline's: see dcaas.pipeline)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from dcaas.observability.health import database_check, key_provider_check, ready_endpoint
 from dcaas.observability.metrics import metrics_endpoint
-from dcaas.observability.middleware import RequestObserver
+from dcaas.unit_of_work import NO_UNIT_OF_WORK
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -21,7 +22,7 @@ EXEMPT_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 
 
 def install(app: FastAPI, state: AppState) -> None:
-    """Add ``/health/ready`` and ``/metrics``, the readiness checks, and the request observer."""
+    """Add ``/health/ready`` and ``/metrics`` and the readiness checks."""
     settings = state.settings
     # Checks registered before this call are kept (and win over these defaults by name).
     app.state.health_checks = {
@@ -34,18 +35,20 @@ def install(app: FastAPI, state: AppState) -> None:
         ready_endpoint(settings.health_timeout),
         methods=["GET"],
         include_in_schema=False,
+        dependencies=[NO_UNIT_OF_WORK],  # the checks use the engines directly, not a unit
     )
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     if token is not None or settings.is_development:
         app.add_api_route(
-            "/metrics", metrics_endpoint(token), methods=["GET"], include_in_schema=False
+            "/metrics",
+            metrics_endpoint(token),
+            methods=["GET"],
+            include_in_schema=False,
+            dependencies=[NO_UNIT_OF_WORK],
         )
     else:
         # Open metrics tell anyone the routes, tenants' traffic and failure classes.
         log.warning("GET /metrics is off: set DCAAS_METRICS_TOKEN to serve it to your scraper")
-    # Outside Starlette's error layer, which add_middleware cannot reach: see RequestObserver.
-    build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: RequestObserver(build())  # type: ignore[method-assign]
 
 
 def log_format(settings: Settings) -> Literal["json", "text"]:

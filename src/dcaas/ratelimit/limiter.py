@@ -5,6 +5,9 @@ per tenant and user. With ``DCAAS_REDIS_URL`` every replica counts in the same R
 it, each process counts in memory. When Redis fails the limiter falls back to memory (limits
 then hold per process), logs one warning, reports itself unhealthy, and tries Redis again
 every few seconds: a broken Redis never turns into failed requests.
+
+The windows themselves are in :mod:`dcaas.ratelimit.windows` (one Redis round trip per
+request; a deque per key in memory); ``limits`` reads the tier notation.
 """
 
 from __future__ import annotations
@@ -17,11 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 from dcaas.errors import TooManyRequests
+from dcaas.ratelimit.windows import LocalWindows, RedisWindows
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dcaas.ratelimit")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SCOPE_KEY = "dcaas.rate_limit"  # where the request's Quota waits for the header middleware
+SCOPE_KEY = "dcaas.rate_limit"  # where the request's Quota waits for the pipeline's headers
 _REDIS_TIMEOUT = 1.0  # seconds one Redis round trip may take before we count in memory
 _RETRY_REDIS_AFTER = 5.0  # seconds between attempts to go back to Redis after a failure
 _MAX_BLOCKED = 100_000  # addresses remembered as blocked in one process
@@ -64,6 +65,10 @@ class Quota:
             "RateLimit-Policy": f"{self.limit};w={self.window}",
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers as an ASGI answer carries them."""
+        return [(k.lower().encode(), v.encode()) for k, v in self.headers().items()]
+
 
 @dataclass(frozen=True)
 class LimiterStatus:
@@ -84,18 +89,12 @@ class RateLimiter:
             1: parse_limit(settings.rate_limit_tier1),
             2: parse_limit(settings.rate_limit_tier2),
         }
-        self._local = MovingWindowRateLimiter(MemoryStorage())
-        self._shared: MovingWindowRateLimiter | None = None
-        self._redis: Any = None
+        self._local = LocalWindows()
+        self._shared: RedisWindows | None = None
         if settings.redis_url:
-            self._redis = storage_from_string(
-                "async+" + settings.redis_url,
-                key_prefix=settings.rate_limit_prefix,
-                wrap_exceptions=True,
-                connect_timeout=_REDIS_TIMEOUT,
-                stream_timeout=_REDIS_TIMEOUT,
+            self._shared = RedisWindows(
+                settings.redis_url, prefix=settings.rate_limit_prefix, timeout=_REDIS_TIMEOUT
             )
-            self._shared = MovingWindowRateLimiter(self._redis)
         self._healthy = True
         self._retry_at = 0.0
         self._last_error = ""
@@ -116,11 +115,11 @@ class RateLimiter:
 
     async def probe(self) -> bool:
         """Ask Redis now (for readiness checks); updates ``healthy`` either way."""
-        if self._redis is None:
+        if self._shared is None:
             return True
         try:
             async with asyncio.timeout(_REDIS_TIMEOUT):
-                reachable = bool(await self._redis.check())
+                reachable = await self._shared.ping()
         except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
             self._degrade(exc)
             return False
@@ -173,24 +172,14 @@ class RateLimiter:
         if self._shared is not None and (self._healthy or time.monotonic() >= self._retry_at):
             try:
                 async with asyncio.timeout(_REDIS_TIMEOUT * 2):
-                    counted = await self._count(self._shared, item, tier, keys)
+                    allowed, remaining, reset_time = await self._shared.hit(item, keys)
             except Exception as exc:  # noqa: BLE001 - a broken Redis must not fail requests
                 self._degrade(exc)
             else:
                 self._recover()
-                return counted
-        return await self._count(self._local, item, tier, keys)
-
-    @staticmethod
-    async def _count(
-        limiter: MovingWindowRateLimiter, item: RateLimitItem, tier: int, keys: tuple[str, ...]
-    ) -> tuple[bool, Quota]:
-        allowed = await limiter.hit(item, *keys)
-        stats = await limiter.get_window_stats(item, *keys)
-        reset = max(0, math.ceil(stats.reset_time - time.time()))
-        window = item.get_expiry()
-        quota = Quota(tier, item.amount, max(0, stats.remaining), min(reset, window), window)
-        return allowed, quota
+                return allowed, _quota(item, tier, remaining, reset_time)
+        allowed, remaining, reset_time = self._local.hit(item, keys)
+        return allowed, _quota(item, tier, remaining, reset_time)
 
     def _degrade(self, exc: BaseException) -> None:
         self._retry_at = time.monotonic() + _RETRY_REDIS_AFTER
@@ -209,6 +198,12 @@ class RateLimiter:
             self._healthy = True
             self._last_error = ""
             log.warning("rate limits: Redis is reachable again; counting there")
+
+
+def _quota(item: RateLimitItem, tier: int, remaining: int, reset_time: float) -> Quota:
+    reset = max(0, math.ceil(reset_time - time.time()))
+    window = item.get_expiry()
+    return Quota(tier, item.amount, max(0, remaining), min(reset, window), window)
 
 
 async def enforce(

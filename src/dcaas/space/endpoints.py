@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from dcaas.deps import Body, Caller, Session, parse
+from dcaas.deps import Body, Caller, Read, Write, parse
 from dcaas.errors import Code, NotFound
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
@@ -23,8 +23,9 @@ from dcaas.space.schemas import (
 )
 from dcaas.space.service import SpaceService
 from dcaas.tenant.repository import UserRepository
+from dcaas.unit_of_work import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1/spaces", tags=["spaces"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api/v1/spaces", tags=["spaces"])
 
 
 def _space(s: Space) -> SpaceOut:
@@ -53,7 +54,7 @@ def _assignment(m: SpaceMember) -> AssignmentOut:
 
 @router.get("", response_model=Spaces)
 async def list_spaces(
-    db: Session, caller: Caller, limit: Annotated[int, Query(ge=1, le=100)] = 100
+    db: Read, caller: Caller, limit: Annotated[int, Query(ge=1, le=100)] = 100
 ) -> Any:
     """The caller's personal space and the shared spaces they belong to (all, for admins)."""
     return Spaces(data=[_space(s) for s in await SpaceService(db, caller).list(limit)])
@@ -66,7 +67,7 @@ async def list_spaces(
     response_model=SpaceOut,
     openapi_extra=json_body_doc(SpaceCreate),
 )
-async def create_space(data: Body, db: Session, caller: Caller) -> Any:
+async def create_space(data: Body, db: Write, caller: Caller) -> Any:
     """Create a shared space; the caller owns it."""
     body = parse(SpaceCreate, data)
     space = await SpaceService(db, caller).create(
@@ -76,13 +77,13 @@ async def create_space(data: Body, db: Session, caller: Caller) -> Any:
 
 
 @router.get("/{spaceId}", response_model=SpaceOut)
-async def get_space(spaceId: str, db: Session, caller: Caller) -> Any:
+async def get_space(spaceId: str, db: Read, caller: Caller) -> Any:
     """One space the caller may see."""
     return _space(await SpaceService(db, caller).get(spaceId))
 
 
 @router.patch("/{spaceId}", response_model=SpaceOut, openapi_extra=json_body_doc(SpaceUpdate))
-async def update_space(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
+async def update_space(spaceId: str, data: Body, db: Write, caller: Caller) -> Any:
     """Rename a shared space or change its description."""
     body = parse(SpaceUpdate, data)
     space = await SpaceService(db, caller).update(
@@ -92,14 +93,14 @@ async def update_space(spaceId: str, data: Body, db: Session, caller: Caller) ->
 
 
 @router.delete("/{spaceId}", status_code=204, response_class=Response)
-async def delete_space(spaceId: str, db: Session, caller: Caller) -> Response:
+async def delete_space(spaceId: str, db: Write, caller: Caller) -> Response:
     """Delete an empty shared space."""
     await SpaceService(db, caller).delete(spaceId)
     return Response(status_code=204)
 
 
 @router.get("/{spaceId}/assignments", response_model=Assignments)
-async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:
+async def list_assignments(spaceId: str, db: Read, caller: Caller) -> Any:
     """Members of a space and their roles."""
     return Assignments(
         data=[_assignment(m) for m in await SpaceService(db, caller).assignments(spaceId)]
@@ -113,7 +114,7 @@ async def list_assignments(spaceId: str, db: Session, caller: Caller) -> Any:
     response_model=AssignmentOut,
     openapi_extra=json_body_doc(AssignmentCreate),
 )
-async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
+async def assign(spaceId: str, data: Body, db: Write, caller: Caller) -> Any:
     """Give a user roles in a shared space (producer, facilitator: manage; consumer: use)."""
     body = parse(AssignmentCreate, data)
     user = await UserRepository(db, caller.tenant_id).get(body.assigneeId)
@@ -130,7 +131,7 @@ async def assign(spaceId: str, data: Body, db: Session, caller: Caller) -> Any:
 
 
 @router.delete("/{spaceId}/assignments/{assignmentId}", status_code=204, response_class=Response)
-async def unassign(spaceId: str, assignmentId: str, db: Session, caller: Caller) -> Response:
+async def unassign(spaceId: str, assignmentId: str, db: Write, caller: Caller) -> Response:
     """Remove a user's roles from a space."""
     await SpaceService(db, caller).unassign(spaceId, assignmentId)
     return Response(status_code=204)

@@ -2,15 +2,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, or_
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 
-from dcaas.kit.repository import RepositoryBase
+from dcaas.kit.repository import RepositoryBase, tenant_scope
 from dcaas.space.models import Space, SpaceMember, SpaceType
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy import ColumnElement
+
+
+# The spaces a list page may show, built once (see visible_ids): owned or shared (admins),
+# or owned or joined (everyone else).
+_OWNED = Space.owner_id == bindparam("user_id")
+_VISIBLE_IDS_ALL_SHARED = select(Space.id).where(
+    tenant_scope(Space), or_(_OWNED, Space.type != SpaceType.PERSONAL)
+)
+_VISIBLE_IDS = select(Space.id).where(
+    tenant_scope(Space),
+    or_(
+        _OWNED,
+        Space.id.in_(
+            select(SpaceMember.space_id).where(
+                tenant_scope(SpaceMember), SpaceMember.user_id == bindparam("user_id")
+            )
+        ),
+    ),
+)
 
 
 class SpaceRepository(RepositoryBase[Space]):
@@ -51,6 +70,11 @@ class SpaceRepository(RepositoryBase[Space]):
         """The user's personal space, and the shared spaces they own or belong to (or all)."""
         condition = self._visible_to(user_id, all_shared=all_shared)
         return await self.all(self.readable().where(condition).order_by(Space.id))
+
+    async def visible_ids(self, user_id: str, *, all_shared: bool) -> list[str]:
+        """The ids of :meth:`visible` (no Space objects: a list page needs only these)."""
+        stmt = _VISIBLE_IDS_ALL_SHARED if all_shared else _VISIBLE_IDS
+        return list((await self.session.scalars(stmt, self.params(user_id=user_id))).all())
 
     async def list_shared(self, user_id: str, *, all_shared: bool, limit: int) -> Sequence[Space]:
         spaces = await self.visible(user_id, all_shared=all_shared)

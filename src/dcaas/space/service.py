@@ -13,6 +13,7 @@ from dcaas.space.repository import SpaceRepository
 
 if TYPE_CHECKING:
     import builtins
+    from collections.abc import Collection
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,38 @@ async def ensure_personal_space(session: AsyncSession, user: User) -> Space:
     return space
 
 
+def may_use(principal: Principal, space_type: str, owner_id: str, roles: Collection[str]) -> bool:
+    """Whether a caller may see and use what is in a space (``roles``: theirs in it)."""
+    if owner_id == principal.user_id:
+        return True
+    if space_type == SpaceType.PERSONAL:
+        return principal.is_admin
+    return principal.is_admin or bool(roles)
+
+
+def may_manage(
+    principal: Principal, space_type: str, owner_id: str, roles: Collection[str]
+) -> bool:
+    """Whether a caller may change what is in a space."""
+    if owner_id == principal.user_id:
+        return True
+    if space_type == SpaceType.PERSONAL:
+        return principal.is_admin
+    return principal.is_admin or not MANAGE_ROLES.isdisjoint(roles)
+
+
+def privileges_of(
+    principal: Principal, space_type: str, owner_id: str, roles: Collection[str]
+) -> list[str]:
+    """Qlik's ``privileges`` of a connection in that space, for that caller."""
+    if may_manage(principal, space_type, owner_id, roles):
+        extra = ["change_owner"] if principal.is_admin else []
+        return MANAGE_PRIVILEGES + extra
+    if may_use(principal, space_type, owner_id, roles):
+        return list(READ_PRIVILEGES)
+    return []
+
+
 @dataclass
 class SpaceAccess:
     """What one caller may do in each space of their tenant (loaded once per request)."""
@@ -56,27 +89,24 @@ class SpaceAccess:
             self._roles = await self.repo.memberships(self.principal.user_id)
         return set(self._roles.get(space.id, []))
 
+    async def _roles_if_needed(self, space: Space) -> set[str]:
+        """The caller's roles, read only when owner and admin rights do not decide."""
+        p = self.principal
+        if space.owner_id == p.user_id or space.type == SpaceType.PERSONAL or p.is_admin:
+            return set()
+        return await self.roles(space)
+
     async def can_use(self, space: Space) -> bool:
-        if space.owner_id == self.principal.user_id:
-            return True
-        if space.type == SpaceType.PERSONAL:
-            return self.principal.is_admin
-        return self.principal.is_admin or bool(await self.roles(space))
+        roles = await self._roles_if_needed(space)
+        return may_use(self.principal, space.type, space.owner_id, roles)
 
     async def can_manage(self, space: Space) -> bool:
-        if space.owner_id == self.principal.user_id:
-            return True
-        if space.type == SpaceType.PERSONAL:
-            return self.principal.is_admin
-        return self.principal.is_admin or bool(await self.roles(space) & MANAGE_ROLES)
+        roles = await self._roles_if_needed(space)
+        return may_manage(self.principal, space.type, space.owner_id, roles)
 
     async def privileges(self, space: Space) -> list[str]:
-        if await self.can_manage(space):
-            extra = ["change_owner"] if self.principal.is_admin else []
-            return MANAGE_PRIVILEGES + extra
-        if await self.can_use(space):
-            return list(READ_PRIVILEGES)
-        return []
+        roles = await self._roles_if_needed(space)
+        return privileges_of(self.principal, space.type, space.owner_id, roles)
 
     async def space_for_write(self, space_id: str | None) -> Space:
         """The target space of a create or move: the caller's personal space by default."""
@@ -100,8 +130,9 @@ class SpaceAccess:
         return space
 
     async def visible_space_ids(self) -> list[str]:
-        spaces = await self.repo.visible(self.principal.user_id, all_shared=self.principal.is_admin)
-        return [s.id for s in spaces]
+        return await self.repo.visible_ids(
+            self.principal.user_id, all_shared=self.principal.is_admin
+        )
 
 
 class SpaceService:
