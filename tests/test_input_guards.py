@@ -12,14 +12,22 @@ from urllib.parse import parse_qs, urlsplit
 import asyncpg
 import jwt
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 from tests import sql_servers
-from tests.conftest import POSTGRES_URL, Api, _drop_pg, _fresh_pg_schema, assert_error
+from tests.conftest import (
+    POSTGRES_URL,
+    Api,
+    _drop_pg,
+    _fresh_pg_schema,
+    _stores,
+    assert_error,
+    running_api,
+)
 
-from dcaas.kit.db import session_factory
+from dcaas.kit import db
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
 
 URL = "/api/v1/data-connections"
 
@@ -166,22 +174,22 @@ async def test_forged_cursor_with_unstorable_text_is_400(api: Api, bad: str, mem
 
 
 # -- the connection pool running out ---------------------------------------------------------
-async def test_pool_exhaustion_is_503_with_retry_after(api: Api) -> None:
+@pytest.mark.parametrize("store", _stores())
+async def test_pool_exhaustion_is_503_with_retry_after(
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No pooled connection free within the pool timeout: 503 DCAAS-8004 with Retry-After."""
-    state = api.app.state.dcaas  # type: ignore[attr-defined]
-    tiny = create_async_engine(
-        state.settings.async_database_url, pool_size=1, max_overflow=0, pool_timeout=0.2
-    )
-    original = state.sessions
-    state.sessions = session_factory(tiny)
-    try:
-        async with tiny.connect():  # the one connection, held
+    pool = db._POSTGRES_POOL if store == "postgresql" else db._SQLITE_READERS
+    monkeypatch.setitem(pool, "pool_size", 1)
+    monkeypatch.setitem(pool, "pool_timeout", 0.2)
+    async with running_api(store, tmp_path) as api:
+        state = api.app.state.dcaas  # type: ignore[attr-defined]
+        await api.client.get(URL, headers=api.h(api.alice))  # the caller is cached
+        async with state.store.reader.connect():  # the reading pool's one connection, held
             res = await api.client.get(URL, headers=api.h(api.alice))
-    finally:
-        state.sessions = original
-        await tiny.dispose()
-    assert_error(res, 503, "DCAAS-8004")
-    assert res.headers["Retry-After"] == "2"
+        assert_error(res, 503, "DCAAS-8004")
+        assert res.headers["Retry-After"] == "1"
+        assert (await api.client.get(URL, headers=api.h(api.alice))).status_code == 200
 
 
 # -- SQL names the drivers' placeholder styles would rewrite ---------------------------------

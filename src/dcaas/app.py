@@ -156,25 +156,6 @@ def _install_outage_handlers(app: FastAPI) -> None:
         return _unexpected(request, exc)
 
 
-def _install_pool_handler(app: FastAPI) -> None:
-    """Every pooled database connection busy past the pool's timeout: 503, retry soon."""
-
-    @app.exception_handler(PoolTimeout)
-    async def on_pool_exhausted(request: Request, _: PoolTimeout) -> JSONResponse:
-        log.warning(
-            "no database connection became free in time on %s %s",
-            request.method,
-            request.url.path,
-        )
-        return error_response(
-            ServiceUnavailable(
-                "every database connection is in use; retry shortly",
-                code=Code.STORE_BUSY,
-                headers={"Retry-After": "2"},
-            )
-        )
-
-
 def build_state(settings: Settings) -> AppState:
     provider = build_provider(settings)
     return AppState(
@@ -295,7 +276,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.route_class = UnitOfWorkRoute  # routes added on the app declare theirs too
     _install_error_handlers(app)
     _install_outage_handlers(app)
-    _install_pool_handler(app)
     # The routers' routes go straight into the app's list (each already carries its prefix):
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.

@@ -25,8 +25,7 @@ async def test_write_after_another_commit_is_409_connection_changed(tmp_path) ->
     async with running_api("postgresql", tmp_path) as api:
         conn = await created(api)
         state = api.app.state.dcaas  # type: ignore[attr-defined]
-        async with transaction(state.sessions) as db:
-            caller = await authenticate(db, state.verifier, f"Bearer {api.alice}")
+        caller = await authenticate(state.store, state.verifier, f"Bearer {api.alice}")
 
         async def rules_then_a_rival_commits(service: Any, connection: Any, ops: Any) -> None:
             await apply_patch(service, connection, ops)

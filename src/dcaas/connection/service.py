@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from dcaas.auth.principal import Principal
     from dcaas.connection.schemas import ConnectionCreate, ConnectionUpdate, DcaasConnectionCreate
     from dcaas.credential.models import Credential
-    from dcaas.kit.crypto import Envelope
+    from dcaas.kit.crypto import Envelope, Sealed
     from dcaas.space.models import Space
 
     PatchRules = Callable[["ConnectionService", Connection, Any], Awaitable[object]]
@@ -275,6 +275,14 @@ class ConnectionService:
         copy: bool = False,
     ) -> Credential | None:
         """Store a verdict on the connection (a copy never shares the original's record)."""
+        # Sealed first: a remote key service is never called inside the write transaction,
+        # which the credential's flush below would begin.
+        secret = verdict.connection_secret
+        sealed_secret = (
+            seal_secret(self.envelope, connection.tenant_id, connection.id, secret)
+            if secret and not isinstance(secret, Kept)
+            else None
+        )
         record = verdict.record
         if copy and record in (Record.KEEP, Record.REWRITE):
             record = Record.NEW if verdict.payload else Record.NONE
@@ -304,8 +312,8 @@ class ConnectionService:
         connection.credential_id = credential_id
         if verdict.reauthorize:
             connection.auth_status = NEEDS_REAUTH
-        if not isinstance(verdict.connection_secret, Kept):
-            self._seal_connection_secret(connection, verdict.connection_secret)
+        if not isinstance(secret, Kept):  # "" or None clears it
+            _set_connection_secret(connection, sealed_secret)
         stamp(connection)
         return credential
 
@@ -324,17 +332,6 @@ class ConnectionService:
             raise _conflict(connection.name) from None
         name = credential.name if credential is not None else None
         return await self._view(connection, credential_name=name)
-
-    def _seal_connection_secret(self, connection: Connection, value: str | None) -> None:
-        if not value:
-            connection.secret_ciphertext = None
-            connection.secret_wrapped_key = None
-            connection.secret_key_id = None
-            return
-        sealed = seal_secret(self.envelope, connection.tenant_id, connection.id, value)
-        connection.secret_ciphertext = sealed.ciphertext
-        connection.secret_wrapped_key = sealed.wrapped_key
-        connection.secret_key_id = sealed.key_id
 
     # -- read -------------------------------------------------------------------------------
     async def _space(self, space_id: str) -> Space | None:
@@ -645,3 +642,10 @@ def _tri_state(value: str | None) -> str | Kept | None:
     if value is None:
         return Kept(CONNECTION_SECRET)
     return value or None
+
+
+def _set_connection_secret(connection: Connection, sealed: Sealed | None) -> None:
+    """``qConnectionSecret``, sealed; None clears it."""
+    connection.secret_ciphertext = sealed.ciphertext if sealed else None
+    connection.secret_wrapped_key = sealed.wrapped_key if sealed else None
+    connection.secret_key_id = sealed.key_id if sealed else None

@@ -147,7 +147,8 @@ def document(doc: dict[str, Any]) -> None:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the console's session endpoints, pages and assets to the app."""
     app.state.console = ConsoleState(oidc=OidcClient(settings))
-    app.include_router(endpoints.router)
+    # Straight into the app's route list, as create_app adds the API's (no router wrapper).
+    app.router.routes.extend(endpoints.router.routes)
     app.mount("/assets", StaticFiles(directory=STATIC / "assets", check_dir=False), name="assets")
-    app.include_router(router)
+    app.router.routes.extend(router.routes)
     app.add_middleware(SessionNoStore)

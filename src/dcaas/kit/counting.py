@@ -15,6 +15,7 @@ On PostgreSQL the estimate comes first: when it is above the limit, nothing is c
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
@@ -77,8 +78,6 @@ async def count_matching(
 async def _estimate(session: AsyncSession, matching: Select[Any]) -> int:
     plan = await session.scalar(_Explain(matching))
     if isinstance(plan, str):  # a driver that hands JSON back as text
-        import json  # noqa: PLC0415
-
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
 

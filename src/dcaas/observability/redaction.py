@@ -147,7 +147,7 @@ def _nothing_to_hide(text: str) -> bool:
 def redact_text(text: str) -> str:
     """``text`` with secret values, tokens, API keys and URL passwords hidden."""
     if _nothing_to_hide(text):
-        return text
+        return scrub(text)  # values in use have no marker to look for
     text = _ITEM.sub(_redact_item, text)
     text = _redact_pairs(text, is_secret_name)
     for pattern, replacement in _PATTERNS:
