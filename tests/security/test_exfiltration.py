@@ -137,8 +137,10 @@ async def duplicate_then_patch(
     res = await world.api.client.post(f"{URL}/actions/duplicate", json=body, headers=world.h(role))
     if res.status_code != 201:
         return Attempt([res])
-    then = await _patch(world, role, str(res.json()["qID"]), _ops(victim, name, value))
-    return Attempt([res, *then.writes], then.changed)
+    copy = str(res.json()["qID"])
+    then = await _patch(world, role, copy, _ops(victim, name, value))
+    # A consumer's copy must carry no secret even where the change was refused (1009).
+    return Attempt([res, *then.writes], [copy] if role == "consumer" else then.changed)
 
 
 async def patch_under_test(
