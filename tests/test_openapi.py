@@ -24,11 +24,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from starlette.routing import Mount
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _drop_pg, _fresh_pg_schema
 
 from dcaas.app import create_app
 from dcaas.bootstrap import create_key
 from dcaas.config import Settings
+from dcaas.console import web as console_web
 from dcaas.kit.migrate import upgrade
 from dcaas.observability import EXEMPT_PATHS
 
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 
 ENVELOPE_FIELDS = {"code", "title", "detail", "status", "meta"}
 REPR = re.compile(r"<generator|<[^<>]* object at 0x")
-UNDOCUMENTED = {"/api/v1/openapi.json", "/api/v1/docs", "/docs/oauth2-redirect"} | EXEMPT_PATHS
+# Under /api/ every route is a documented operation but the document and its viewer; outside
+# it are only probes and the console's pages, its favicon, the /docs redirect and its assets.
+DOCUMENTS = {"/api/v1/openapi.json", "/api/v1/docs"}
 
 
 def error_envelope(response: Any, case: schemathesis.Case) -> None:
@@ -151,16 +155,36 @@ def test_api_conforms_to_its_openapi_on_postgresql(case: schemathesis.Case) -> N
     case.call_and_validate(headers=headers, checks=CHECKS)
 
 
+def _served(app: Any) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in iter_route_contexts(app.routes)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+
 def test_every_api_route_is_in_the_document(tmp_path: Path) -> None:
-    """No API route hides from the run: each one the app serves is a documented operation."""
+    """No API route hides from the run: each one the app serves under /api/ (the console's
+    session endpoints included) is a documented operation."""
     app = _app(tmp_path, None)
     documented = {
         (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
     }
     served = {
-        (method, route.path)
-        for route in iter_route_contexts(app.routes)
-        for method in route.methods or ()
-        if method != "HEAD" and route.path not in UNDOCUMENTED
+        (method, path)
+        for method, path in _served(app)
+        if path.startswith("/api/") and path not in DOCUMENTS
     }
     assert served == documented
+
+
+def test_routes_outside_the_api_are_probes_and_console_pages(tmp_path: Path) -> None:
+    """Nothing answering data lives outside /api/: only probes and the console's own routes
+    (its pages, favicon and /docs redirect, which serve no data), and its static assets."""
+    app = _app(tmp_path, None)
+    pages = {(method, path) for method, path in _served(console_web.router)}
+    probes = {("GET", path) for path in EXEMPT_PATHS}
+    outside = {(method, path) for method, path in _served(app) if not path.startswith("/api/")}
+    assert outside == {r for r in pages | probes if not r[1].startswith("/api/")}
+    assert [r.path for r in app.routes if isinstance(r, Mount)] == ["/assets"]

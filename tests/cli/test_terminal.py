@@ -15,6 +15,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tests import log_guard
+
 if TYPE_CHECKING:
     from tests.live import Live
 
@@ -95,6 +97,7 @@ def test_secrets_typed_in_a_terminal_stay_secret(live: Live, home: Path) -> None
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
 
     access, secret, name = "tty-access-Hh2", "tty-secret-Jj8", f"tty-{uuid.uuid4().hex[:6]}"
+    log_guard.remember(access, secret)
     argv = [
         str(DCAAS),
         "connections",

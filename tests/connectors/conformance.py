@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tests import log_guard
+
 from dcaas.connectors.spec import DESTINATION_MARK, SECRET_MARK
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ def sample(source: DataSource) -> Sample:
         prop = props[name]
         if name in secret_names:
             marker = f"Secret-{name}-{uuid.uuid4().hex[:12]}"
+            log_guard.remember(marker)
             markers[name] = marker
             file = prop.get("format") == "file"
             values[name] = [{"name": f"{name}.pem", "value": marker}] if file else marker

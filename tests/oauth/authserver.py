@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
 from authlib.oauth2 import OAuth2Error
@@ -28,6 +28,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, jsonify, request
 from tests import log_guard
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -226,7 +229,9 @@ class _Validator(BearerTokenValidator):
         return self.store.by_access(token_string)
 
 
-def build_app(store: Store) -> Flask:
+def build_app(store: Store, paths: Iterable[tuple[str, str]] = ()) -> Flask:
+    """The provider's app; ``paths``: more (authorization, token) paths it serves, for a
+    data source whose endpoints are paths under a host the user chooses (Salesforce)."""
     app = Flask("test-oauth-provider")
 
     def save_token(token: dict[str, Any], req: Any) -> None:
@@ -278,15 +283,19 @@ def build_app(store: Store) -> Flask:
     def me() -> Any:
         return jsonify({"user": current_token.user.id, "scope": current_token.scope})
 
+    for authorize_path, token_path in paths:
+        app.add_url_rule(authorize_path, f"authorize {authorize_path}", authorize)
+        app.add_url_rule(token_path, f"token {token_path}", token, methods=["POST"])
     return app
 
 
 class AuthServer:
     """The provider, serving on 127.0.0.1 on a free port in a thread until stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, paths: Iterable[tuple[str, str]] = ()) -> None:
         self.store = Store()
-        self._server = make_server("127.0.0.1", 0, build_app(self.store), threaded=True)
+        app = build_app(self.store, paths)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.base = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 import asyncssh
+from tests import log_guard
 
 if TYPE_CHECKING:
     import ssl
@@ -328,6 +329,7 @@ class _TokenHandler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         token = "ya29." + secrets.token_urlsafe(24)
         self.server.issued.append(token)
+        log_guard.remember(token)
         data = json.dumps({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

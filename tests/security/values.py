@@ -17,14 +17,18 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from dcaas.connectors import DataSource, all_data_sources
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from tests.security.world import World
 
 
@@ -32,13 +36,39 @@ class NoGenerator(AssertionError):
     """A destination property whose schema no generator here understands."""
 
 
-def destination_cases() -> list[tuple[str, str]]:
-    """Every (data source, destination property) of the catalog."""
-    return [
-        (source.id, name)
+TYPED, OAUTH = "typed", "oauth"
+
+
+def sign_ins(source: DataSource) -> tuple[str, ...]:
+    """How connections of a source get their secrets: typed by the user, through the OAuth
+    flow, or either (a source whose ``oauth_selector`` chooses, such as gbq)."""
+    if source.oauth is None:
+        return (TYPED,)
+    return (OAUTH,) if source.oauth_selector is None else (TYPED, OAUTH)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One destination property of one data source, on connections of one sign-in."""
+
+    source_id: str
+    sign_in: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.source_id}{'' if self.sign_in == TYPED else '+oauth'}-{self.name}"
+
+
+def destination_cases() -> list[Any]:
+    """Every (data source, sign-in, destination property) of the catalog, as test params."""
+    cases = [
+        Case(source.id, sign_in, name)
         for source in all_data_sources()
+        for sign_in in sign_ins(source)
         for name in sorted(source.properties.destination_fields())
     ]
+    return [pytest.param(case, id=case.id) for case in cases]
 
 
 def _variants(schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,6 +99,7 @@ def _string(world: World, variant: dict[str, Any], description: str, *, hostile:
     candidates = (
         [
             f"{world.http.url}/capture",
+            world.http.url,  # a base URL without a path (a login host, an API endpoint)
             "127.0.0.1",
             world.ssh.fingerprint,
             https_capture,
@@ -79,6 +110,7 @@ def _string(world: World, variant: dict[str, Any], description: str, *, hostile:
         if hostile
         else [
             "http://127.0.0.2/benign",
+            "http://127.0.0.2",
             "127.0.0.2",
             world.other_fingerprint,
             "https://127.0.0.2/benign",
@@ -196,9 +228,10 @@ def victim_secrets(world: World, source: DataSource) -> tuple[dict[str, Any], li
     return values, needles
 
 
-def fake_secret(source: DataSource) -> tuple[str, Any] | None:
-    """The attacker's own value for the first secret property (to "touch" a secret)."""
-    names = sorted(source.properties.secret_fields())
+def fake_secret(source: DataSource, held: Iterable[str]) -> tuple[str, Any] | None:
+    """The attacker's own value for the first secret property the victim holds (to "touch"
+    a secret)."""
+    names = sorted(source.properties.secret_fields() & set(held))
     if not names:
         return None
     name = names[0]

@@ -309,7 +309,9 @@ def azure_oauth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     workdir = tmp_path_factory.mktemp("azurite-oauth")
     context, ca_pem = rest_server.make_tls(workdir)
     server = emulator.start(main, workdir, tls=(workdir / "server.pem", workdir / "server.key"))
-    login = emulator.start_login(context, "sp-secret-" + uuid.uuid4().hex)
+    secret = "sp-secret-" + uuid.uuid4().hex
+    log_guard.remember(secret)
+    login = emulator.start_login(context, secret)
     yield server, login, ca_pem
     login.server.shutdown()
     servers.stop(server.process)

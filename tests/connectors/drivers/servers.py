@@ -23,6 +23,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from gcp_storage_emulator.server import create_server
+from tests import log_guard
 
 _MOTO = """
 import os, sys, threading
@@ -156,10 +157,12 @@ class _TokenHandler(BaseHTTPRequestHandler):
             self._reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT"})
             return
         self.issued.append(claims["iss"])
+        token = "ya29." + uuid.uuid4().hex
+        log_guard.remember(token)
         self._reply(
             200,
             {
-                "access_token": "ya29." + uuid.uuid4().hex,
+                "access_token": token,
                 "expires_in": 3600,
                 "token_type": "Bearer",
             },

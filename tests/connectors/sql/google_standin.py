@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from tests import log_guard
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -69,6 +70,7 @@ def _handler(state: Google, public_pem: bytes) -> type[BaseHTTPRequestHandler]:
                 self._reply(400, {"error": "invalid_grant"})
                 return
             token = "ya29." + uuid.uuid4().hex
+            log_guard.remember(token)
             state.issued.append(token)
             self._reply(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from tests import log_guard
 from tests.connectors.drivers import servers
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class Athena:
         self.key, self.secret = servers.limited_user(
             moto, "athena-" + uuid.uuid4().hex[:8], ["athena:*", "s3:*", "glue:*"]
         )
+        log_guard.remember(self.key, self.secret)
         self.bucket = "athena-results-" + uuid.uuid4().hex[:8]
         self._client("s3").create_bucket(Bucket=self.bucket)
         athena = self._client("athena")
