@@ -34,18 +34,26 @@ class Rule:
         return SourceFailure(self.code, self.failure_class, detail, http_status=self.http_status)
 
 
+_CHAIN_LIMIT = 32  # links of an exception chain looked at
+
+
 def caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
     """Whether ``kind`` is anywhere in the exception's chain (libraries wrap the root cause;
     urllib3 keeps it in ``reason`` or as its first argument)."""
 
     def check(exc: BaseException) -> bool:
-        seen: BaseException | None = exc
-        for _ in range(10):
-            if seen is None:
-                return False
-            if isinstance(seen, kind):
+        # Every link is followed (cause, context and urllib3's reason): under load a retry
+        # leaves a context beside the reason, and the root cause may be behind either.
+        todo: list[BaseException] = [exc]
+        seen: set[int] = set()
+        while todo and len(seen) < _CHAIN_LIMIT:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if isinstance(current, kind):
                 return True
-            seen = seen.__cause__ or seen.__context__ or _wrapped(seen)
+            todo += [e for e in (current.__cause__, current.__context__, _wrapped(current)) if e]
         return False
 
     return check
