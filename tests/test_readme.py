@@ -27,6 +27,7 @@ The rules (the README's *The README is tested* says the same for its writers):
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
 import shlex
@@ -34,6 +35,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,27 +55,7 @@ FENCE = re.compile(r"^```(\S*)\s*$")
 EXPECT = re.compile(r"^(\s*)#\s*expect\s+(\d{3})\b.*$")
 TIMEOUT = 240.0  # seconds for every block together
 
-PRELUDE = r"""
-set -eo pipefail
-shopt -s inherit_errexit
-# curl as the README uses it, plus a check of the answer's status (see tests/test_readme.py).
-curl() {
-  local expect="${README_EXPECT:-}" errors status code=0
-  unset README_EXPECT
-  errors=$(mktemp)
-  command curl --no-progress-meter --write-out '%{stderr}@@README-STATUS %{http_code}\n' "$@" 2>"$errors" || code=$?
-  status=$(sed -n 's/^@@README-STATUS //p' "$errors" | tail -n 1)
-  grep -v '^@@README-STATUS ' "$errors" >&2 || true
-  rm -f "$errors"
-  if [ "$code" != 0 ]; then echo "README: curl exited $code" >&2; return "$code"; fi
-  if [ -z "$status" ]; then echo "README: curl gave no status (no --write-out in the README)" >&2; return 90; fi
-  if [ -n "$expect" ]; then
-    if [ "$status" != "$expect" ]; then echo "README: curl answered $status, expected $expect" >&2; return 91; fi
-  elif [ "$status" -lt 200 ] || [ "$status" -ge 400 ]; then
-    echo "README: curl answered $status, expected 2xx or 3xx" >&2; return 92
-  fi
-}
-"""
+PRELUDE = (Path(__file__).parent / "readme_prelude.sh").read_text()
 
 
 @dataclass(frozen=True)
@@ -122,6 +104,7 @@ def script(found: list[Block], values: dict[str, str], work: Path) -> str:
     for n, block in enumerate(found, 1):
         body = substitute(block.text, values)
         parts.append(f"printf '%s\\n' {n} > \"$README_STATE\"")
+        parts.append(f"printf '%s %s\\n' {n} \"$(date +%s.%N)\" >> \"$README_STATE.times\"")
         if block.language == "python":
             path = work / f"block-{n:02}.py"
             path.write_text(body)
@@ -245,6 +228,7 @@ def test_readme_blocks_run_in_order(served: Served, s3_store: str, tmp_path: Pat
     try:
         run = subprocess.run(
             ["bash", str(tmp_path / "readme.sh")],
+            check=False,
             cwd=work,
             env=env,
             capture_output=True,
@@ -254,6 +238,9 @@ def test_readme_blocks_run_in_order(served: Served, s3_store: str, tmp_path: Pat
         )
     except subprocess.TimeoutExpired as timeout:
         pytest.fail(f"the README's blocks took more than {TIMEOUT} s: {timeout}")
+    times = Path(f"{state}.times")
+    if times.exists():  # shown with -s: how long each block took
+        print(times.read_text())
     reached = state.read_text().strip() if state.exists() else "0"
     if run.returncode != 0 or reached != "done":
         block = found[int(reached) - 1] if reached.isdigit() and reached != "0" else None
@@ -283,38 +270,30 @@ def test_expect_comment_sets_the_next_curls_status() -> None:
     )
 
 
+class _Answers(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(404 if self.path == "/missing" else 200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def test_curl_check_fails_on_an_unexpected_status(tmp_path: Path) -> None:
     """The curl check fails a 404 unless the block expected it, and passes a 2xx."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        port = listener.getsockname()[1]
-        answers = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import http.server, sys\n"
-                "class H(http.server.BaseHTTPRequestHandler):\n"
-                "    def do_GET(self):\n"
-                "        self.send_response(404 if self.path == '/missing' else 200)\n"
-                "        self.end_headers()\n"
-                "    def log_message(self, *a): pass\n"
-                f"http.server.HTTPServer(('127.0.0.1', {port + 0}), H).serve_forever()\n",
-            ],
-        )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def run(body: str) -> int:
+        path = tmp_path / "s.sh"
+        path.write_text(PRELUDE + shell(body))
+        return subprocess.run(["bash", str(path)], check=False, capture_output=True).returncode
+
     try:
-        time.sleep(0.5)
-        url = f"http://127.0.0.1:{port}"
-
-        def run(body: str) -> int:
-            path = tmp_path / "s.sh"
-            path.write_text(PRELUDE + shell(body))
-            return subprocess.run(["bash", str(path)], capture_output=True).returncode
-
         assert run(f"curl -s {url}/ok\n") == 0
         assert run(f"curl -s {url}/missing\n") == 92
         assert run(f"# expect 404\ncurl -s {url}/missing\n") == 0
         assert run(f"# expect 404\ncurl -s {url}/ok\n") == 91
     finally:
-        answers.terminate()
-        answers.wait()
+        server.shutdown()

@@ -57,6 +57,7 @@ from dcaas.pipeline import Pipeline
 from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
+from dcaas.tenant.endpoints import router as users
 from dcaas.unit_of_work import UnitOfWorkRoute
 
 log = logging.getLogger("dcaas")
@@ -279,7 +280,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The routers' routes go straight into the app's list (each already carries its prefix):
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
-    for router in (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys):
+    routers = (
+        connections,
+        legacy,
+        probes,
+        oauth,
+        data_sources,
+        credentials,
+        spaces,
+        api_keys,
+        users,
+    )
+    for router in routers:
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dcaas.api_key.service import IssuedKey, issue
 from dcaas.kit.db import transaction
 from dcaas.tenant.repository import TenantRepository
-from dcaas.tenant.service import ensure_tenant, ensure_user
+from dcaas.tenant.service import Profile, ensure_named_user, ensure_tenant, ensure_user
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,9 +27,19 @@ async def bootstrap(sessions: async_sessionmaker[AsyncSession]) -> IssuedKey | N
 
 
 async def create_key(
-    sessions: async_sessionmaker[AsyncSession], *, tenant: str, user: str, admin: bool
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    tenant: str,
+    user: str,
+    admin: bool,
+    name: str | None = None,
+    email: str | None = None,
 ) -> IssuedKey:
+    """A key for the user ``user`` names in ``tenant`` (its id, e-mail, subject or display
+    name; created with ``user`` as its subject when nobody matches)."""
     async with transaction(sessions) as session:
         t = await ensure_tenant(session, tenant_id=None, name=tenant)
-        u = await ensure_user(session, t, subject=user, is_admin=True if admin else None)
+        u = await ensure_named_user(
+            session, t, user, is_admin=True if admin else None, profile=Profile(name, email)
+        )
         return await issue(session, u, description="created with dcaas apikey create")

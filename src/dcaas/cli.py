@@ -11,9 +11,11 @@ import typer
 
 from dcaas import observability, profile
 from dcaas.config import Settings
+from dcaas.errors import DcaasError
 from dcaas.exits import (
     CONFIG,
     EXIT_CODES_HELP,
+    FAILED,
     CommandFailed,
     expected_errors,
     load_settings,
@@ -135,8 +137,12 @@ def served_app() -> FastAPI:
 @apikey.command("create", epilog=EXIT_CODES_HELP)
 def apikey_create(
     tenant: str = typer.Option(..., help="Tenant name (created when missing)"),
-    user: str = typer.Option(..., help="User name (created when missing)"),
+    user: str = typer.Option(
+        ..., help="The user's id, e-mail, name or subject (a new user when nobody matches)"
+    ),
     admin: bool = typer.Option(False, "--admin", help="Make the user a tenant admin"),
+    name: str = typer.Option(None, "--name", help="The user's display name (stored)"),
+    email: str = typer.Option(None, "--email", help="The user's e-mail (stored)"),
 ) -> None:
     """Create an API key in the server's store; the key is printed alone on the last line.
 
@@ -152,9 +158,14 @@ def apikey_create(
             engine = create_engine(settings.async_database_url)
             try:
                 sessions = session_factory(engine)
-                return (await create_key(sessions, tenant=tenant, user=user, admin=admin)).token
+                issued = await create_key(
+                    sessions, tenant=tenant, user=user, admin=admin, name=name, email=email
+                )
+            except DcaasError as exc:  # e.g. --user names several users
+                raise CommandFailed(exc.detail, "give the user's id (--user ID)", FAILED) from None
             finally:
                 await engine.dispose()
+            return issued.token
 
         token = asyncio.run(run())
     typer.echo(f"store: {describe(settings)}", err=True)

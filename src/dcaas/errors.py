@@ -76,6 +76,7 @@ class Code(StrEnum):
     ADMIN_REQUIRED = "DCAAS-5011"
     SPACE_NOT_EMPTY = "DCAAS-5012"
     ASSIGNMENT_CONFLICT = "DCAAS-5013"
+    USER_AMBIGUOUS = "DCAAS-5014"
     # the web console's session (issue 16)
     CSRF_TOKEN_INVALID = "DCAAS-5020"  # noqa: S105 - an error code, not a token
     SESSION_ENDED = "DCAAS-5021"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dcaas.api_key import service as api_keys
 from dcaas.auth.principal import Principal
 from dcaas.errors import Code, Unauthorized
-from dcaas.tenant.service import ensure_jwt_user, ensure_tenant
+from dcaas.tenant.service import Profile, ensure_jwt_user, ensure_tenant
 
 if TYPE_CHECKING:
     from dcaas.auth.cache import PrincipalCache
@@ -66,7 +66,13 @@ async def authenticate(
     # the token's roles make this request's rights: they are never stored on the user.
     async with store.write() as session:
         tenant = await ensure_tenant(session, tenant_id=claims.tenant, name=claims.tenant)
-        user = await ensure_jwt_user(session, tenant, issuer=claims.issuer, subject=claims.subject)
+        user = await ensure_jwt_user(
+            session,
+            tenant,
+            issuer=claims.issuer,
+            subject=claims.subject,
+            profile=Profile(name=claims.name, email=claims.email),
+        )
     principal = Principal(
         tenant_id=tenant.id,
         user_id=user.id,

@@ -27,6 +27,8 @@ class Claims:
     is_admin: bool
     expires: float = 0.0  # the exp claim, seconds since the epoch
     issuer: str = ""  # the iss claim (signed with the token); "" when the token has none
+    name: str | None = None  # the name claim (OpenID's), stored as the user's display name
+    email: str | None = None  # the email claim
 
 
 class JwtVerifier:
@@ -110,7 +112,18 @@ class JwtVerifier:
             is_admin=_is_admin(claims, s.jwt_admin_claim),
             expires=float(claims["exp"]),
             issuer=issuer,
+            name=text_claim(claims.get("name"), 256),
+            email=text_claim(claims.get("email"), 320),
         )
+
+
+def text_claim(value: object, max_length: int) -> str | None:
+    """An optional profile claim: kept when it is storable text, else ignored (never refused:
+    the token is valid without it)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return text if _usable(text, max_length) and text.isprintable() else None
 
 
 def _usable(value: object, max_length: int) -> TypeGuard[str]:

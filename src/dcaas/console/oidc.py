@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import httpx
 import jwt
 
-from dcaas.auth.tokens import Claims
+from dcaas.auth.tokens import Claims, text_claim
 from dcaas.errors import BadRequest, Code, NotFound, Unauthorized
 
 if TYPE_CHECKING:
@@ -205,7 +205,12 @@ class OidcClient:
             raise failed(f"the ID token lacks a usable {tenant_claim!r} or {user_claim!r} claim")
         role = claims.get(s.oidc_admin_claim or s.jwt_admin_claim)
         return Claims(
-            tenant=tenant, subject=subject, is_admin=_admin(role), expires=float(claims["exp"])
+            tenant=tenant,
+            subject=subject,
+            is_admin=_admin(role),
+            expires=float(claims["exp"]),
+            name=text_claim(claims.get("name"), 256),
+            email=text_claim(claims.get("email"), 320),
         )
 
 

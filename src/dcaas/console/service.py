@@ -21,7 +21,7 @@ from dcaas.console.models import ConsoleSession
 from dcaas.console.repository import SessionRepository
 from dcaas.errors import Code, Forbidden, Unauthorized
 from dcaas.kit.time import utcnow
-from dcaas.tenant.service import ensure_tenant, ensure_user
+from dcaas.tenant.service import Profile, ensure_tenant, ensure_user
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -83,7 +83,11 @@ class SessionService:
         """A user vouched for by the OpenID provider, provisioned as a JWT's would be."""
         tenant = await ensure_tenant(self.session, tenant_id=claims.tenant, name=claims.tenant)
         user = await ensure_user(
-            self.session, tenant, subject=claims.subject, is_admin=claims.is_admin
+            self.session,
+            tenant,
+            subject=claims.subject,
+            is_admin=claims.is_admin,
+            profile=Profile(name=claims.name, email=claims.email),
         )
         return await self._start(tenant.id, user.id, "oidc", None, utcnow() + self.lifetime)
 

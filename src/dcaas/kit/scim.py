@@ -30,6 +30,7 @@ Value = str | bool | int | float | None
 
 class FieldKind(StrEnum):
     STRING = "string"
+    FOLDED = "folded"  # a string compared case-insensitively by every operator
     DATETIME = "datetime"
 
 
@@ -322,6 +323,8 @@ def _compare(node: Compare, fields: Mapping[str, FilterField]) -> ColumnElement[
             raise _error(f"null can only be compared with eq or ne, not {op}", node.position)
         return col.is_(None) if op is Op.EQ else col.is_not(None)
     operand = _operand(node, name, target.kind)
+    if target.kind is FieldKind.FOLDED and isinstance(operand, str):
+        col, operand = func.lower(col), operand.lower()
     if op is Op.NE:
         # SCIM: `ne` is true when the attribute is missing.
         return or_(col != operand, col.is_(None))

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from dcaas.deps import Body, Caller, Read, Write, parse
-from dcaas.errors import Code, NotFound
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.time import iso
@@ -22,7 +21,7 @@ from dcaas.space.schemas import (
     SpaceUpdate,
 )
 from dcaas.space.service import SpaceService
-from dcaas.tenant.repository import UserRepository
+from dcaas.tenant.service import find_user
 from dcaas.unit_of_work import UnitOfWorkRoute
 
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api/v1/spaces", tags=["spaces"])
@@ -117,13 +116,8 @@ async def list_assignments(spaceId: str, db: Read, caller: Caller) -> Any:
 async def assign(spaceId: str, data: Body, db: Write, caller: Caller) -> Any:
     """Give a user roles in a shared space (producer, facilitator: manage; consumer: use)."""
     body = parse(AssignmentCreate, data)
-    user = await UserRepository(db, caller.tenant_id).get(body.assigneeId)
-    if user is None:
-        raise NotFound(
-            f"user {body.assigneeId} not found",
-            code=Code.USER_NOT_FOUND,
-            meta={"field": "assigneeId"},
-        )
+    # Qlik's clients send an id; people may also give the user's name or e-mail.
+    user = await find_user(db, caller.tenant_id, body.assigneeId, field="assigneeId")
     member = await SpaceService(db, caller).assign(
         spaceId, user=user, roles=[str(r) for r in body.roles]
     )

@@ -39,5 +39,13 @@ class User(Base):
         doc="'' for dcaas's own users (API keys); 'jwt:<issuer>' for JWT subjects",
     )
     subject: Mapped[str] = mapped_column(String(256), doc="the name or the JWT subject")
+    name: Mapped[str] = mapped_column(
+        String(256),
+        default="",
+        server_default="",
+        doc="display name (Qlik's `name`): the JWT's name claim, `apikey create --name`, "
+        "else the subject",
+    )
+    email: Mapped[str | None] = mapped_column(String(320), default=None, doc="e-mail, when known")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 
+from dcaas.kit.listing import Keyset
 from dcaas.kit.repository import RepositoryBase
 from dcaas.tenant.models import LOCAL_NAMESPACE, Tenant, User
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.kit.paging import Cursor, Sort
 
 
 class TenantRepository:
@@ -45,3 +50,48 @@ class UserRepository(RepositoryBase[User]):
         return await self.one(
             self.readable().where(User.namespace == namespace, User.subject == subject)
         )
+
+    async def matching(self, ref: str, *, limit: int) -> Sequence[User]:
+        """Users whose id, subject, e-mail or display name is ``ref`` (the last two compared
+        case-insensitively), oldest first, at most ``limit``."""
+        folded = ref.lower()
+        stmt = self.readable().where(
+            or_(
+                User.id == ref,
+                User.subject == ref,
+                func.lower(User.email) == folded,
+                func.lower(User.name) == folded,
+            )
+        )
+        return await self.all(stmt.order_by(User.created, User.id).limit(limit))
+
+    async def page(
+        self,
+        condition: ColumnElement[bool] | None,
+        *,
+        sort: Sort,
+        cursor: Cursor | None,
+        limit: int,
+    ) -> Sequence[User]:
+        """Up to ``limit + 1`` users after (or, backwards, before) the cursor, nearest first."""
+        stmt = self.readable()
+        if condition is not None:
+            stmt = stmt.where(condition)
+        return await self.all(USER_KEYSET.page_of(stmt, sort=sort, cursor=cursor, limit=limit))
+
+    async def count(self, condition: ColumnElement[bool] | None) -> int:
+        stmt = self.readable()
+        return await self.count_of(stmt if condition is None else stmt.where(condition))
+
+
+USER_KEYSET = Keyset(
+    {
+        "name": User.name,
+        "id": User.id,
+        "_id": User.id,
+        "subject": User.subject,
+        "createdAt": User.created,
+    },
+    User.id,
+)
+USER_SORT_FIELDS = USER_KEYSET.sort_fields
