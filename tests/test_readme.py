@@ -104,7 +104,7 @@ def script(found: list[Block], values: dict[str, str], work: Path) -> str:
     for n, block in enumerate(found, 1):
         body = substitute(block.text, values)
         parts.append(f"printf '%s\\n' {n} > \"$README_STATE\"")
-        parts.append(f"printf '%s %s\\n' {n} \"$(date +%s.%N)\" >> \"$README_STATE.times\"")
+        parts.append(f'printf \'%s %s\\n\' {n} "$(date +%s.%N)" >> "$README_STATE.times"')
         if block.language == "python":
             path = work / f"block-{n:02}.py"
             path.write_text(body)

@@ -35,7 +35,7 @@ class Route:
 
     expect: Expect
     kinds: tuple[str, ...] = ()
-    object: str = "connection"  # connection, credential, space, assignment, key
+    object: str = "connection"  # connection, credential, space, assignment, key, user
     fresh: bool = False  # the call changes the object: make one per call
     call: str = "plain"  # how the request is built (see Matrix.body)
     url: str | None = None  # a concrete URL, for a path that cannot be formatted
@@ -43,7 +43,7 @@ class Route:
 
 P, C = "/api/v1/data-connections", "/api/v1/data-credentials"
 S, K, L = "/api/v1/spaces", "/api/v1/api-keys", "/api/v1/dcaas/actions/data-connections"
-D, W = "/api/v1/data-sources", "/api/v1/console"
+D, W, U = "/api/v1/data-sources", "/api/v1/console", "/api/v1/users"
 
 # A REST endpoint the default outbound policy refuses at once: browse and preview fail fast
 # with 400 DCAAS-6002, a test with a failed step; nothing leaves the machine.
@@ -140,6 +140,10 @@ class Matrix:
     async def key(self, kind: str, role: str) -> dict[str, str]:
         made = await self.ok("POST", K, self.owner_of(kind, role), json={})
         return {"keyId": made["id"]}
+
+    async def user(self, kind: str, role: str) -> dict[str, str]:
+        """A user of the tenant: the caller (own) or dave (foreign), by id."""
+        return {"userId": await self.user_id(self.owner_of(kind, role))}
 
     async def team_space(self) -> str:
         """A shared space of the admin's with the producer and the consumer as members."""

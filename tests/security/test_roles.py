@@ -30,6 +30,7 @@ from tests.security.matrix import (
     P,
     Route,
     S,
+    U,
     W,
     app_routes,
     build_matrix,
@@ -114,6 +115,8 @@ SPACE_MANAGE: Expect = {
     "stranger": 404,
     "anonymous": 401,
 }
+# The tenant's users are visible to everyone in the tenant (Qlik's users API), to nobody else.
+USER_READ: Expect = {**PRIVATE_READ, "none": 200}
 # Every signed-in caller (the anonymous one is asked to authenticate), or truly everyone.
 EVERYONE_200: Expect = {**dict.fromkeys(ROLES, 200), "anonymous": 401}
 EVERYONE_201: Expect = {**dict.fromkeys(ROLES, 201), "anonymous": 401}
@@ -206,6 +209,11 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", K): Route(EVERYONE_200),
     ("POST", K): Route(EVERYONE_201, call="empty_object"),
     ("DELETE", f"{K}/{{keyId}}"): Route(PRIVATE_WRITE, PRIVATE, object="key", fresh=True),
+    # users: read-only, the caller's tenant only
+    ("GET", U): Route(EVERYONE_200),
+    ("GET", f"{U}/me"): Route(EVERYONE_200),
+    ("GET", f"{U}/actions/count"): Route(EVERYONE_200),
+    ("GET", f"{U}/{{userId}}"): Route(USER_READ, PRIVATE, object="user"),
     # the console's session: signing in needs a key and a same-site request; the session
     # endpoints need the cookie (a bearer token is no session); signing out, its CSRF token
     ("GET", f"{W}/config"): Route(PUBLIC_200),
