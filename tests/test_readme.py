@@ -239,8 +239,7 @@ def test_readme_blocks_run_in_order(served: Served, s3_store: str, tmp_path: Pat
     except subprocess.TimeoutExpired as timeout:
         pytest.fail(f"the README's blocks took more than {TIMEOUT} s: {timeout}")
     times = Path(f"{state}.times")
-    if times.exists():  # shown with -s: how long each block took
-        print(times.read_text())
+    started = times.read_text() if times.exists() else ""  # "block epoch-seconds" lines
     reached = state.read_text().strip() if state.exists() else "0"
     if run.returncode != 0 or reached != "done":
         block = found[int(reached) - 1] if reached.isdigit() and reached != "0" else None
@@ -248,7 +247,7 @@ def test_readme_blocks_run_in_order(served: Served, s3_store: str, tmp_path: Pat
         pytest.fail(
             f"{where} failed (exit {run.returncode}):\n"
             f"{block.text if block else ''}\n--- stdout (end) ---\n{run.stdout[-3000:]}"
-            f"\n--- stderr (end) ---\n{run.stderr[-3000:]}"
+            f"\n--- stderr (end) ---\n{run.stderr[-3000:]}\n--- blocks started at ---\n{started}"
         )
 
 
