@@ -174,3 +174,44 @@ def test_serve_on_a_taken_port_says_how_to_pick_another(user: User) -> None:
     assert "make run ARGS='--port" in result.stderr
     assert "DCAAS_PORT=" in result.stderr
     assert not user.data.exists()
+
+
+def test_apikey_create_stores_name_and_email_and_finds_the_user_by_them(user: User) -> None:
+    """--name/--email are stored; a later --user with that e-mail or name keys the same user."""
+    assert user.run("migrate").returncode == 0
+    profile = ("--name", "Carol M", "--email", "carol@example.com")
+    made = user.run("apikey", "create", "--tenant", "t", "--user", "carol", *profile)
+    assert made.returncode == 0, made.stderr
+    for ref in ("carol@example.com", "carol m"):
+        again = user.run("apikey", "create", "--tenant", "t", "--user", ref)
+        assert again.returncode == 0, again.stderr
+        assert f"API key for {ref} in tenant t" in again.stdout
+    settings = Settings(data_dir=user.data)
+
+    async def users() -> list[tuple[str, str, str | None]]:
+        from sqlalchemy import text  # noqa: PLC0415 - only this test reads the table itself
+
+        from dcaas.kit.db import create_engine  # noqa: PLC0415 - ditto
+
+        engine = create_engine(settings.async_database_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(text("SELECT subject, name, email FROM users"))
+                return [tuple(r) for r in rows]  # type: ignore[misc]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(users()) == [("carol", "Carol M", "carol@example.com")]
+
+
+def test_apikey_for_an_ambiguous_name_is_one_line_listing_the_ids(user: User) -> None:
+    """Two users named Sam: exit 1, one error line with both ids, a hint to give the id."""
+    assert user.run("migrate").returncode == 0
+    for subject in ("sam1", "sam2"):
+        made = user.run("apikey", "create", "--tenant", "t", "--user", subject, "--name", "Sam")
+        assert made.returncode == 0, made.stderr
+    result = user.run("apikey", "create", "--tenant", "t", "--user", "Sam")
+    assert result.returncode == 1
+    error, hint = one_error(result)
+    assert "'Sam' names 2 users (ids " in error
+    assert "--user ID" in hint
