@@ -405,3 +405,22 @@ FILTER_PIECES = [
 def test_filter_like_text_only_raises_bad_request(engine: Engine, text: str) -> None:
     """Near-valid filters built from grammar pieces either execute or raise BadRequest."""
     check_never_crashes(engine, text)
+
+
+FOLDED = {**FIELDS, "qType": FilterField(items.c.qtype, FieldKind.FOLDED)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('qType eq "REST"', {"alpha", "beta", "axb", "back\\slash"}),
+        ('qType ne "rest"', {"Alphabet", "100%", "100x", "a_b", None}),
+        ('qType co "ES"', {"alpha", "beta", "axb", "back\\slash"}),
+        ("qType eq null", {"a_b"}),
+    ],
+)
+def test_folded_fields_compare_without_case(
+    engine: Engine, text: str, expected: set[str | None]
+) -> None:
+    """A FOLDED field's eq, ne and co ignore case on both sides; null stays null."""
+    assert run(engine, filter_clause(text, FOLDED)) == expected
