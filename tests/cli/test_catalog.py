@@ -65,3 +65,26 @@ def test_unknown_role_is_a_usage_error(cli: Cli) -> None:
     """A role the server does not know is refused before any request: exit 2."""
     result = cli.run("spaces", "assignments", "add", "s", "u", "--role", "owner")
     assert result.exit_code == 2
+
+
+def test_users_list_get_and_me(cli: Cli) -> None:
+    """`dcaas users` lists the tenant's people (filtered), shows one, and says who you are."""
+    me = cli.json("users", "me")
+    assert me["subject"] == "alice"  # the suite's CLI signs in as alice
+    subjects = {u["subject"] for u in cli.json("users", "list")}
+    assert subjects == {"admin", "alice", "bob"}
+    found = cli.json("users", "list", "--filter", 'name co "BO"')
+    assert [u["subject"] for u in found] == ["bob"]
+    assert cli.json("users", "get", found[0]["id"])["name"] == "bob"
+    table = cli.run("users", "list")
+    assert table.exit_code == 0
+    assert "admin" in table.stdout
+    assert cli.run("users", "get", "nobody").exit_code == 3
+
+
+def test_assignment_by_name_in_the_cli(cli: Cli) -> None:
+    """`spaces assignments add SPACE bob` gives bob, by name, his role."""
+    space = cli.json("spaces", "create", f"team-{uuid.uuid4().hex[:6]}")
+    bob = cli.json("users", "list", "--filter", 'subject eq "bob"')[0]["id"]
+    member = cli.json("spaces", "assignments", "add", space["id"], "bob", "--role", "consumer")
+    assert member["assigneeId"] == bob

@@ -21,7 +21,15 @@ from dcaas_client import (
 if TYPE_CHECKING:
     from tests.live import Live
 
-NAMESPACES = ("connections", "legacy", "data_sources", "credentials", "spaces", "api_keys")
+NAMESPACES = (
+    "connections",
+    "legacy",
+    "data_sources",
+    "credentials",
+    "spaces",
+    "api_keys",
+    "users",
+)
 
 
 def _public(obj: object) -> set[str]:
@@ -68,3 +76,18 @@ async def test_async_catalog_spaces_and_credentials(live: Live) -> None:
         assert isinstance(await client.credentials.orphans(OrphanFilter()), list)
         listed = [k.qID async for k in client.credentials.iter()]
         assert listed == [c.qID for c in (await client.credentials.list()).data]
+
+
+async def test_async_users_pages_me_and_get(live: Live) -> None:
+    """users.iter follows links.next (limit 1), me is the caller, get finds by id."""
+    async with AsyncClient(live.url, live.bob) as client:
+        names = [u.name async for u in client.users.iter(limit=1)]
+        assert names == ["admin", "alice", "bob"]
+        me = await client.users.me()
+        assert me.subject == "bob"
+        assert (await client.users.get(me.id)).id == me.id
+        page = await client.users.list(filter='subject eq "ALICE"', total=True)
+        assert [u.subject for u in page.data] == ["alice"]
+        assert page.totalResults == 1
+        with pytest.raises(NotFoundError):
+            await client.users.get("no-such-user")

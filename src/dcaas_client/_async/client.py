@@ -49,6 +49,8 @@ from dcaas_client.models import (
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    User,
+    Users,
 )
 
 if TYPE_CHECKING:
@@ -289,6 +291,41 @@ class AsyncApiKeysAPI:
         await self._t.send(k.key_revoke(key_id))
 
 
+class AsyncUsersAPI:
+    """``/api/v1/users``: the people of the caller's tenant (read-only)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+        total: bool | None = None,
+    ) -> Users:
+        """One page (``filter``: Qlik's SCIM filter, e.g. ``name co "bo"``)."""
+        return await self._t.send(k.users_list(limit, sort, filter, total))
+
+    async def iter(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+    ) -> AsyncIterator[User]:
+        async for page in self._t.pages(k.users_list(limit, sort, filter, None)):
+            for item in page.data:
+                yield item
+
+    async def get(self, user_id: str) -> User:
+        return await self._t.send(k.user_get(user_id))
+
+    async def me(self) -> User:
+        return await self._t.send(k.user_me())
+
+
 class AsyncClient:
     """A dcaas client.
 
@@ -318,6 +355,7 @@ class AsyncClient:
         self.credentials = AsyncCredentialsAPI(self.transport)
         self.spaces = AsyncSpacesAPI(self.transport)
         self.api_keys = AsyncApiKeysAPI(self.transport)
+        self.users = AsyncUsersAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

@@ -32,6 +32,7 @@ from dcaas_client.models.spaces import (
     Spaces,
     SpaceUpdate,
 )
+from dcaas_client.models.users import User, Users
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -185,3 +186,22 @@ def key_create(body: ApiKeyCreate, idempotency_key: str | None) -> Call[ApiKeyCr
 
 def key_revoke(key_id: str) -> Call[None]:
     return Call("DELETE", f"{KEYS}/{seg(key_id)}", nothing)
+
+
+# -- users --------------------------------------------------------------------------------
+USERS = "/api/v1/users"
+
+
+def users_list(
+    limit: int | None, sort: str | None, filter_: str | None, total: bool | None
+) -> Call[Users]:
+    params = query(limit=limit, sort=sort, filter=filter_, totalResults="true" if total else None)
+    return Call("GET", USERS, model(Users), params=params)
+
+
+def user_get(user_id: str) -> Call[User]:
+    return Call("GET", f"{USERS}/{seg(user_id)}", model(User))
+
+
+def user_me() -> Call[User]:
+    return Call("GET", f"{USERS}/me", model(User))

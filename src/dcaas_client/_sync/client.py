@@ -51,6 +51,8 @@ from dcaas_client.models import (
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    User,
+    Users,
 )
 
 if TYPE_CHECKING:
@@ -283,6 +285,41 @@ class ApiKeysAPI:
         self._t.send(k.key_revoke(key_id))
 
 
+class SyncUsersAPI:
+    """``/api/v1/users``: the people of the caller's tenant (read-only)."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+        total: bool | None = None,
+    ) -> Users:
+        """One page (``filter``: Qlik's SCIM filter, e.g. ``name co "bo"``)."""
+        return self._t.send(k.users_list(limit, sort, filter, total))
+
+    def iter(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        filter: str | None = None,  # noqa: A002
+    ) -> Iterator[User]:
+        for page in self._t.pages(k.users_list(limit, sort, filter, None)):
+            for item in page.data:
+                yield item
+
+    def get(self, user_id: str) -> User:
+        return self._t.send(k.user_get(user_id))
+
+    def me(self) -> User:
+        return self._t.send(k.user_me())
+
+
 class Client:
     """A dcaas client.
 
@@ -312,6 +349,7 @@ class Client:
         self.credentials = CredentialsAPI(self.transport)
         self.spaces = SpacesAPI(self.transport)
         self.api_keys = ApiKeysAPI(self.transport)
+        self.users = SyncUsersAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

@@ -1,14 +1,14 @@
 """The client half of the ``dcaas`` command, built on the SDK only.
 
-:func:`register` adds ``login``, ``connections``, ``datasources``, ``credentials`` and
-``spaces`` to a typer app (``dcaas.cli`` calls it).
+:func:`register` adds ``login``, ``connections``, ``datasources``, ``credentials``,
+``spaces`` and ``users`` to a typer app (``dcaas.cli`` calls it).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dcaas_client.cli.catalog import credentials, datasources, spaces
+from dcaas_client.cli.catalog import credentials, datasources, spaces, users
 from dcaas_client.cli.common import EXIT_CODES_HELP
 from dcaas_client.cli.connections import app as connections
 from dcaas_client.cli.login import login
@@ -26,3 +26,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(datasources, name="datasources", epilog=EXIT_CODES_HELP)
     app.add_typer(credentials, name="credentials", epilog=EXIT_CODES_HELP)
     app.add_typer(spaces, name="spaces", epilog=EXIT_CODES_HELP)
+    app.add_typer(users, name="users", epilog=EXIT_CODES_HELP)

@@ -1,4 +1,5 @@
-"""``dcaas datasources``, ``dcaas credentials`` and ``dcaas spaces`` (with assignments)."""
+"""``dcaas datasources``, ``dcaas credentials``, ``dcaas spaces`` (with assignments) and
+``dcaas users``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ credentials = Typer(help="Data credentials (secrets are never shown).", no_args_
 spaces = Typer(help="Spaces and their members.", no_args_is_help=True)
 assignments = Typer(help="Members of a space and their roles.", no_args_is_help=True)
 spaces.add_typer(assignments, name="assignments")
+users = Typer(help="The people of your tenant (to name them in spaces).", no_args_is_help=True)
 
 
 def _rows(rows: list[Any], columns: tuple[str, ...], output: Output) -> None:
@@ -203,7 +205,7 @@ def assignments_list(
 @assignments.command("add")
 def assignments_add(
     space_id: Annotated[str, typer.Argument(metavar="SPACE_ID")],
-    user_id: Annotated[str, typer.Argument(metavar="USER_ID")],
+    user_id: Annotated[str, typer.Argument(metavar="USER", help="The user's id, name or e-mail")],
     role: Annotated[
         list[str], typer.Option(help="A role: producer, facilitator, consumer, dataconsumer")
     ],
@@ -234,3 +236,43 @@ def assignments_remove(
         sdk.spaces.unassign(space_id, assignment_id)
     if output is Output.table:
         c.say(f"removed {assignment_id}")
+
+
+# -- users --------------------------------------------------------------------------------
+USER_COLUMNS = ("id", "name", "email", "subject")
+
+
+@users.command("list")
+def users_list(
+    filter_: Annotated[
+        str | None,
+        typer.Option("--filter", help="Qlik's SCIM filter, e.g. 'name co \"bo\"'"),
+    ] = None,
+    sort: Annotated[str | None, typer.Option(help="+name, -createdAt, ...")] = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """List the users of your tenant (every page)."""
+    with c.client(url, token, output) as sdk:
+        found = list(sdk.users.iter(filter=filter_, sort=sort, limit=100))
+    _rows(found, USER_COLUMNS, output)
+
+
+@users.command("get")
+def users_get(
+    user_id: Annotated[str, typer.Argument(metavar="USER_ID")],
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Show one user of your tenant."""
+    with c.client(url, token, output) as sdk:
+        c.show(sdk.users.get(user_id), output)
+
+
+@users.command("me")
+def users_me(url: UrlOpt = None, token: TokenOpt = None, output: OutputOpt = Output.table) -> None:
+    """Show who you are signed in as."""
+    with c.client(url, token, output) as sdk:
+        c.show(sdk.users.me(), output)

@@ -53,6 +53,7 @@ from dcaas_client.models.spaces import (
     Spaces,
     SpaceUpdate,
 )
+from dcaas_client.models.users import AssignedRole, User, Users
 
 __all__ = [
     "ApiKey",
@@ -61,6 +62,7 @@ __all__ = [
     "ApiKeys",
     "ApiModel",
     "ApiSpec",
+    "AssignedRole",
     "Assignment",
     "AssignmentCreate",
     "Assignments",
@@ -105,4 +107,6 @@ __all__ = [
     "Spaces",
     "TestResult",
     "TestStep",
+    "User",
+    "Users",
 ]
