@@ -17,8 +17,11 @@ def new_object_id() -> str:
 
 
 def new_subject_id() -> str:
-    """Tenants and users: 32 URL-safe characters."""
-    return secrets.token_urlsafe(24)
+    """Tenants and users: 32 URL-safe characters, never a leading "-" (a command line would
+    take such an id for an option: `dcaas users get -x...`)."""
+    while (made := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return made
 
 
 def is_uuid(value: str) -> bool:
