@@ -214,3 +214,12 @@ async def test_apikey_for_an_email_reuses_that_user(api: Api) -> None:
     assert again["id"] == first["id"]
     renamed = await _me(api, await _key(api, first["id"], name="Frank Zappa"))
     assert (renamed["id"], renamed["name"]) == (first["id"], "Frank Zappa")
+
+
+async def test_a_changed_name_claim_updates_the_user(api: Api) -> None:
+    """A later token of the same subject with another name claim renames the user."""
+    tenant = (await _me(api, api.alice))["tenantId"]
+    first = await _me(api, _jwt(tenant, "u-79", name="Old Name"))
+    again = await _me(api, _jwt(tenant, "u-79", name="New Name", email="n@example.com"))
+    assert again["id"] == first["id"]
+    assert (again["name"], again["email"]) == ("New Name", "n@example.com")
