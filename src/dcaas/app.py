@@ -57,6 +57,7 @@ from dcaas.pipeline import Pipeline
 from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
+from dcaas.tenant import schemas as user_schemas
 from dcaas.tenant.endpoints import router as users
 from dcaas.unit_of_work import UnitOfWorkRoute
 
@@ -183,6 +184,7 @@ _BODY_MODELS: list[Any] = [
     space_schemas.SpaceUpdate,
     space_schemas.AssignmentCreate,
     api_key_schemas.ApiKeyCreate,
+    user_schemas.UserFilter,
 ]
 
 

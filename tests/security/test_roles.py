@@ -213,6 +213,7 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", U): Route(EVERYONE_200),
     ("GET", f"{U}/me"): Route(EVERYONE_200),
     ("GET", f"{U}/actions/count"): Route(EVERYONE_200),
+    ("POST", f"{U}/actions/filter"): Route(EVERYONE_200, call="empty_object"),
     ("GET", f"{U}/{{userId}}"): Route(USER_READ, PRIVATE, object="user"),
     # the console's session: signing in needs a key and a same-site request; the session
     # endpoints need the cookie (a bearer token is no session); signing out, its CSRF token

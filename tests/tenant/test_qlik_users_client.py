@@ -1,5 +1,5 @@
-"""Qlik's own client, `@qlik/api` 2.19.0's `users` module (getUsers, getMyUser, getUser,
-countUsers, and its `next` page helper), run with Node against a live dcaas on loopback.
+"""Qlik's own client, `@qlik/api` 2.19.0's `users` module (getUsers, filterUsers, getMyUser,
+getUser, countUsers, and its `next` page helper), run with Node against a live dcaas on loopback.
 
 The package is installed into ``$DCAAS_TEST_NPM_DIR`` (default ``~/.cache/dcaas-test-npm``),
 outside the repository, by ``.ci/run`` or, when missing, by the fixture below (npm). Without
@@ -33,6 +33,7 @@ import users from "@qlik/api/users";
 auth.setDefaultHostConfig({ host: process.env.URL, authType: "apikey", apiKey: process.env.KEY });
 const me = await users.getMyUser();
 const filtered = await users.getUsers({ filter: 'name eq "ALICE" or email co "bob@"' });
+const posted = await users.filterUsers({ limit: 10 }, { filter: 'subject eq "bob"' });
 const first = await users.getUsers({ limit: 2, sort: "+name", totalResults: true });
 const second = await first.next();
 const one = await users.getUser(me.data.id, {});
@@ -42,6 +43,7 @@ try { await users.getUser("no-such-user", {}); } catch (e) { missing = e.status;
 console.log(JSON.stringify({
   me: me.data,
   filtered: filtered.data.data.map((u) => u.subject).sort(),
+  posted: posted.data.data.map((u) => u.subject),
   first: first.data.data.map((u) => u.name),
   total: first.data.totalResults,
   second: second.data.data.map((u) => u.name),
@@ -115,6 +117,7 @@ def test_qlik_api_users_module_lists_pages_and_finds_me(
     assert seen["me"]["subject"] == "alice"
     assert seen["me"]["status"] == "active"
     assert seen["filtered"] == ["alice"]  # nobody has an e-mail: bob's is unknown
+    assert seen["posted"] == ["bob"]
     assert seen["first"] == ["admin", "alice"]
     assert seen["total"] == 3
     assert seen["second"] == ["bob"]

@@ -223,3 +223,20 @@ async def test_a_changed_name_claim_updates_the_user(api: Api) -> None:
     again = await _me(api, _jwt(tenant, "u-79", name="New Name", email="n@example.com"))
     assert again["id"] == first["id"]
     assert (again["name"], again["email"]) == ("New Name", "n@example.com")
+
+
+async def test_filter_action_takes_the_filter_in_the_body(api: Api) -> None:
+    """POST /users/actions/filter (Qlik's filterUsers) answers the list the body's filter
+    selects; an unknown body member is 400."""
+    res = await api.client.post(
+        f"{USERS}/actions/filter",
+        params={"limit": 5},
+        json={"filter": 'subject eq "BOB"'},
+        headers=api.h(api.alice),
+    )
+    assert res.status_code == 200, res.text
+    assert [u["subject"] for u in res.json()["data"]] == ["bob"]
+    res = await api.client.post(
+        f"{USERS}/actions/filter", json={"query": "x"}, headers=api.h(api.alice)
+    )
+    assert_error(res, 400)

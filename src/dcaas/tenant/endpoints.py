@@ -1,26 +1,33 @@
 """/api/v1/users: the people of the caller's tenant, in Qlik's shapes (`@qlik/api` `users`:
-getUsers, getUser, getMyUser, countUsers). Read-only: dcaas's users appear on first use
-(a JWT, `dcaas apikey create`), never through this API."""
+getUsers, filterUsers, getUser, getMyUser, countUsers). Read-only: dcaas's users appear on
+first use (a JWT, `dcaas apikey create`), never through this API."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
-from dcaas.deps import Caller, Read, State
+from dcaas.deps import Body, Caller, Read, State, Write, parse
 from dcaas.errors import BadRequest, Code
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.hosts import base_url
+from dcaas.kit.http import json_body_doc
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.schemas import Href, Link, TopLevelLinks
 from dcaas.kit.time import iso
 from dcaas.tenant.repository import USER_SORT_FIELDS
-from dcaas.tenant.schemas import AssignedRole, UserCount, UserOut, Users
+from dcaas.tenant.schemas import AssignedRole, UserCount, UserFilter, UserOut, Users
 from dcaas.tenant.service import UserDirectory
 from dcaas.unit_of_work import UnitOfWorkRoute
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from dcaas.auth.principal import Principal
+    from dcaas.deps import AppState
     from dcaas.tenant.models import User
 
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api/v1/users", tags=["users"])
@@ -77,23 +84,67 @@ async def list_users(
     case-insensitive), sort, and cursor pages (`links.next`). `fields` is accepted and
     ignored: every field is returned."""
     del fields
-    if next and prev:
+    query = UserQuery(limit, next, prev, sort, filter, total=totalResults)
+    return await _page(request, db, caller, state, query)
+
+
+@router.post(
+    "/actions/filter",
+    dependencies=[IDEMPOTENT],
+    response_model=Users,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(UserFilter),
+)
+async def filter_users(
+    request: Request,
+    data: Body,
+    db: Write,
+    caller: Caller,
+    state: State,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next: str | None = None,  # noqa: A002 - Qlik's parameter name
+    prev: str | None = None,
+    sort: str | None = None,
+    fields: str | None = None,
+) -> Any:
+    """Qlik's filterUsers: the same list with the filter in the body (`{"filter": ...}`)."""
+    del fields
+    body = parse(UserFilter, data)
+    query = UserQuery(limit, next, prev, sort, body.filter, total=False)
+    return await _page(request, db, caller, state, query)
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """The list's query, shared by GET and the filter action."""
+
+    limit: int
+    next: str | None
+    prev: str | None
+    sort: str | None
+    filter: str | None
+    total: bool
+
+
+async def _page(
+    request: Request, db: AsyncSession, caller: Principal, state: AppState, q: UserQuery
+) -> Users:
+    if q.next and q.prev:
         raise BadRequest(
             "give either next or prev, not both", code=Code.INVALID_QUERY, meta={"field": "prev"}
         )
-    order = Sort.parse(sort, USER_SORT_FIELDS, "+name")
-    token = next or prev
-    cursor = (
-        Cursor.decode(token, order, datetime_field=order.field == "createdAt") if token else None
-    )
+    order = Sort.parse(q.sort, USER_SORT_FIELDS, "+name")
+    token = q.next or q.prev
+    datetime_field = order.field == "createdAt"
+    cursor = Cursor.decode(token, order, datetime_field=datetime_field) if token else None
     page = await UserDirectory(db, caller).list(
-        filter_text=filter, sort=order, cursor=cursor, limit=limit, total=totalResults
+        filter_text=q.filter, sort=order, cursor=cursor, limit=q.limit, total=q.total
     )
     base = base_url(request, state.settings)
     return Users(
         data=[_user(u, base) for u in page.items],
         links=_links(request, base, page.next, page.prev),
-        totalResults=page.count if totalResults else None,
+        totalResults=page.count if q.total else None,
     )
 
 

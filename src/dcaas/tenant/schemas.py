@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from dcaas.kit.schemas import Href, Link, TopLevelLinks
+from dcaas.kit.schemas import Href, Link, StrictModel, TopLevelLinks
 
 
 class AssignedRole(BaseModel):
@@ -37,8 +37,14 @@ class Users(BaseModel):
     )
 
 
+class UserFilter(StrictModel):
+    """The body of POST /api/v1/users/actions/filter (Qlik's `Filter`)."""
+
+    filter: str | None = Field(default=None, max_length=2000)
+
+
 class UserCount(BaseModel):
     total: int
 
 
-__all__ = ["AssignedRole", "Href", "UserCount", "UserOut", "Users"]
+__all__ = ["AssignedRole", "Href", "UserCount", "UserFilter", "UserOut", "Users"]
