@@ -27,6 +27,7 @@ The rules (the README's *The README is tested* says the same for its writers):
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import re
@@ -225,19 +226,24 @@ def test_readme_blocks_run_in_order(served: Served, s3_store: str, tmp_path: Pat
         "README_PYTHON": sys.executable,
     }
     (tmp_path / "readme.sh").write_text(script(found, values, tmp_path))
+    reader = subprocess.Popen(
+        ["bash", str(tmp_path / "readme.sh")],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: whatever a block leaves running ends
+    )
     try:
-        run = subprocess.run(
-            ["bash", str(tmp_path / "readme.sh")],
-            check=False,
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            start_new_session=True,
-        )
-    except subprocess.TimeoutExpired as timeout:
-        pytest.fail(f"the README's blocks took more than {TIMEOUT} s: {timeout}")
+        stdout, stderr = reader.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the README's blocks took more than {TIMEOUT} s")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(reader.pid, signal.SIGKILL)
+        reader.wait()
+    run = subprocess.CompletedProcess(reader.args, reader.returncode, stdout, stderr)
     times = Path(f"{state}.times")
     started = times.read_text() if times.exists() else ""  # "block epoch-seconds" lines
     reached = state.read_text().strip() if state.exists() else "0"
