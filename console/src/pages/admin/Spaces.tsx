@@ -97,7 +97,7 @@ function Members({ space, spaces }: { space: Space; spaces: Space[] }) {
       ) : null}
       <form onSubmit={add} className="member-form">
         <label>
-          User id
+          User
           <input name="assignee" required list={`users-${space.id}`} autoComplete="off" aria-describedby={`users-help-${space.id}`} />
           <datalist id={`users-${space.id}`}>
             {known.map((u) => (
@@ -106,7 +106,7 @@ function Members({ space, spaces }: { space: Space; spaces: Space[] }) {
               </option>
             ))}
           </datalist>
-          <small id={`users-help-${space.id}`}>Users are found by id for now (a users directory is coming).</small>
+          <small id={`users-help-${space.id}`}>A user's id, name or e-mail (a name that fits several users is refused, listing their ids).</small>
         </label>
         <fieldset>
           <legend>Roles</legend>
