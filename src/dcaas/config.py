@@ -96,6 +96,15 @@ class Settings(BaseSettings):
     jwt_tenant_claim: str = "tenantId"
     jwt_user_claim: str = "sub"
     jwt_admin_claim: str = "roles"
+    jwt_scope_claim: str = Field(
+        default="scope",
+        description="JWT claim holding the token's scopes (a space-separated string or a list)",
+    )
+    engine_scope: str = Field(
+        default="dcaas:engine",
+        min_length=1,
+        description="The scope that grants a JWT the engine endpoints (connection secrets)",
+    )
     max_body_bytes: int = 1_048_576
     auth_cache_seconds: float = Field(
         default=5.0,
