@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import jwt
+from tests import log_guard
 from tests.conftest import TEST_SECRET, assert_error
 
 from dcaas.bootstrap import create_key
@@ -16,6 +17,7 @@ ENDPOINTS = "/api/v1/data-sources/endpoints"
 RELEASES = "/api/v1/data-sources/endpoints/releases"
 PASSWORD = "engine-pw-7Qz1xVb3"
 HEADER_SECRET = "engine-header-9Lk2mWq8"
+log_guard.remember(PASSWORD, HEADER_SECRET)  # in no log line of the run
 
 
 async def engine_key(api: Any, user: str, tenant: str = "acme") -> str:
@@ -43,9 +45,8 @@ async def rest_connection(api: Any, key: str, name: str = "rest-basic", **extra:
     return str(r.json()["id"])
 
 
-async def test_plain_user_gets_403(api, secrets_used) -> None:
+async def test_plain_user_gets_403(api) -> None:
     """A user without the engine grant is refused with DCAAS-5040, even for its own connection."""
-    secrets_used(PASSWORD, HEADER_SECRET)
     conn = await rest_connection(api, api.alice)
     r = await api.client.post(FILTER, json={"connectionId": conn}, headers=api.h(api.alice))
     assert_error(r, 403, "DCAAS-5040")
