@@ -4,8 +4,8 @@ from dcaas.api_key.models import ApiKey
 from dcaas.connection.models import Connection
 from dcaas.console.models import ConsoleSession
 from dcaas.credential.models import Credential
-from dcaas.datasource.models import DataSourceSetting
-from dcaas.engine.models import EngineEndpoint, EngineRelease, Gateway
+from dcaas.datasource.models import DataSourceSetting, Gateway
+from dcaas.engine.models import EngineEndpoint, EngineRelease
 from dcaas.idempotency.models import IdempotencyRecord
 from dcaas.kit.db import Base
 from dcaas.oauth.models import OAuthAuthorization, RefreshClaim

@@ -187,7 +187,10 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
         {**ADMIN_ONLY, "admin": 404}, url=f"{D}/endpoints/no-such-endpoint"
     ),
     ("GET", f"{D}/endpoints/releases"): Route(ADMIN_ONLY),
-    ("GET", f"{D}/{{dataSourceId}}/gateways"): Route(EVERYONE_404),
+    ("GET", f"{D}/{{dataSourceId}}/gateways"): (
+        Route(EVERYONE_404),  # rest: not a Direct Access source
+        Route(EVERYONE_200, url=f"{D}/DG_postgres/gateways"),
+    ),
     # gateways: everyone reads, tenant admins register
     ("GET", G): Route(EVERYONE_200),
     ("POST", G): Route({**ADMIN_ONLY, "admin": 201}, call="gateway_create"),

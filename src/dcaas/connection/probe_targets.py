@@ -32,6 +32,7 @@ from dcaas.connection.boundary import (
 from dcaas.connection.patching import read_patch
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
 from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.gateway import is_gateway_source
 from dcaas.connectors.oauth import TOKEN_FIELDS
 from dcaas.deps import parse
 from dcaas.errors import BadRequest, Code
@@ -82,6 +83,13 @@ def usable_properties(
 
 def _runnable(data_source_id: str) -> DataSource:
     source = get_data_source(data_source_id)
+    if source is not None and is_gateway_source(source.id):
+        raise BadRequest(
+            f"a {source.id} connection runs on its Direct Access gateway, not in this service: "
+            "test, browse and preview it there",
+            code=Code.SOURCE_RUNS_ON_GATEWAY,
+            meta={"dataSourceId": source.id},
+        )
     if source is None or source.connector is None:
         raise unsupported(data_source_id)
     return source

@@ -8,7 +8,8 @@ from dcaas.engine.schemas import EndpointInstanceRef, GatewayOut, ReleaseOut
 from dcaas.kit.time import iso
 
 if TYPE_CHECKING:
-    from dcaas.engine.models import EngineEndpoint, EngineRelease, Gateway
+    from dcaas.datasource.models import Gateway
+    from dcaas.engine.models import EngineEndpoint, EngineRelease
 
 
 def endpoint_ref(e: EngineEndpoint) -> EndpointInstanceRef:

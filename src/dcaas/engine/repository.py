@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dcaas.connection.models import Connection
-from dcaas.engine.models import EngineEndpoint, EngineRelease, Gateway
+from dcaas.engine.models import EngineEndpoint, EngineRelease
 from dcaas.kit.listing import Keyset
 from dcaas.kit.repository import RepositoryBase
 
@@ -44,19 +44,6 @@ class EndpointRepository(RepositoryBase[EngineEndpoint]):
 
     async def get(self, endpoint_id: str) -> EngineEndpoint | None:
         return await self.one(self.readable().where(EngineEndpoint.id == endpoint_id))
-
-
-class GatewayRepository(RepositoryBase[Gateway]):
-    model = Gateway
-
-    async def list(self) -> Sequence[Gateway]:
-        return await self.all(self.readable().order_by(Gateway.name, Gateway.id))
-
-    async def get(self, gateway_id: str) -> Gateway | None:
-        return await self.one(self.readable().where(Gateway.id == gateway_id))
-
-    async def by_name(self, name: str) -> Gateway | None:
-        return await self.one(self.readable().where(Gateway.name == name))
 
 
 class StatementRepository(RepositoryBase[Connection]):

@@ -31,12 +31,13 @@ from dcaas.connection.service import ConnectionService
 from dcaas.connectors import get_data_source
 from dcaas.connectors.oauth import APP_FIELDS, TOKEN_FIELDS
 from dcaas.connectors.source_failure import SourceFailure
-from dcaas.engine.models import EngineEndpoint, EngineRelease, Gateway
+from dcaas.datasource.models import Gateway
+from dcaas.datasource.repository import GatewayRepository
+from dcaas.engine.models import EngineEndpoint, EngineRelease
 from dcaas.engine.presenter import endpoint_ref
 from dcaas.engine.repository import (
     RELEASES,
     EndpointRepository,
-    GatewayRepository,
     ReleaseRepository,
     StatementRepository,
 )
