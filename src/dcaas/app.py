@@ -163,7 +163,7 @@ def build_state(settings: Settings) -> AppState:
     return AppState(
         settings=settings,
         store=Store.open(settings.async_database_url, echo=settings.sql_echo),
-        envelope=Envelope(provider),
+        envelope=Envelope(provider, cache_seconds=settings.data_key_cache_seconds),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
         rate_limiter=RateLimiter(settings),

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     keys_rewrap_pause: float = Field(
         default=0.0, ge=0, description="Seconds to pause between re-wrap batches (eases load)"
     )
+    data_key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds an unwrapped data key stays in memory (0: none); a retired key's "
+        "end at once",
+    )
     jwt_public_key: str | None = Field(default=None, description="PEM text or a path to a PEM file")
     jwt_jwks_file: Path | None = None
     jwt_hs256_secret: SecretStr | None = None
