@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import jwt
+import pytest
 from tests import log_guard
 from tests.conftest import TEST_SECRET, assert_error
 
@@ -283,3 +284,17 @@ async def test_revoked_engine_key_is_refused(api) -> None:
     assert gone.status_code == 204
     r = await api.client.post(FILTER, json={"connectionId": conn}, headers=api.h(created["token"]))
     assert_error(r, 401, "DCAAS-5004")
+
+
+@pytest.mark.settings(rate_limit_tier2="3/minute")
+async def test_releases_are_rate_limited(api) -> None:
+    """The engine endpoint counts in the caller's write tier (per user: alice's create and
+    her engine key's releases together): past it, 429 and no secret."""
+    conn = await rest_connection(api, api.alice)
+    engine = await engine_key(api, "alice")
+    answers = [
+        await api.client.post(FILTER, json={"connectionId": conn}, headers=api.h(engine))
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in answers] == [201, 201, 429]
+    assert PASSWORD not in answers[2].text
