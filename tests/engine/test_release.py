@@ -298,3 +298,28 @@ async def test_releases_are_rate_limited(api) -> None:
     ]
     assert [r.status_code for r in answers] == [201, 201, 429]
     assert PASSWORD not in answers[2].text
+
+
+async def test_the_secret_is_in_no_other_answer(api) -> None:
+    """After a release, no read of the connection, its credential, the endpoints or the
+    records, by its owner, the admin or the engine, carries the secret."""
+    conn = await rest_connection(api, api.alice)
+    engine = await engine_key(api, "alice")
+    r = await api.client.post(FILTER, json={"connectionId": conn}, headers=api.h(engine))
+    assert PASSWORD in r.text  # the one answer that carries it
+    reads = [
+        (f"{CONNECTIONS}/{conn}", api.alice),
+        (f"{CONNECTIONS}/{conn}?parseConnection=true", api.alice),
+        (CONNECTIONS, api.alice),
+        (f"{CONNECTIONS}/{conn}", engine),
+        (CONNECTIONS, api.admin),
+        ("/api/v1/data-credentials", api.alice),
+        ("/api/v1/data-credentials", api.admin),
+        (ENDPOINTS, engine),
+        (RELEASES, api.admin),
+    ]
+    for url, key in reads:
+        got = await api.client.get(url, headers=api.h(key))
+        assert got.status_code == 200, (url, got.text)
+        assert PASSWORD not in got.text, url
+        assert HEADER_SECRET not in got.text, url
