@@ -75,3 +75,18 @@ def test_endpoints_add_list_remove(cli: Cli, live: Live) -> None:
     assert ref["id"] in {e["id"] for e in admin_cli.json("engine", "endpoints")}
     assert admin_cli.run("engine", "remove-endpoint", ref["id"]).exit_code == 0
     assert ref["id"] not in {e["id"] for e in admin_cli.json("engine", "endpoints")}
+
+
+def test_gateways_add_list_remove(cli: Cli, live: Live) -> None:
+    """An admin registers a gateway for DG_postgres; the source lists it; it is removed."""
+    admin_cli = type(cli)(live, live.admin)
+    name = f"gw-{uuid.uuid4().hex[:6]}"
+    made = admin_cli.json("gateways", "add", name, "--source", "DG_postgres", "--default")
+    assert (made["name"], made["dataSources"], made["default"]) == (name, ["DG_postgres"], True)
+    assert made["id"] in {g["id"] for g in cli.json("gateways", "list")}
+    with Client(live.url, live.alice) as sdk:
+        listed = sdk.data_sources.gateways("DG_postgres", force_refresh=True)
+    assert made["id"] in {g.id for g in listed.gateways}
+    assert cli.run("gateways", "remove", made["id"]).exit_code != 0  # not an admin
+    assert admin_cli.run("gateways", "remove", made["id"]).exit_code == 0
+    assert made["id"] not in {g["id"] for g in cli.json("gateways", "list")}
