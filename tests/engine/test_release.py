@@ -323,3 +323,27 @@ async def test_the_secret_is_in_no_other_answer(api) -> None:
         assert got.status_code == 200, (url, got.text)
         assert PASSWORD not in got.text, url
         assert HEADER_SECRET not in got.text, url
+
+
+async def test_check_credentials_on_a_separated_connection_without_one(api) -> None:
+    """A separated connection the caller has no credential for: checkCredentials refuses
+    (400 DCAAS-1014); without it the connection is released with no secret."""
+    body = {
+        "qName": "separated",
+        "datasourceID": "rest",
+        "connectionProperties": {
+            "url": "https://api.example.com/v1",
+            "authSchema": "basic",
+            "separateCredentials": True,
+        },
+    }
+    r = await api.client.post(CONNECTIONS, json=body, headers=api.h(api.alice))
+    assert r.status_code == 201, r.text
+    conn = r.json()["id"]
+    engine = await engine_key(api, "alice")
+    asked = {"connectionId": conn, "checkCredentials": True}
+    r = await api.client.post(FILTER, json=asked, headers=api.h(engine))
+    assert_error(r, 400, "DCAAS-1014")
+    r = await api.client.post(FILTER, json={"connectionId": conn}, headers=api.h(engine))
+    assert r.status_code == 201, r.text
+    assert "password" not in r.json()["connection"]
