@@ -47,6 +47,7 @@ from dcaas.engine.schemas import (
     PostEndpointResponse,
 )
 from dcaas.errors import BadRequest, Code, Conflict, DcaasError, Forbidden, NotFound
+from dcaas.kit.crypto import KeyProviderError
 from dcaas.kit.time import utcnow
 from dcaas.oauth.tokens import TokenKeeper
 from dcaas.space.repository import SpaceRepository
@@ -175,9 +176,8 @@ class Resolver:
         visible = await self.connections.access.visible_space_ids()
         repo = StatementRepository(self.db, self.principal.tenant_id)
         found = await repo.by_statement(statement, visible)
-        for candidate in found:  # the rules of GET one decide, as for the other ways
-            return await self.connections.find(candidate.id)
-        return None
+        # The first match, through the rules of GET one, as for the other ways of asking.
+        return await self.connections.find(found[0].id) if found else None
 
     async def _release(self, connection: Connection, *, check: bool) -> Resolved:
         stored = await opened_credential(self.connections, connection)
@@ -254,6 +254,9 @@ class EngineService:
                 password = await self._access_token(resolved.connection)
         except DcaasError as exc:
             await self._refused(body, resolved, exc.code)
+            raise
+        except KeyProviderError:  # answered 503 by the app; the refusal is recorded too
+            await self._refused(body, resolved, Code.UNAVAILABLE)
             raise
         await ReleaseRepository(unit.writing, self.principal.tenant_id).add(
             self._record(body, resolved, RELEASED, None)
