@@ -34,6 +34,7 @@ async def create_key(
     admin: bool,
     name: str | None = None,
     email: str | None = None,
+    engine: bool = False,
 ) -> IssuedKey:
     """A key for the user ``user`` names in ``tenant`` (its id, e-mail, subject or display
     name; created with ``user`` as its subject when nobody matches)."""
@@ -42,4 +43,9 @@ async def create_key(
         u = await ensure_named_user(
             session, t, user, is_admin=True if admin else None, profile=Profile(name, email)
         )
-        return await issue(session, u, description="created with dcaas apikey create")
+        return await issue(
+            session,
+            u,
+            description="created with dcaas apikey create" + (" --engine" if engine else ""),
+            scopes=("engine",) if engine else (),
+        )

@@ -136,6 +136,7 @@ def served_app() -> FastAPI:
 
 @apikey.command("create", epilog=EXIT_CODES_HELP)
 def apikey_create(
+    *,
     tenant: str = typer.Option(..., help="Tenant name (created when missing)"),
     user: str = typer.Option(
         ..., help="The user's id, e-mail, name or subject (a new user when nobody matches)"
@@ -143,6 +144,12 @@ def apikey_create(
     admin: bool = typer.Option(False, "--admin", help="Make the user a tenant admin"),
     name: str = typer.Option(None, "--name", help="The user's display name (stored)"),
     email: str = typer.Option(None, "--email", help="The user's e-mail (stored)"),
+    engine: bool = typer.Option(
+        False,
+        "--engine",
+        help="An engine key: it may call the engine endpoints, which hand out the secrets of "
+        "the connections this user may use (revoke it with DELETE /api/v1/api-keys/{id})",
+    ),
 ) -> None:
     """Create an API key in the server's store; the key is printed alone on the last line.
 
@@ -155,21 +162,29 @@ def apikey_create(
         require_store(settings)
 
         async def run() -> str:
-            engine = create_engine(settings.async_database_url)
+            db = create_engine(settings.async_database_url)
             try:
-                sessions = session_factory(engine)
+                sessions = session_factory(db)
                 issued = await create_key(
-                    sessions, tenant=tenant, user=user, admin=admin, name=name, email=email
+                    sessions,
+                    tenant=tenant,
+                    user=user,
+                    admin=admin,
+                    name=name,
+                    email=email,
+                    engine=engine,
                 )
             except DcaasError as exc:  # e.g. --user names several users
                 raise CommandFailed(exc.detail, "give the user's id (--user ID)", FAILED) from None
             finally:
-                await engine.dispose()
+                await db.dispose()
             return issued.token
 
         token = asyncio.run(run())
     typer.echo(f"store: {describe(settings)}", err=True)
-    typer.echo(f"API key for {user} in tenant {tenant}{' (admin)' if admin else ''}:")
+    kinds = [k for k, on in (("admin", admin), ("engine", engine)) if on]
+    kind = f" ({', '.join(kinds)})" if kinds else ""
+    typer.echo(f"API key for {user} in tenant {tenant}{kind}:")
     typer.echo(token)
 
 

@@ -29,6 +29,7 @@ class Claims:
     issuer: str = ""  # the iss claim (signed with the token); "" when the token has none
     name: str | None = None  # the name claim (OpenID's), stored as the user's display name
     email: str | None = None  # the email claim
+    engine: bool = False  # the token carries the engine scope (DCAAS_ENGINE_SCOPE)
 
 
 class JwtVerifier:
@@ -114,6 +115,7 @@ class JwtVerifier:
             issuer=issuer,
             name=text_claim(claims.get("name"), 256),
             email=text_claim(claims.get("email"), 320),
+            engine=s.engine_scope in _scopes(claims.get(s.jwt_scope_claim)),
         )
 
 
@@ -134,6 +136,15 @@ def _usable(value: object, max_length: int) -> TypeGuard[str]:
 def _issuer_ok(value: object) -> bool:
     """The iss claim, when present, is text that fits the users' namespace column."""
     return value == "" or _usable(value, 296)
+
+
+def _scopes(value: object) -> set[str]:
+    """OAuth's ``scope`` (space-separated text) or a list of scopes (``scp``)."""
+    if isinstance(value, str):
+        return set(value.split())
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()
 
 
 def _is_admin(claims: dict[str, Any], claim: str) -> bool:
