@@ -58,6 +58,9 @@ from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 from dcaas.unit_of_work import UnitOfWorkRoute
+from dcaas.webhook import schemas as webhook_schemas
+from dcaas.webhook.endpoints import router as webhooks
+from dcaas.webhook.lifespan import delivering
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -182,6 +185,7 @@ _BODY_MODELS: list[Any] = [
     space_schemas.SpaceUpdate,
     space_schemas.AssignmentCreate,
     api_key_schemas.ApiKeyCreate,
+    webhook_schemas.WebhookIn,
 ]
 
 
@@ -258,7 +262,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it out of the collector's full passes, which otherwise stall every request for as
         # long as they take to walk it.
         gc.freeze()
-        yield
+        async with delivering(state.store, state.envelope, settings):
+            yield
         await state.store.dispose()
 
     app = FastAPI(
@@ -279,7 +284,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The routers' routes go straight into the app's list (each already carries its prefix):
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
-    for router in (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys):
+    for router in (
+        connections,
+        legacy,
+        probes,
+        oauth,
+        data_sources,
+        credentials,
+        spaces,
+        api_keys,
+        webhooks,
+    ):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 
