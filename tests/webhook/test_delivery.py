@@ -1,0 +1,229 @@
+"""Delivery from the outbox to a real receiver: signed, at least once, in order, retried."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from sqlalchemy import func, select
+from tests.webhook.conftest import RECEIVER_SECRET, drain, worker_of
+
+from dcaas.auth.principal import Principal
+from dcaas.webhook.hook import ChangeEvent
+from dcaas.webhook.models import Delivery
+from dcaas.webhook.outbox import enqueue
+
+W = "/api/v1/webhooks"
+C = "/api/v1/data-connections"
+CREATED = "com.qlik.v1.data-connection.created"
+UPDATED = "com.qlik.v1.data-connection.updated"
+FAST = pytest.mark.settings(
+    outbound_allow="127.0.0.1/32",
+    webhook_backoff_seconds=0.05,
+    webhook_backoff_max_seconds=0.2,
+    webhook_max_attempts=50,
+)
+
+
+async def _webhook(api, receiver, **extra: object) -> dict[str, object]:
+    body = {
+        "name": "ops",
+        "url": receiver.url,
+        "eventTypes": [CREATED, UPDATED],
+        "secret": RECEIVER_SECRET,
+        **extra,
+    }
+    res = await api.client.post(W, json=body, headers=api.h(api.admin))
+    assert res.status_code == 201, res.text
+    return res.json()
+
+
+async def _connection(api, name: str) -> str:
+    body = {
+        "qName": name,
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "https://api.example.com"},
+    }
+    res = await api.client.post(C, json=body, headers=api.h(api.alice))
+    assert res.status_code == 201, res.text
+    return str(res.json()["id"])
+
+
+def _event(tenant_id: str, object_id: str, n: int, type_: str = UPDATED) -> ChangeEvent:
+    return ChangeEvent(
+        type=type_,
+        tenant_id=tenant_id,
+        actor_id="u",
+        object_type="data-connection",
+        object_id=object_id,
+        data={"n": n},
+    )
+
+
+async def _tenant_of(api) -> str:
+    from dcaas.auth.service import authenticate  # noqa: PLC0415
+
+    state = api.app.state.dcaas
+    principal: Principal = await authenticate(
+        state.store, state.verifier, f"Bearer {api.admin}", state.auth_cache
+    )
+    return principal.tenant_id
+
+
+@FAST
+async def test_a_created_connection_is_delivered_signed_in_qlik_s_envelope(api, receiver) -> None:
+    """Connection create -> one POST: Qlik's envelope, a Qlik-Signature that verifies."""
+    await _webhook(api, receiver)
+    connection_id = await _connection(api, "sales")
+    await drain(worker_of(api), lambda: len(receiver.received) == 1)
+    got = receiver.received[0]
+    assert got.signed
+    assert got.body["eventType"] == CREATED
+    assert got.body["extensions"]["topLevelResourceId"] == connection_id
+    assert got.body["cloudEventsVersion"] == "0.1" and got.body["data"]["name"] == "sales"
+
+
+@FAST
+async def test_cloud_events_delivery_is_structured_cloudevents_1_0(api, receiver) -> None:
+    """enableCloudEventDelivery: specversion 1.0, id, type, source; content type cloudevents."""
+    await _webhook(api, receiver, enableCloudEventDelivery=True)
+    connection_id = await _connection(api, "ce")
+    await drain(worker_of(api), lambda: len(receiver.received) == 1)
+    got = receiver.received[0]
+    assert got.signed
+    assert got.body["specversion"] == "1.0" and got.body["type"] == CREATED
+    assert got.body["subject"] == connection_id
+    assert got.headers["Content-Type"] == "application/cloudevents+json"
+
+
+@FAST
+async def test_an_event_of_a_rolled_back_change_is_never_delivered(api, receiver) -> None:
+    """enqueue in a write that rolls back leaves no delivery; one that commits leaves one."""
+    await _webhook(api, receiver)
+    tenant = await _tenant_of(api)
+    store = api.app.state.dcaas.store
+    with pytest.raises(RuntimeError):
+        async with store.write() as db:
+            await enqueue(db, _event(tenant, "c-rolled-back", 1))
+            raise RuntimeError("the change fails")
+    async with store.write() as db:
+        await enqueue(db, _event(tenant, "c-committed", 2))
+    async with store.read() as db:
+        count = await db.scalar(select(func.count()).select_from(Delivery))
+    assert count == 1
+    await drain(worker_of(api), lambda: len(receiver.received) == 1)
+    assert receiver.received[0].body["extensions"]["topLevelResourceId"] == "c-committed"
+
+
+@FAST
+async def test_receiver_down_then_up_every_event_arrives_in_order(api, receiver) -> None:
+    """Receiver down for a while, then up: every event delivered, in order per connection."""
+    await _webhook(api, receiver)
+    tenant = await _tenant_of(api)
+    store = api.app.state.dcaas.store
+    receiver.stop()
+    sent: dict[str, list[str]] = {"a": [], "b": []}
+    for n in range(6):
+        for obj in ("a", "b"):
+            event = _event(tenant, obj, n)
+            async with store.write() as db:
+                await enqueue(db, event)
+            sent[obj].append(event.id)
+    worker = worker_of(api)
+    for _ in range(5):  # rounds while the receiver is down: attempts fail and are retried
+        await worker.run_once()
+    assert receiver.received == []
+    receiver.start()
+    await drain(worker, lambda: len(receiver.received) >= 12)
+    by_object = {
+        obj: [
+            r.event_id
+            for r in receiver.received
+            if r.body["extensions"]["topLevelResourceId"] == obj
+        ]
+        for obj in ("a", "b")
+    }
+    assert by_object == sent  # each exactly once (no 2xx was lost), in order
+    assert all(r.signed for r in receiver.received)
+
+
+@FAST
+async def test_failed_attempts_are_recorded_and_retried_with_the_same_event_id(
+    api, receiver
+) -> None:
+    """503 twice, then 200: three attempts recorded (codes, bodies); one event id throughout."""
+    created = await _webhook(api, receiver)
+    receiver.fail_status = 503
+    await _connection(api, "retry")
+    worker = worker_of(api)
+    await worker.run_once()
+    await drain(worker, lambda: worker.sent >= 2)
+    receiver.fail_status = None
+    await drain(worker, lambda: len(receiver.received) == 1)
+    listed = await api.client.get(f"{W}/{created['id']}/deliveries", headers=api.h(api.admin))
+    [delivery] = listed.json()["data"]
+    one = await api.client.get(
+        f"{W}/{created['id']}/deliveries/{delivery['id']}", headers=api.h(api.admin)
+    )
+    body = one.json()
+    assert body["status"] == "success" and body["eventId"] == receiver.received[0].event_id
+    codes = [a["statusCode"] for a in body["attempts"]]
+    assert codes[-1] == 200 and set(codes[:-1]) == {503} and len(codes) >= 3
+    assert body["attempts"][0]["responseBody"] == "down for maintenance"
+    assert RECEIVER_SECRET not in one.text
+
+
+@pytest.mark.settings(
+    outbound_allow="127.0.0.1/32",
+    webhook_backoff_seconds=0.01,
+    webhook_backoff_max_seconds=0.02,
+    webhook_max_attempts=2,
+    webhook_disable_after=1,
+)
+async def test_persistent_failure_disables_the_webhook_with_an_event(api, receiver) -> None:
+    """Out of attempts: the delivery fails, the webhook is disabled with a reason, and a
+    com.qlik.v1.webhook.disabled event goes to the tenant's other webhooks."""
+    from tests.webhook.receiver import Receiver  # noqa: PLC0415
+
+    broken = await _webhook(api, receiver)
+    watcher = Receiver(secret=RECEIVER_SECRET).start()
+    try:
+        await _webhook(api, watcher, name="watcher", eventTypes=["com.qlik.v1.webhook.disabled"])
+        receiver.fail_status = 500
+        await _connection(api, "doomed")
+        await drain(worker_of(api), lambda: len(watcher.received) == 1)
+        got = await api.client.get(f"{W}/{broken['id']}", headers=api.h(api.admin))
+        assert got.json()["enabled"] is False
+        assert got.json()["disabledReasonCode"] == "DELIVERY_FAILED"
+        event = watcher.received[0].body
+        assert event["eventType"] == "com.qlik.v1.webhook.disabled"
+        assert event["extensions"]["topLevelResourceId"] == broken["id"]
+    finally:
+        watcher.stop()
+
+
+@FAST
+async def test_resend_delivers_the_same_event_again(api, receiver) -> None:
+    """actions/resend: 201, a new delivery; the receiver gets the same event id twice."""
+    created = await _webhook(api, receiver)
+    await _connection(api, "again")
+    worker = worker_of(api)
+    await drain(worker, lambda: len(receiver.received) == 1)
+    [delivery] = (
+        await api.client.get(f"{W}/{created['id']}/deliveries", headers=api.h(api.admin))
+    ).json()["data"]
+    res = await api.client.post(
+        f"{W}/{created['id']}/deliveries/{delivery['id']}/actions/resend", headers=api.h(api.admin)
+    )
+    assert res.status_code == 201, res.text
+    await drain(worker, lambda: len(receiver.received) == 2)
+    assert receiver.ids()[0] == receiver.ids()[1]
+
+
+def test_signature_is_hex_hmac_sha256_of_the_body() -> None:
+    """sign() is what a receiver computes: hmac.new(secret, body, sha256).hexdigest()."""
+    from dcaas.webhook.signing import sign  # noqa: PLC0415
+
+    body = b'{"eventId":"1"}'
+    assert sign("s3cret", body) == hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
