@@ -53,6 +53,16 @@ from dcaas_client.models.spaces import (
     Spaces,
     SpaceUpdate,
 )
+from dcaas_client.models.webhooks import (
+    Deliveries,
+    Delivery,
+    DeliveryAttempt,
+    EventType,
+    EventTypes,
+    Webhook,
+    WebhookCreate,
+    Webhooks,
+)
 
 __all__ = [
     "ApiKey",
@@ -81,10 +91,15 @@ __all__ = [
     "DataSourceSettings",
     "DataSourceSettingsUpdate",
     "DataSources",
+    "Deliveries",
+    "Delivery",
+    "DeliveryAttempt",
     "DuplicateRequest",
     "Entries",
     "Entry",
     "ErrorItem",
+    "EventType",
+    "EventTypes",
     "Href",
     "LegacyConnection",
     "LegacyConnectionCreated",
@@ -105,4 +120,7 @@ __all__ = [
     "Spaces",
     "TestResult",
     "TestStep",
+    "Webhook",
+    "WebhookCreate",
+    "Webhooks",
 ]
