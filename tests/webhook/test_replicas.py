@@ -15,9 +15,7 @@ from dcaas.webhook.worker import Worker
 
 
 @pytest.mark.settings(outbound_allow="127.0.0.1/32", webhook_poll_seconds=0.05)
-async def test_two_workers_share_the_outbox_without_sending_an_attempt_twice(
-    api, receiver
-) -> None:
+async def test_two_workers_share_the_outbox_without_sending_an_attempt_twice(api, receiver) -> None:
     """40 events over 8 connections, a slow receiver, two workers on their own pools (as two
     replicas): every event arrives once, none in flight twice, each connection's in order."""
     if api.settings.is_sqlite:
@@ -53,6 +51,10 @@ async def test_two_workers_share_the_outbox_without_sending_an_attempt_twice(
     assert receiver.overlaps == []
     assert sorted(receiver.ids()) == sorted(i for ids in sent.values() for i in ids)
     for obj, ids in sent.items():
-        got = [r.event_id for r in receiver.received if r.body["extensions"]["topLevelResourceId"] == obj]
+        got = [
+            r.event_id
+            for r in receiver.received
+            if r.body["extensions"]["topLevelResourceId"] == obj
+        ]
         assert got == ids
     assert all(w.sent > 0 for w in workers), [w.sent for w in workers]
