@@ -9,16 +9,25 @@ import httpx
 import pytest
 from tests.cli.conftest import Cli
 from tests.live import live_dcaas
-from tests.webhook.conftest import RECEIVER_SECRET, receiver  # noqa: F401 - the fixture
+from tests.webhook.conftest import RECEIVER_SECRET
+from tests.webhook.receiver import Receiver
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
     from tests.live import Live
-    from tests.webhook.receiver import Receiver
 
 CREATED = "com.qlik.v1.data-connection.created"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver(secret=RECEIVER_SECRET).start()
+    try:
+        yield r
+    finally:
+        r.stop()
 
 
 @pytest.fixture
@@ -41,7 +50,8 @@ def test_webhooks_create_list_deliveries_and_delete(
     assert made["secretKeyAdded"] is True
     assert [w["id"] for w in cli.json("webhooks", "list")] == [made["id"]]
     shown = cli.run("webhooks", "get", made["id"])
-    assert shown.exit_code == 0 and RECEIVER_SECRET not in shown.stdout
+    assert shown.exit_code == 0
+    assert RECEIVER_SECRET not in shown.stdout
     body = {
         "qName": "cli",
         "datasourceID": "rest",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.webhook.receiver import Receiver
 
 from dcaas.webhook.worker import Worker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 RECEIVER_SECRET = "receiver-shared-secret-5d1e"
 
@@ -29,9 +31,9 @@ def worker_of(api: Any, name: str = "w1") -> Worker:
     return Worker(state.store, state.envelope, api.settings, name=name)
 
 
-async def drain(worker: Worker, until: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Run the worker's rounds until ``until()`` holds (or fail after ``timeout``)."""
-    deadline = time.monotonic() + timeout
+async def drain(worker: Worker, until: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Run the worker's rounds until ``until()`` holds (or fail after ``seconds``)."""
+    deadline = time.monotonic() + seconds
     while not until():
         if time.monotonic() > deadline:
             pytest.fail("the deliveries did not arrive in time")

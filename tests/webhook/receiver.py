@@ -55,12 +55,12 @@ class Receiver:
                     if receiver.delay:
                         time.sleep(receiver.delay)
                     status = receiver.fail_status or 200
-                    if status == 200:  # noqa: PLR2004
+                    if status == 200:
                         receiver.record(event_id, raw, body, dict(self.headers.items()))
                     self.send_response(status)
                     self.send_header("Content-Type", "text/plain")
                     self.end_headers()
-                    self.wfile.write(b"ok" if status == 200 else b"down for maintenance")  # noqa: PLR2004
+                    self.wfile.write(b"ok" if status == 200 else b"down for maintenance")
                 finally:
                     receiver.leave(event_id)
 

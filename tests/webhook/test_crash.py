@@ -48,7 +48,7 @@ def _serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:
     while True:
         assert proc.poll() is None, log.read_text()
         try:
-            if httpx.get(url + "/health/live", timeout=1).status_code == 200:  # noqa: PLR2004
+            if httpx.get(url + "/health/live", timeout=1).status_code == 200:
                 return proc, url
         except httpx.TransportError:
             pass
@@ -71,14 +71,14 @@ def _wait(condition: object, seconds: float) -> None:
 def _setup(url: str, key: str, receiver: Receiver) -> None:
     h = {"Authorization": f"Bearer {key}"}
     body = {"name": "ops", "url": receiver.url, "eventTypes": [CREATED], "secret": RECEIVER_SECRET}
-    assert httpx.post(url + "/api/v1/webhooks", json=body, headers=h).status_code == 201  # noqa: PLR2004
+    assert httpx.post(url + "/api/v1/webhooks", json=body, headers=h).status_code == 201
     connection = {
         "qName": "crash",
         "datasourceID": "rest",
         "connectionProperties": {"url": "https://api.example.com"},
     }
     res = httpx.post(url + "/api/v1/data-connections", json=connection, headers=h)
-    assert res.status_code == 201, res.text  # noqa: PLR2004 - committed: the event is in the outbox
+    assert res.status_code == 201, res.text
 
 
 def test_killed_between_commit_and_delivery_delivers_after_restart(
@@ -122,13 +122,13 @@ def test_killed_during_a_delivery_redelivers_the_same_event_id(
     proc, url = _serve(env, tmp_path / "first.log")
     try:
         _setup(url, key, receiver)
-        _wait(lambda: receiver._in_flight, 10)  # noqa: SLF001 - the POST is in flight
+        _wait(lambda: receiver._in_flight, 10)
     finally:
         _kill(proc)
     receiver.delay = 0.0
     proc, _ = _serve(env, tmp_path / "second.log")
     try:
-        _wait(lambda: len(receiver.received) == 2, 30)  # noqa: PLR2004
+        _wait(lambda: len(receiver.received) == 2, 30)
         first, second = receiver.received
         assert first.event_id == second.event_id
         assert first.body == second.body

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 from tests.webhook.conftest import RECEIVER_SECRET, drain, worker_of
 
-from dcaas.auth.principal import Principal
 from dcaas.webhook.hook import ChangeEvent
 from dcaas.webhook.models import Delivery
 from dcaas.webhook.outbox import enqueue
@@ -65,7 +64,7 @@ async def _tenant_of(api) -> str:
     from dcaas.auth.service import authenticate  # noqa: PLC0415
 
     state = api.app.state.dcaas
-    principal: Principal = await authenticate(
+    principal = await authenticate(
         state.store, state.verifier, f"Bearer {api.admin}", state.auth_cache
     )
     return principal.tenant_id
@@ -81,7 +80,8 @@ async def test_a_created_connection_is_delivered_signed_in_qlik_s_envelope(api, 
     assert got.signed
     assert got.body["eventType"] == CREATED
     assert got.body["extensions"]["topLevelResourceId"] == connection_id
-    assert got.body["cloudEventsVersion"] == "0.1" and got.body["data"]["name"] == "sales"
+    assert got.body["cloudEventsVersion"] == "0.1"
+    assert got.body["data"]["name"] == "sales"
 
 
 @FAST
@@ -92,7 +92,8 @@ async def test_cloud_events_delivery_is_structured_cloudevents_1_0(api, receiver
     await drain(worker_of(api), lambda: len(receiver.received) == 1)
     got = receiver.received[0]
     assert got.signed
-    assert got.body["specversion"] == "1.0" and got.body["type"] == CREATED
+    assert got.body["specversion"] == "1.0"
+    assert got.body["type"] == CREATED
     assert got.body["subject"] == connection_id
     assert got.headers["Content-Type"] == "application/cloudevents+json"
 
@@ -103,10 +104,14 @@ async def test_an_event_of_a_rolled_back_change_is_never_delivered(api, receiver
     await _webhook(api, receiver)
     tenant = await _tenant_of(api)
     store = api.app.state.dcaas.store
-    with pytest.raises(RuntimeError):
+
+    async def failing_change() -> None:
         async with store.write() as db:
             await enqueue(db, _event(tenant, "c-rolled-back", 1))
             raise RuntimeError("the change fails")
+
+    with pytest.raises(RuntimeError):
+        await failing_change()
     async with store.write() as db:
         await enqueue(db, _event(tenant, "c-committed", 2))
     async with store.read() as db:
@@ -167,9 +172,12 @@ async def test_failed_attempts_are_recorded_and_retried_with_the_same_event_id(
         f"{W}/{created['id']}/deliveries/{delivery['id']}", headers=api.h(api.admin)
     )
     body = one.json()
-    assert body["status"] == "success" and body["eventId"] == receiver.received[0].event_id
+    assert body["status"] == "success"
+    assert body["eventId"] == receiver.received[0].event_id
     codes = [a["statusCode"] for a in body["attempts"]]
-    assert codes[-1] == 200 and set(codes[:-1]) == {503} and len(codes) >= 3
+    assert codes[-1] == 200
+    assert set(codes[:-1]) == {503}
+    assert len(codes) >= 3
     assert body["attempts"][0]["responseBody"] == "down for maintenance"
     assert RECEIVER_SECRET not in one.text
 
