@@ -31,6 +31,7 @@ class Receiver:
     secret: str | None = None
     fail_status: int | None = None  # answer this instead of 200
     delay: float = 0.0
+    echo: bool = False  # answer with the request's headers (a careless receiver)
     received: list[Received] = field(default_factory=list)
     overlaps: list[str] = field(default_factory=list)
     _in_flight: dict[str, int] = field(default_factory=dict)
@@ -60,7 +61,10 @@ class Receiver:
                     self.send_response(status)
                     self.send_header("Content-Type", "text/plain")
                     self.end_headers()
-                    self.wfile.write(b"ok" if status == 200 else b"down for maintenance")
+                    answer = b"ok" if status == 200 else b"down for maintenance"
+                    if receiver.echo:
+                        answer = json.dumps(dict(self.headers.items())).encode()
+                    self.wfile.write(answer)
                 finally:
                     receiver.leave(event_id)
 

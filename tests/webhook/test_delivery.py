@@ -12,6 +12,7 @@ from tests.webhook.conftest import RECEIVER_SECRET, drain, worker_of
 from dcaas.webhook.hook import ChangeEvent
 from dcaas.webhook.models import Delivery
 from dcaas.webhook.outbox import enqueue
+from dcaas.webhook.worker import Worker
 
 W = "/api/v1/webhooks"
 C = "/api/v1/data-connections"
@@ -235,3 +236,40 @@ def test_signature_is_hex_hmac_sha256_of_the_body() -> None:
 
     body = b'{"eventId":"1"}'
     assert sign("s3cret", body) == hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+
+
+@FAST
+async def test_an_answer_echoing_the_secrets_is_stored_without_them(api, receiver) -> None:
+    """A receiver that answers with the request's headers: the stored answer (body and
+    attempts) has the encrypted header's value and the signature secret omitted."""
+    echoed = "Bearer echo-never-stored-1b7"
+    created = await _webhook(api, receiver, encryptedHeaders={"Authorization": echoed})
+    receiver.echo = True
+    await _connection(api, "echo")
+    await drain(worker_of(api), lambda: len(receiver.received) == 1)
+    assert receiver.received[0].headers["Authorization"] == echoed  # it was sent
+    base = f"{W}/{created['id']}/deliveries"
+    [delivery] = (await api.client.get(base, headers=api.h(api.admin))).json()["data"]
+    one = await api.client.get(f"{base}/{delivery['id']}", headers=api.h(api.admin))
+    assert one.status_code == 200
+    assert echoed not in one.text
+    assert "**OMITTED**" in one.json()["response"]["body"]
+    assert one.json()["request"]["headers"]["Authorization"] == "**OMITTED**"
+
+
+@FAST
+async def test_the_outbound_policy_is_checked_again_at_delivery(api, receiver) -> None:
+    """A worker whose policy refuses loopback sends nothing; the attempt records why."""
+    created = await _webhook(api, receiver)
+    await _connection(api, "refused")
+    strict = api.settings.model_copy(update={"outbound_allow": ""})
+    strict.__dict__.pop("outbound", None)  # the cached policy of the original settings
+    state = api.app.state.dcaas
+    worker = Worker(state.store, state.envelope, strict, name="strict")
+    assert await worker.run_once() == 1
+    base = f"{W}/{created['id']}/deliveries"
+    [delivery] = (await api.client.get(base, headers=api.h(api.admin))).json()["data"]
+    one = (await api.client.get(f"{base}/{delivery['id']}", headers=api.h(api.admin))).json()
+    assert receiver.received == []
+    assert "loopback" in one["attempts"][0]["error"]
+    assert one["status"] == "pending"

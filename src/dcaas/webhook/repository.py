@@ -173,7 +173,3 @@ class Outbox:
             )
         ).first()
         return None if row is None else (row[0], row[1])
-
-    async def pending_count(self) -> int:
-        rows = await self.session.scalars(select(Delivery.seq).where(Delivery.status == "pending"))
-        return len(rows.all())

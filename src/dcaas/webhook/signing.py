@@ -87,3 +87,19 @@ def request_headers(
         sent[SIGNATURE_HEADER] = sign(str(secret), body)
     shown = {k: (OMITTED if k in encrypted else v) for k, v in sent.items()}
     return sent, shown
+
+
+def secrets_of(sealed: dict[str, Any]) -> tuple[str, ...]:
+    """The sealed values of a webhook (its secret, its encrypted headers' values)."""
+    values = [str(sealed.get("secret") or "")]
+    values += [str(v) for v in dict(sealed.get("encryptedHeaders") or {}).values()]
+    return tuple(v for v in values if v)
+
+
+def scrub(text: str | None, secrets: tuple[str, ...]) -> str | None:
+    """``text`` with every occurrence of a secret replaced by ``**OMITTED**``."""
+    if text is None:
+        return None
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, OMITTED)
+    return text

@@ -67,6 +67,7 @@ class Job:
     body: bytes
     headers: dict[str, str]
     shown_headers: dict[str, str]
+    secrets: tuple[str, ...]  # scrubbed from whatever the receiver answers
 
 
 @dataclass(frozen=True)
@@ -159,16 +160,14 @@ class Worker:
 
     def _job(self, seq: int, delivery_id: str, event: dict[str, Any], hook: Webhook) -> Job:
         body, kind = signing.body_of(event, cloud_events=hook.cloud_events)
+        sealed = open_sealed(self.envelope, hook)
         sent, shown = signing.request_headers(
-            content_type=kind,
-            body=body,
-            plain=dict(hook.headers or {}),
-            sealed=open_sealed(self.envelope, hook),
+            content_type=kind, body=body, plain=dict(hook.headers or {}), sealed=sealed
         )
-        return Job(seq, delivery_id, hook.url, body, sent, shown)
+        return Job(seq, delivery_id, hook.url, body, sent, shown, signing.secrets_of(sealed))
 
     async def _deliver(self, client: httpx.AsyncClient, claim: str, job: Job) -> None:
-        outcome = await self._post(client, job)
+        outcome = _scrubbed(await self._post(client, job), job.secrets)
         self.sent += 1
         async with self.store.write() as session:
             held = await Outbox(session).held(job.seq, claim)
@@ -281,6 +280,19 @@ class Worker:
                 actor_id=None,
             ),
         )
+
+
+def _scrubbed(outcome: Outcome, secrets: tuple[str, ...]) -> Outcome:
+    """The outcome as recorded: a receiver that echoes a header or the secret back does not
+    get it stored."""
+    return Outcome(
+        ok=outcome.ok,
+        status_code=outcome.status_code,
+        body=signing.scrub(outcome.body, secrets),
+        headers={k: signing.scrub(v, secrets) or "" for k, v in outcome.headers.items()},
+        error=signing.scrub(outcome.error, secrets),
+        duration_ms=outcome.duration_ms,
+    )
 
 
 def _failure(outcome: Outcome, *, final: bool) -> str:
