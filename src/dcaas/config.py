@@ -183,6 +183,9 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(
         default=3600.0, gt=0, description="Longest delay between two attempts"
     )
+    webhook_history_days: float = Field(
+        default=7.0, gt=0, description="Days finished deliveries are kept (Qlik keeps a week)"
+    )
     webhook_disable_after: int = Field(
         default=3,
         ge=1,

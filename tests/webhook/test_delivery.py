@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tests.webhook.conftest import RECEIVER_SECRET, drain, worker_of
 
+from dcaas.kit.time import utcnow
 from dcaas.webhook.hook import ChangeEvent
-from dcaas.webhook.models import Delivery
+from dcaas.webhook.models import Attempt, Delivery
 from dcaas.webhook.outbox import enqueue
 from dcaas.webhook.worker import Worker
 
@@ -273,3 +275,25 @@ async def test_the_outbound_policy_is_checked_again_at_delivery(api, receiver) -
     assert receiver.received == []
     assert "loopback" in one["attempts"][0]["error"]
     assert one["status"] == "pending"
+
+
+@FAST
+async def test_finished_deliveries_older_than_the_history_are_pruned(api, receiver) -> None:
+    """prune() forgets a delivered event older than DCAAS_WEBHOOK_HISTORY_DAYS (with its
+    attempts) and keeps a pending one of the same age."""
+    created = await _webhook(api, receiver)
+    await _connection(api, "old")
+    worker = worker_of(api)
+    await drain(worker, lambda: len(receiver.received) == 1)
+    receiver.stop()
+    await _connection(api, "still-pending")
+    await worker.run_once()  # fails: stays pending
+    store = api.app.state.dcaas.store
+    async with store.write() as db:
+        await db.execute(update(Delivery).values(triggered_at=utcnow() - timedelta(days=8)))
+    assert await worker.prune() == 1
+    base = f"{W}/{created['id']}/deliveries"
+    left = (await api.client.get(base, headers=api.h(api.admin))).json()["data"]
+    assert [d["status"] for d in left] == ["pending"]
+    async with store.read() as db:
+        assert await db.scalar(select(func.count()).select_from(Attempt)) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from dcaas.kit.listing import Keyset
@@ -173,3 +173,10 @@ class Outbox:
             )
         ).first()
         return None if row is None else (row[0], row[1])
+
+    async def prune(self, before: datetime) -> int:
+        """Delete finished deliveries triggered before ``before`` (their attempts cascade)."""
+        result = await self.session.execute(
+            delete(Delivery).where(Delivery.status != "pending", Delivery.triggered_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("dcaas.webhook")
 BODY_LIMIT = 2048  # characters of a receiver's answer kept with an attempt
 BATCH = 16
+PRUNE_EVERY = 3600.0  # seconds between two prunings of the delivery history
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,13 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Rounds until ``stop`` is set; a round that fails (the database is down) is logged
         and the next one tries again."""
+        pruned_at = 0.0
         async with self._client() as client:
             while not stop.is_set():
                 try:
+                    if time.monotonic() - pruned_at > PRUNE_EVERY:
+                        pruned_at = time.monotonic()
+                        await self.prune()
                     busy = await self.round(client)
                 except Exception:
                     log.exception("webhook worker round failed; retrying")
@@ -134,6 +139,12 @@ class Worker:
                     continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.webhook_poll_seconds)
+
+    async def prune(self) -> int:
+        """Forget finished deliveries older than ``DCAAS_WEBHOOK_HISTORY_DAYS``."""
+        before = utcnow() - timedelta(days=self.settings.webhook_history_days)
+        async with self.store.write() as session:
+            return await Outbox(session).prune(before)
 
     async def run_once(self) -> int:
         """One round with a client of its own (tests, commands)."""
