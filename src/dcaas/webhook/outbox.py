@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dcaas.kit.time import iso
+from dcaas.webhook import wake
 from dcaas.webhook.models import Delivery
 from dcaas.webhook.repository import WebhookRepository
 
@@ -83,4 +84,5 @@ async def enqueue(session: AsyncSession, event: WebhookEvent) -> list[Delivery]:
     ]
     session.add_all(rows)
     await session.flush()
+    wake.after_commit(session)
     return rows

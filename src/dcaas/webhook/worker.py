@@ -15,7 +15,6 @@ and a webhook whose deliveries keep failing is disabled, with a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
@@ -30,7 +29,7 @@ from dcaas.connectors.drivers.http import outbound_client
 from dcaas.kit.ids import new_uuid
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
 from dcaas.kit.time import utcnow
-from dcaas.webhook import signing
+from dcaas.webhook import signing, wake
 from dcaas.webhook.catalog import WEBHOOK_DISABLED
 from dcaas.webhook.models import Attempt, Delivery, Webhook
 from dcaas.webhook.outbox import enqueue
@@ -137,8 +136,7 @@ class Worker:
                     busy = 0
                 if busy:
                     continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.webhook_poll_seconds)
+                await _idle(stop, self.settings.webhook_poll_seconds)
 
     async def prune(self) -> int:
         """Forget finished deliveries older than ``DCAAS_WEBHOOK_HISTORY_DAYS``."""
@@ -291,6 +289,19 @@ class Worker:
                 actor_id=None,
             ),
         )
+
+
+async def _idle(stop: asyncio.Event, seconds: float) -> None:
+    """Until the poll interval ends, ``stop`` is set, or this process commits new
+    deliveries (:mod:`.wake`): then the next round starts at once."""
+    stopping = asyncio.ensure_future(stop.wait())
+    with wake.listening() as woken:
+        waking = asyncio.ensure_future(woken.wait())
+        try:
+            await asyncio.wait({stopping, waking}, timeout=seconds, return_when="FIRST_COMPLETED")
+        finally:
+            stopping.cancel()
+            waking.cancel()
 
 
 def _scrubbed(outcome: Outcome, secrets: tuple[str, ...]) -> Outcome:
