@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dcaas.kit.time import iso
+from dcaas.kit.ids import new_uuid
+from dcaas.kit.time import iso, utcnow
 from dcaas.webhook import wake
-from dcaas.webhook.models import Delivery
 from dcaas.webhook.repository import WebhookRepository
 
 if TYPE_CHECKING:
@@ -58,31 +58,34 @@ def snapshot(event: WebhookEvent) -> dict[str, Any]:
     }
 
 
-async def enqueue(session: AsyncSession, event: WebhookEvent) -> list[Delivery]:
+async def enqueue(session: AsyncSession, event: WebhookEvent) -> int:
     """One pending delivery per enabled webhook of the event's tenant subscribed to its type,
-    added to ``session`` (the caller's transaction commits or rolls back with them)."""
+    written in ``session``'s transaction (committed or rolled back with the change); how
+    many."""
     repo = WebhookRepository(session, event.tenant_id)
-    hooks = await repo.subscribed(event.type)
-    if not hooks:
-        return []
+    hook_ids = await repo.subscribed(event.type)
+    if not hook_ids:
+        return 0
     stored = snapshot(event)
-    key = f"{event.object_type or '-'}:{event.object_id or '-'}"
-    rows = [
-        Delivery(
-            tenant_id=event.tenant_id,
-            webhook_id=hook.id,
-            event_id=event.id,
-            event_type=event.type,
-            object_key=key[:200],
-            event=stored,
-            status="pending",
-            attempts=0,
-            next_attempt_at=event.time,
-            triggered_at=event.time,
-        )
-        for hook in hooks
-    ]
-    session.add_all(rows)
-    await session.flush()
+    key = f"{event.object_type or '-'}:{event.object_id or '-'}"[:200]
+    now = utcnow()
+    await repo.add_deliveries(
+        [
+            {
+                "id": new_uuid(),
+                "tenant_id": event.tenant_id,
+                "webhook_id": hook_id,
+                "event_id": event.id,
+                "event_type": event.type,
+                "object_key": key,
+                "event": stored,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "triggered_at": event.time,
+            }
+            for hook_id in hook_ids
+        ]
+    )
     wake.after_commit(session)
-    return rows
+    return len(hook_ids)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from dcaas.kit.listing import Keyset
@@ -45,11 +45,18 @@ class WebhookRepository(RepositoryBase[Webhook]):
     async def get(self, webhook_id: str) -> Webhook | None:
         return await self.one(self.readable().where(Webhook.id == webhook_id))
 
-    async def subscribed(self, event_type: str) -> list[Webhook]:
-        """The tenant's enabled webhooks that subscribe to ``event_type`` (a tenant has few
-        webhooks, so the JSON list is matched here rather than in each dialect's SQL)."""
-        hooks = await self.all(self.readable().where(Webhook.enabled.is_(True)))
-        return [h for h in hooks if event_type in (h.event_types or [])]
+    async def subscribed(self, event_type: str) -> list[str]:
+        """The ids of the tenant's enabled webhooks that subscribe to ``event_type`` (a
+        tenant has few webhooks, so the JSON list is matched here rather than in each
+        dialect's SQL)."""
+        rows = await self.session.execute(
+            self.scoped(Webhook, Webhook.id, Webhook.event_types).where(Webhook.enabled.is_(True))
+        )
+        return [hook_id for hook_id, types in rows.tuples() if event_type in (types or [])]
+
+    async def add_deliveries(self, rows: list[dict[str, Any]]) -> None:
+        """Outbox rows in one INSERT (no ORM objects: this runs in every audited write)."""
+        await self.session.execute(insert(Delivery), rows)
 
     def filtered(self, filters: dict[str, Any]) -> Select[tuple[Webhook]]:
         stmt = self.readable()

@@ -152,8 +152,11 @@ class Worker:
     async def round(self, client: httpx.AsyncClient) -> int:
         claim = f"{self.name}:{new_uuid()}"
         jobs = await self._claim(claim)
-        if jobs:
-            await asyncio.gather(*(self._deliver(client, claim, job) for job in jobs))
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self._post(client, job) for job in jobs))
+        self.sent += len(jobs)
+        await self._record_all(claim, jobs, outcomes)
         return len(jobs)
 
     async def _claim(self, claim: str) -> list[Job]:
@@ -175,18 +178,17 @@ class Worker:
         )
         return Job(seq, delivery_id, hook.url, body, sent, shown, signing.secrets_of(sealed))
 
-    async def _deliver(self, client: httpx.AsyncClient, claim: str, job: Job) -> None:
-        outcome = _scrubbed(await self._post(client, job), job.secrets)
-        self.sent += 1
+    async def _record_all(self, claim: str, jobs: list[Job], outcomes: list[Outcome]) -> None:
+        """The round's outcomes in one short write, each only while its claim holds."""
         async with self.store.write() as session:
-            held = await Outbox(session).held(job.seq, claim)
-            if held is None:  # the lease ran out and another worker took it over
-                log.warning(
-                    "delivery %s: claim lost before its outcome was recorded", job.delivery_id
-                )
-                return
-            delivery, hook = held
-            await self._record(session, delivery, hook, job, outcome)
+            outbox = Outbox(session)
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                held = await outbox.held(job.seq, claim)
+                if held is None:  # the lease ran out and another worker took it over
+                    log.warning("delivery %s: claim lost before its outcome", job.delivery_id)
+                    continue
+                delivery, hook = held
+                await self._record(session, delivery, hook, job, _scrubbed(outcome, job.secrets))
 
     async def _post(self, client: httpx.AsyncClient, job: Job) -> Outcome:
         started = time.perf_counter()
