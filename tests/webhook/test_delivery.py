@@ -297,3 +297,23 @@ async def test_finished_deliveries_older_than_the_history_are_pruned(api, receiv
     assert [d["status"] for d in left] == ["pending"]
     async with store.read() as db:
         assert await db.scalar(select(func.count()).select_from(Attempt)) == 1
+
+
+@FAST
+async def test_key_rotation_rewraps_webhook_secrets_and_delivery_still_signs(api, receiver) -> None:
+    """dcaas keys rotate (in process) moves the webhook's sealed secret to the new key and
+    retires the old one; the next delivery is still signed with the secret."""
+    from dcaas.keys import key_admin, retire, rotate  # noqa: PLC0415
+
+    await _webhook(api, receiver)
+    state = api.app.state.dcaas
+    provider = state.envelope.provider
+    admin = key_admin(provider)
+    old = admin.ring().active
+    added, progress = await rotate(state.sessions, provider, admin)
+    assert added is not None
+    assert progress.remaining == 0
+    await retire(state.sessions, admin, old)
+    await _connection(api, "after-rotation")
+    await drain(worker_of(api), lambda: len(receiver.received) == 1)
+    assert receiver.received[0].signed
