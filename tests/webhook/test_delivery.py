@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 from tests.webhook.conftest import RECEIVER_SECRET, drain, worker_of
+from tests.webhook.receiver import Receiver
 
 from dcaas.kit.time import utcnow
 from dcaas.webhook.hook import ChangeEvent
@@ -195,7 +196,6 @@ async def test_failed_attempts_are_recorded_and_retried_with_the_same_event_id(
 async def test_persistent_failure_disables_the_webhook_with_an_event(api, receiver) -> None:
     """Out of attempts: the delivery fails, the webhook is disabled with a reason, and a
     com.qlik.v1.webhook.disabled event goes to the tenant's other webhooks."""
-    from tests.webhook.receiver import Receiver  # noqa: PLC0415
 
     broken = await _webhook(api, receiver)
     watcher = Receiver(secret=RECEIVER_SECRET).start()
@@ -317,3 +317,43 @@ async def test_key_rotation_rewraps_webhook_secrets_and_delivery_still_signs(api
     await _connection(api, "after-rotation")
     await drain(worker_of(api), lambda: len(receiver.received) == 1)
     assert receiver.received[0].signed
+
+
+STOLEN = "Bearer must-not-follow-the-url-8d2"
+
+
+async def _moved_to_capture(api, receiver, method: str) -> Receiver:
+    """A webhook with an encrypted header for ``receiver``, then moved to a capture host by
+    PATCH /url or by a PUT that sends the header back by name; an event follows."""
+    capture = Receiver(secret=RECEIVER_SECRET).start()
+    created = await _webhook(api, receiver, encryptedHeaders={"Authorization": STOLEN})
+    url = f"{W}/{created['id']}"
+    if method == "PATCH":
+        ops = [{"op": "replace", "path": "/url", "value": capture.url}]
+        res = await api.client.patch(url, json=ops, headers=api.h(api.admin))
+    else:
+        body = {**created, "url": capture.url, "secret": RECEIVER_SECRET}
+        res = await api.client.put(url, json=body, headers=api.h(api.admin))
+    assert res.status_code in (200, 204), res.text
+    await _connection(api, f"moved-{method}")
+    await drain(worker_of(api), lambda: len(capture.received) == 1)
+    capture.stop()
+    return capture
+
+
+@FAST
+async def test_a_url_moved_by_patch_receives_no_encrypted_header(api, receiver) -> None:
+    """PATCH /url to another host: that host gets the event but not the encrypted header."""
+    capture = await _moved_to_capture(api, receiver, "PATCH")
+    assert STOLEN not in repr(capture.received)
+    assert "Authorization" not in capture.received[0].headers
+
+
+@FAST
+async def test_a_url_moved_by_put_with_header_names_receives_no_encrypted_header(
+    api, receiver
+) -> None:
+    """PUT of a GET answer with a new url (header names sent back): the values stay behind."""
+    capture = await _moved_to_capture(api, receiver, "PUT")
+    assert STOLEN not in repr(capture.received)
+    assert "Authorization" not in capture.received[0].headers
