@@ -357,3 +357,17 @@ async def test_a_url_moved_by_put_with_header_names_receives_no_encrypted_header
     capture = await _moved_to_capture(api, receiver, "PUT")
     assert STOLEN not in repr(capture.received)
     assert "Authorization" not in capture.received[0].headers
+
+
+@FAST
+async def test_a_filter_lets_only_matching_events_through(api, receiver) -> None:
+    """filter 'id eq "a" or id eq "c"': the events of objects a and c arrive, b's does not."""
+    await _webhook(api, receiver, filter='id eq "a" or id eq "c"')
+    tenant = await _tenant_of(api)
+    store = api.app.state.dcaas.store
+    for obj in ("a", "b", "c"):
+        async with store.write() as db:
+            await enqueue(db, _event(tenant, obj, 0))
+    await drain(worker_of(api), lambda: len(receiver.received) == 2)
+    got = [r.body["extensions"]["topLevelResourceId"] for r in receiver.received]
+    assert sorted(got) == ["a", "c"]

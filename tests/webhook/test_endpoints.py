@@ -189,3 +189,11 @@ async def test_list_pages_with_qlik_cursors(api) -> None:
     assert [h["name"] for h in first["data"]] == ["h0", "h1"]
     nxt = await api.client.get(first["links"]["next"]["href"], headers=api.h(api.admin))
     assert [h["name"] for h in nxt.json()["data"]] == ["h2"]
+
+
+@LOCAL
+async def test_filters_beyond_qlik_s_subset_are_refused(api) -> None:
+    """A filter on another attribute, with another operator, or unparsable: 400 DCAAS-7504."""
+    for text in ('name eq "x"', 'id co "x"', "id eq", "spaceId pr"):
+        res = await api.client.post(W, json=hook(filter=text), headers=api.h(api.admin))
+        assert_error(res, 400, "DCAAS-7504")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from dcaas.kit.ids import new_uuid
 from dcaas.kit.time import iso, utcnow
 from dcaas.webhook import wake
+from dcaas.webhook.filtering import attributes, matches
 from dcaas.webhook.repository import WebhookRepository
 
 if TYPE_CHECKING:
@@ -63,10 +64,11 @@ async def enqueue(session: AsyncSession, event: WebhookEvent) -> int:
     written in ``session``'s transaction (committed or rolled back with the change); how
     many."""
     repo = WebhookRepository(session, event.tenant_id)
-    hook_ids = await repo.subscribed(event.type)
+    stored = snapshot(event)
+    attrs = attributes(stored)
+    hook_ids = [i for i, text in await repo.subscribed(event.type) if matches(text, attrs)]
     if not hook_ids:
         return 0
-    stored = snapshot(event)
     key = f"{event.object_type or '-'}:{event.object_id or '-'}"[:200]
     now = utcnow()
     await repo.add_deliveries(

@@ -45,14 +45,16 @@ class WebhookRepository(RepositoryBase[Webhook]):
     async def get(self, webhook_id: str) -> Webhook | None:
         return await self.one(self.readable().where(Webhook.id == webhook_id))
 
-    async def subscribed(self, event_type: str) -> list[str]:
-        """The ids of the tenant's enabled webhooks that subscribe to ``event_type`` (a
+    async def subscribed(self, event_type: str) -> list[tuple[str, str | None]]:
+        """(id, filter) of the tenant's enabled webhooks that subscribe to ``event_type`` (a
         tenant has few webhooks, so the JSON list is matched here rather than in each
         dialect's SQL)."""
         rows = await self.session.execute(
-            self.scoped(Webhook, Webhook.id, Webhook.event_types).where(Webhook.enabled.is_(True))
+            self.scoped(Webhook, Webhook.id, Webhook.event_types, Webhook.filter).where(
+                Webhook.enabled.is_(True)
+            )
         )
-        return [hook_id for hook_id, types in rows.tuples() if event_type in (types or [])]
+        return [(i, f) for i, types, f in rows.tuples() if event_type in (types or [])]
 
     async def add_deliveries(self, rows: list[dict[str, Any]]) -> None:
         """Outbox rows in one INSERT (no ORM objects: this runs in every audited write)."""

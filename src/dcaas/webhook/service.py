@@ -21,6 +21,7 @@ from dcaas.kit.outbound import HostNotFound, OutboundRefused
 from dcaas.kit.time import utcnow
 from dcaas.kit.validation import validation_failed
 from dcaas.webhook.catalog import unknown
+from dcaas.webhook.filtering import checked
 from dcaas.webhook.models import Delivery, Webhook
 from dcaas.webhook.repository import DeliveryRepository, WebhookRepository
 from dcaas.webhook.schemas import MAX_HEADER_BYTES, WebhookIn
@@ -127,6 +128,8 @@ def draft_of(body: WebhookIn, existing: Webhook | None = None) -> Draft:
     if bad := unknown(body.eventTypes):
         raise _bad("unknown event types: " + ", ".join(bad[:5]), "eventTypes")
     _check_url(body.url)
+    if body.filter:
+        checked(body.filter)
     encrypted = body.encryptedHeaders or {}
     _check_headers(body.headers, encrypted)
     if existing is not None and existing.cloud_events and not body.enableCloudEventDelivery:
