@@ -124,6 +124,20 @@ class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def any_due(self, now: datetime) -> bool:
+        """Whether some delivery may be due: a plain read, so an idle worker never takes
+        the write lock (SQLite) or row locks (PostgreSQL)."""
+        found = await self.session.scalar(
+            select(Delivery.seq)
+            .where(
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def claim(
         self, *, now: datetime, lease_until: datetime, claim: str, limit: int
     ) -> list[tuple[Delivery, Webhook]]:

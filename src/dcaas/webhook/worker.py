@@ -162,6 +162,9 @@ class Worker:
     async def _claim(self, claim: str) -> list[Job]:
         now = utcnow()
         lease = now + timedelta(seconds=self.settings.webhook_lease_seconds)
+        async with self.store.read() as session:
+            if not await Outbox(session).any_due(now):
+                return []
         async with self.store.write() as session:
             claimed = await Outbox(session).claim(
                 now=now, lease_until=lease, claim=claim, limit=BATCH
