@@ -197,3 +197,12 @@ async def test_filters_beyond_qlik_s_subset_are_refused(api) -> None:
     for text in ('name eq "x"', 'id co "x"', "id eq", "spaceId pr"):
         res = await api.client.post(W, json=hook(filter=text), headers=api.h(api.admin))
         assert_error(res, 400, "DCAAS-7504")
+
+
+async def test_odd_ids_are_404_never_500(api) -> None:
+    """Ids no store could hold (NUL, a lone surrogate, 5000 characters) answer 404."""
+    for odd in ("%00", "%ED%A0%80", "x" * 5000):
+        res = await api.client.get(f"{W}/{odd}", headers=api.h(api.admin))
+        assert res.status_code in (400, 404), (odd, res.text)
+        res = await api.client.get(f"{W}/{odd}/deliveries/{odd}", headers=api.h(api.admin))
+        assert res.status_code in (400, 404), (odd, res.text)

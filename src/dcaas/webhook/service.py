@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from dcaas.errors import Code, Forbidden, NotFound, ValidationFailed
-from dcaas.kit.ids import new_uuid
+from dcaas.kit.ids import is_uuid, new_uuid
 from dcaas.kit.outbound import HostNotFound, OutboundRefused
 from dcaas.kit.time import utcnow
 from dcaas.kit.validation import validation_failed
@@ -235,7 +235,7 @@ class WebhookService:
         self.deliveries = DeliveryRepository(session, principal.tenant_id)
 
     async def get(self, webhook_id: str) -> Webhook:
-        hook = await self.repo.get(webhook_id)
+        hook = await self.repo.get(webhook_id) if is_uuid(webhook_id) else None
         if hook is None:
             raise NotFound(f"webhook {webhook_id} not found", code=Code.WEBHOOK_NOT_FOUND)
         return hook
@@ -302,7 +302,7 @@ class WebhookService:
         self, webhook_id: str, delivery_id: str
     ) -> tuple[Delivery, Sequence[Attempt]]:
         await self.get(webhook_id)
-        found = await self.deliveries.get(webhook_id, delivery_id)
+        found = await self.deliveries.get(webhook_id, delivery_id) if is_uuid(delivery_id) else None
         if found is None:
             raise NotFound(
                 f"delivery {delivery_id} not found", code=Code.WEBHOOK_DELIVERY_NOT_FOUND
