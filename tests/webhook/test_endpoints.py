@@ -206,3 +206,14 @@ async def test_odd_ids_are_404_never_500(api) -> None:
         assert res.status_code in (400, 404), (odd, res.text)
         res = await api.client.get(f"{W}/{odd}/deliveries/{odd}", headers=api.h(api.admin))
         assert res.status_code in (400, 404), (odd, res.text)
+
+
+@LOCAL
+async def test_a_create_retried_with_its_idempotency_key_makes_one_webhook(api) -> None:
+    """The same POST twice with one Idempotency-Key: one webhook, the same answer."""
+    headers = {**api.h(api.admin), "Idempotency-Key": "wh-create-1"}
+    first = await api.client.post(W, json=hook(), headers=headers)
+    again = await api.client.post(W, json=hook(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert len((await api.client.get(W, headers=api.h(api.admin))).json()["data"]) == 1

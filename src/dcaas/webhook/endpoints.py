@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.deps import NO_UNIT_OF_WORK, Body, Caller, CallsOut, Read, State, Write, parse
+from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.http import json_body_doc
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.paging import Cursor, Page, Sort
@@ -82,6 +83,7 @@ _FILTERS = {"name", "url", "enabled", "origins", "level", "createdByUserId", "up
 
 @router.post(
     "",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=WebhookOut,
     response_model_exclude_none=True,
