@@ -217,3 +217,12 @@ async def test_a_create_retried_with_its_idempotency_key_makes_one_webhook(api) 
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert len((await api.client.get(W, headers=api.h(api.admin))).json()["data"]) == 1
+
+
+@LOCAL
+async def test_user_level_webhooks_are_refused(api) -> None:
+    """level "user" (or an ownerId) is not supported: 400 DCAAS-7504, nothing stored."""
+    for extra in ({"level": "user"}, {"ownerId": "someone"}):
+        res = await api.client.post(W, json=hook(**extra), headers=api.h(api.admin))
+        assert_error(res, 400, "DCAAS-7504")
+    assert (await api.client.get(W, headers=api.h(api.admin))).json()["data"] == []

@@ -128,6 +128,8 @@ def draft_of(body: WebhookIn, existing: Webhook | None = None) -> Draft:
     if bad := unknown(body.eventTypes):
         raise _bad("unknown event types: " + ", ".join(bad[:5]), "eventTypes")
     _check_url(body.url)
+    if body.level != "tenant" or body.ownerId:
+        raise _bad("dcaas webhooks are tenant-level, managed by tenant admins", "level")
     if body.filter:
         checked(body.filter)
     encrypted = body.encryptedHeaders or {}
