@@ -220,9 +220,9 @@ async def test_a_create_retried_with_its_idempotency_key_makes_one_webhook(api) 
 
 
 @LOCAL
-async def test_user_level_webhooks_are_refused(api) -> None:
-    """level "user" (or an ownerId) is not supported: 400 DCAAS-7504, nothing stored."""
-    for extra in ({"level": "user"}, {"ownerId": "someone"}):
+async def test_what_dcaas_cannot_honour_is_refused(api) -> None:
+    """level "user", an ownerId, checkCertificateRevocation: 400 DCAAS-7504, nothing stored."""
+    for extra in ({"level": "user"}, {"ownerId": "someone"}, {"checkCertificateRevocation": True}):
         res = await api.client.post(W, json=hook(**extra), headers=api.h(api.admin))
         assert_error(res, 400, "DCAAS-7504")
     assert (await api.client.get(W, headers=api.h(api.admin))).json()["data"] == []

@@ -130,6 +130,12 @@ def draft_of(body: WebhookIn, existing: Webhook | None = None) -> Draft:
     _check_url(body.url)
     if body.level != "tenant" or body.ownerId:
         raise _bad("dcaas webhooks are tenant-level, managed by tenant admins", "level")
+    if body.checkCertificateRevocation:
+        raise _bad(
+            "checkCertificateRevocation is not supported; TLS certificates are verified "
+            "against the system's trust store",
+            "checkCertificateRevocation",
+        )
     if body.filter:
         checked(body.filter)
     encrypted = body.encryptedHeaders or {}
