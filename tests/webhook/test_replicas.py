@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 @pytest.mark.settings(outbound_allow="127.0.0.1/32", webhook_poll_seconds=0.05)
 async def test_two_workers_share_the_outbox_without_sending_an_attempt_twice(api, receiver) -> None:
-    """40 events over 8 connections, a slow receiver, two workers on their own pools (as two
-    replicas): every event arrives once, none in flight twice, each connection's in order."""
+    """48 events over 24 connections, a slow receiver, two workers on their own pools (as
+    two replicas): every event arrives once, none in flight twice, each connection's in
+    order, and both workers deliver some."""
     if api.settings.is_sqlite:
         pytest.skip("on SQLite one in-process worker delivers; replicas need PostgreSQL")
     assert RECEIVER_SECRET
@@ -36,8 +37,9 @@ async def test_two_workers_share_the_outbox_without_sending_an_attempt_twice(api
     receiver.delay = 0.05
     tenant = await _tenant_of(api)
     state = api.app.state.dcaas
-    sent: dict[str, list[str]] = {f"c{i}": [] for i in range(8)}
-    for n in range(5):
+    # More objects than one worker claims at once (16), so both always find work.
+    sent: dict[str, list[str]] = {f"c{i}": [] for i in range(24)}
+    for n in range(2):
         async with state.store.write() as db:
             for obj, ids in sent.items():
                 event = _event(tenant, obj, n)
@@ -52,7 +54,7 @@ async def test_two_workers_share_the_outbox_without_sending_an_attempt_twice(api
     tasks = [asyncio.create_task(w.run(stop)) for w in workers]
     try:
         async with asyncio.timeout(60):
-            while len(receiver.received) < 40:  # noqa: ASYNC110 - the receiver runs in threads
+            while len(receiver.received) < 48:  # noqa: ASYNC110 - the receiver runs in threads
                 await asyncio.sleep(0.05)
     finally:
         stop.set()
