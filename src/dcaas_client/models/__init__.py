@@ -68,6 +68,16 @@ from dcaas_client.models.spaces import (
     Spaces,
     SpaceUpdate,
 )
+from dcaas_client.models.webhooks import (
+    Deliveries,
+    Delivery,
+    DeliveryAttempt,
+    EventType,
+    EventTypes,
+    Webhook,
+    WebhookCreate,
+    Webhooks,
+)
 
 __all__ = [
     "ApiKey",
@@ -97,6 +107,9 @@ __all__ = [
     "DataSourceSettings",
     "DataSourceSettingsUpdate",
     "DataSources",
+    "Deliveries",
+    "Delivery",
+    "DeliveryAttempt",
     "DuplicateRequest",
     "EndpointCreate",
     "EndpointRef",
@@ -106,6 +119,8 @@ __all__ = [
     "Entries",
     "Entry",
     "ErrorItem",
+    "EventType",
+    "EventTypes",
     "Gateway",
     "GatewayCreate",
     "Gateways",
@@ -133,4 +148,7 @@ __all__ = [
     "Spaces",
     "TestResult",
     "TestStep",
+    "Webhook",
+    "WebhookCreate",
+    "Webhooks",
 ]
