@@ -62,6 +62,9 @@ from dcaas.space.endpoints import router as spaces
 from dcaas.tenant import schemas as user_schemas
 from dcaas.tenant.endpoints import router as users
 from dcaas.unit_of_work import UnitOfWorkRoute
+from dcaas.webhook import schemas as webhook_schemas
+from dcaas.webhook.endpoints import router as webhooks
+from dcaas.webhook.lifespan import delivering
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -190,6 +193,7 @@ _BODY_MODELS: list[Any] = [
     engine_schemas.PostEndpointRequest,
     engine_schemas.EndpointCreate,
     engine_schemas.GatewayCreate,
+    webhook_schemas.WebhookIn,
 ]
 
 
@@ -266,7 +270,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it out of the collector's full passes, which otherwise stall every request for as
         # long as they take to walk it.
         gc.freeze()
-        yield
+        async with delivering(state.store, state.envelope, settings):
+            yield
         await state.store.dispose()
 
     app = FastAPI(
@@ -288,7 +293,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
     routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
-    for router in (*routers, gateways, users):
+    for router in (*routers, gateways, webhooks, users):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

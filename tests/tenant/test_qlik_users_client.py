@@ -4,7 +4,7 @@ getUser, countUsers, and its `next` page helper), run with Node against a live d
 The package is installed into ``$DCAAS_TEST_NPM_DIR`` (default ``~/.cache/dcaas-test-npm``),
 outside the repository, by ``.ci/run`` or, when missing, by the fixture below (npm). Without
 node and npm, or when the install fails (no registry), the test skips saying why, unless
-``DCAAS_REQUIRE_QLIK_API=1`` makes it fail.
+``DCAAS_REQUIRE_NODE=1`` (CI) or ``DCAAS_REQUIRE_QLIK_API=1`` makes it fail.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tests.live import Live
 
 QLIK_API = "@qlik/api@2.19.0"
-REQUIRED = os.environ.get("DCAAS_REQUIRE_QLIK_API") == "1"
+REQUIRED = "1" in (os.environ.get("DCAAS_REQUIRE_NODE"), os.environ.get("DCAAS_REQUIRE_QLIK_API"))
 
 SCRIPT = """
 import { auth } from "@qlik/api";

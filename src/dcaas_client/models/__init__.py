@@ -69,6 +69,16 @@ from dcaas_client.models.spaces import (
     SpaceUpdate,
 )
 from dcaas_client.models.users import AssignedRole, User, Users
+from dcaas_client.models.webhooks import (
+    Deliveries,
+    Delivery,
+    DeliveryAttempt,
+    EventType,
+    EventTypes,
+    Webhook,
+    WebhookCreate,
+    Webhooks,
+)
 
 __all__ = [
     "ApiKey",
@@ -99,6 +109,9 @@ __all__ = [
     "DataSourceSettings",
     "DataSourceSettingsUpdate",
     "DataSources",
+    "Deliveries",
+    "Delivery",
+    "DeliveryAttempt",
     "DuplicateRequest",
     "EndpointCreate",
     "EndpointRef",
@@ -108,6 +121,8 @@ __all__ = [
     "Entries",
     "Entry",
     "ErrorItem",
+    "EventType",
+    "EventTypes",
     "Gateway",
     "GatewayCreate",
     "Gateways",
@@ -137,4 +152,7 @@ __all__ = [
     "TestStep",
     "User",
     "Users",
+    "Webhook",
+    "WebhookCreate",
+    "Webhooks",
 ]
