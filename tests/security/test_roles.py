@@ -179,6 +179,10 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", f"{D}/{{dataSourceId}}/api-specs"): Route(EVERYONE_200),
     ("GET", f"{D}/{{dataSourceId}}/settings"): Route(EVERYONE_200),
     ("PUT", f"{D}/{{dataSourceId}}/settings"): Route(ADMIN_ONLY, call="settings"),
+    # an entry names connections the caller may see: an empty batch is every caller's 207
+    ("POST", f"{D}/actions/generate-qri"): Route(
+        {**dict.fromkeys(ROLES, 207), "anonymous": 401}, call="empty_object"
+    ),
     # credentials
     ("GET", C): Route(EVERYONE_200),
     ("POST", f"{C}/actions/filter-orphan"): Route(ADMIN_ONLY, call="empty_object"),
