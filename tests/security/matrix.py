@@ -268,9 +268,9 @@ async def _request(**kwargs: Any) -> dict[str, Any]:
 
 
 def outcome(res: httpx.Response) -> int:
-    """The status; for a 207 bulk answer, its one item's status."""
-    if res.status_code == 207:
-        return int(res.json()["data"][0]["status"])
+    """The status; for a 207 bulk answer, its one item's status (207 itself for no item)."""
+    if res.status_code == 207 and (items := res.json()["data"]):
+        return int(items[0]["status"])
     return res.status_code
 
 

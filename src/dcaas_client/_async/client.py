@@ -45,6 +45,8 @@ from dcaas_client.models import (
     PatchOp,
     Preview,
     PropertiesConnectionCreate,
+    QriItem,
+    QriResult,
     Space,
     SpaceCreate,
     SpaceUpdate,
@@ -196,6 +198,12 @@ class AsyncDataSourcesAPI:
 
     async def set_disabled(self, data_source_id: str, *, disabled: bool) -> DataSourceSettings:
         return await self._t.send(k.settings_put(data_source_id, disabled))
+
+    async def generate_qri(
+        self, items: Sequence[QriItem], *, raw: bool = True
+    ) -> builtins.list[QriResult]:
+        """QRIs of connections (a status per entry); ``raw=False`` hashes the connection part."""
+        return (await self._t.send(k.generate_qri(items, raw))).data
 
 
 class AsyncCredentialsAPI:

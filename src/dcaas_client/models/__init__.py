@@ -42,6 +42,10 @@ from dcaas_client.models.datasources import (
     DataSources,
     DataSourceSettings,
     DataSourceSettingsUpdate,
+    QriItem,
+    QriProperty,
+    QriResult,
+    QriResults,
 )
 from dcaas_client.models.spaces import (
     Assignment,
@@ -97,6 +101,10 @@ __all__ = [
     "PatchOp",
     "Preview",
     "PropertiesConnectionCreate",
+    "QriItem",
+    "QriProperty",
+    "QriResult",
+    "QriResults",
     "RequestModel",
     "Role",
     "Space",
