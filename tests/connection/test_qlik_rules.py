@@ -132,7 +132,9 @@ async def test_another_tenants_connection_is_not_found_and_a_visible_one_is_forb
     for method, kwargs in (("GET", {}), ("PATCH", {"json": patch}), ("DELETE", {})):
         res = await api.client.request(method, f"{URL}/{qid}", headers=api.h(api.mallory), **kwargs)
         assert_error(res, 404, "DCAAS-3001")
-    assert (await api.client.get(f"{URL}/{qid}", headers=api.h(api.bob))).status_code == 200
-    for method, kwargs in (("PATCH", {"json": patch}), ("DELETE", {})):
+    seen = await api.client.get(f"{URL}/{qid}", headers=api.h(api.bob))
+    assert seen.status_code == 200
+    put = {**seen.json(), "qName": "taken"}
+    for method, kwargs in (("PATCH", {"json": patch}), ("PUT", {"json": put}), ("DELETE", {})):
         res = await api.client.request(method, f"{URL}/{qid}", headers=api.h(api.bob), **kwargs)
-        assert_error(res, 403)
+        assert_error(res, 403, "DCAAS-5005")
