@@ -208,3 +208,30 @@ async def test_error_envelope(api: Any, specs: dict[str, Spec]) -> None:
         for error in body["errors"]:
             spec.check("Error", error)
             assert error["status"] == status
+
+
+async def test_connectivity_answers_fit_the_published_schemas_too(
+    api: Any, specs: dict[str, Spec]
+) -> None:
+    """Under /api/connectivity the same operations answer shapes Qlik's /api/v1 schemas
+    accept (the renamed members are answered under both names)."""
+    new = "/api/connectivity"
+    made = await _ok(
+        await api.client.post(f"{new}/data-connections", json=STATEMENT, headers=api.h(api.alice)),
+        201,
+    )
+    specs["data-connections"].check("ConnectionCreateResponse", made)
+    listed = await api.client.get(f"{new}/data-connections", headers=api.h(api.alice))
+    specs["data-connections"].check("Connections", await _ok(listed, 200))
+    got = await api.client.get(f"{new}/data-connections/{made['qID']}", headers=api.h(api.alice))
+    specs["data-connections"].check("ConnectionGet", await _ok(got, 200))
+    cred = await api.client.get(
+        f"{new}/data-credentials/{made['qCredentialsID']}", headers=api.h(api.alice)
+    )
+    specs["data-credentials"].check("Credential", await _ok(cred, 200))
+    sources = await api.client.get(
+        f"{new}/data-sources",
+        params={"includeui": "true", "detail": "true"},
+        headers=api.h(api.alice),
+    )
+    specs["data-sources"].check("DataSourcesResponseNew", await _ok(sources, 200))
