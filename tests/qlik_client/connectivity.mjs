@@ -6,6 +6,7 @@
 //   ADMIN_KEY, USER_KEY, OTHER_TENANT_KEY  API keys: a tenant admin, a user of that tenant,
 //                 a user of another tenant
 //   PENDING       comma-separated operations this run leaves out (none when empty)
+//   PASSWORD_1, PASSWORD_2  the secrets it stores (never to be seen in an answer)
 // Every exported operation of the three modules is called through the client, as an
 // integrator would, and every answer is checked against the module's type definitions
 // (shapes.mjs). The last line printed is a JSON report: {called, failures}; the exit code is
@@ -22,6 +23,8 @@ const host = (apiKey) => ({ hostConfig: { authType: "apikey", host: URL_, apiKey
 const ADMIN = host(process.env.ADMIN_KEY);
 const USER = host(process.env.USER_KEY);
 const OTHER = host(process.env.OTHER_TENANT_KEY);
+const PASSWORD_1 = process.env.PASSWORD_1;
+const PASSWORD_2 = process.env.PASSWORD_2;
 
 const MODULES = ["data-connections", "data-credentials", "data-sources"];
 const api = {};
@@ -45,12 +48,16 @@ function wrap(module, name) {
   const fn = module[name];
   return async (...args) => {
     called.add(name);
+    let answer;
     try {
-      return await fn(...args);
+      answer = await fn(...args);
     } catch (error) {
-      if (error && typeof error.status === "number") return error;
-      throw error;
+      if (!error || typeof error.status !== "number") throw error;
+      answer = error;
     }
+    const text = JSON.stringify(answer.data ?? null);
+    if (text.includes(PASSWORD_1) || text.includes(PASSWORD_2)) fail(`${name}: a stored secret in the answer`);
+    return answer;
   };
 }
 const op = {};
@@ -156,7 +163,7 @@ const statement = await create(
     qType: "QvRestConnector.exe",
     qConnectStatement: 'CUSTOM CONNECT TO "provider=QvRestConnector.exe;url=https://example.com/s;"',
     qUsername: "reader",
-    qPassword: "statement-password-Qz1",
+    qPassword: PASSWORD_1,
     qCredentialsName: `${prefix}-credential`,
     ownerId: "an-app-id",
   },
@@ -264,7 +271,7 @@ if (statement) {
   const credential = await op.getDataCredential(credentialId, {}, USER);
   if (expectStatus("getDataCredential", credential, 200)) {
     expectShape("data-credentials", "Credential", credential.data, "getDataCredential");
-    if (JSON.stringify(credential.data).includes("statement-password-Qz1")) fail("getDataCredential: the password");
+    if (JSON.stringify(credential.data).includes(PASSWORD_1)) fail("getDataCredential: the password");
   }
   const byName = await op.getDataCredential(`${prefix}-credential`, { byCredentialName: true }, USER);
   if (expectStatus("getDataCredential(by name)", byName, 200) && byName.data.qID !== credentialId) {
@@ -280,7 +287,7 @@ if (statement) {
     await op.updateDataCredential(
       credentialId,
       {},
-      { qName: `${prefix}-credential2`, qType: "QvRestConnector.exe", qUsername: "reader3", qPassword: "new-password-Qz2" },
+      { qName: `${prefix}-credential2`, qType: "QvRestConnector.exe", qUsername: "reader3", qPassword: PASSWORD_2 },
       USER,
     ),
     204,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from tests import log_guard
 from tests.live import live_dcaas
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ HERE = Path(__file__).parent
 # Served by other parts of issue 12 (the engine endpoints and gateways); the script calls
 # them too once they are removed from this set.
 PENDING = {"getDataSourceGateways", "getDataSourceEndpoints", "filterDataSourceEndpoints"}
+# The secrets the script sends (the log guard searches every log line for them).
+PASSWORDS = ("statement-password-Qz1", "new-password-Qz2")
 
 
 def _npm_dir() -> Path:
@@ -89,7 +92,11 @@ def _run(live: Live, package: Path) -> dict[str, Any]:
         "USER_KEY": live.alice,
         "OTHER_TENANT_KEY": live.mallory,
         "PENDING": ",".join(sorted(PENDING)),
+        "PASSWORD_1": PASSWORDS[0],
+        "PASSWORD_2": PASSWORDS[1],
     }
+    for secret in PASSWORDS:
+        log_guard.remember(secret)
     done = subprocess.run(
         ["node", str(HERE / "connectivity.mjs")],
         env=env,
