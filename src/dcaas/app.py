@@ -195,7 +195,11 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             title="dcaas",
             version=__version__,
             routes=app.routes,
-            description="Qlik-compatible data-connections API",
+            description=(
+                "Qlik-compatible data-connections API. Every /api/v1/data-connections, "
+                "/api/v1/data-credentials and /api/v1/data-sources operation is also served "
+                "under /api/connectivity/ (Qlik's current namespace), documented once here."
+            ),
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for model in _BODY_MODELS:
