@@ -107,3 +107,20 @@ async def test_owner_id_is_accepted_on_the_statement_form(api: Api) -> None:
     }
     made = await api.client.post(NEW, json=body, headers=api.h(api.alice))
     assert made.status_code == 201, made.text
+
+
+async def test_an_omitted_limit_follows_each_namespaces_text(api: Api) -> None:
+    """Without ``limit``: /api/v1 answers all 21 connections at once (Qlik's v1 text), and
+    /api/connectivity 20 and links.next (its text)."""
+    for i in range(21):
+        made = await api.client.post(
+            NEW, json={**REST, "qName": f"n{i:02}"}, headers=api.h(api.alice)
+        )
+        assert made.status_code == 201, made.text
+    everything = (await api.client.get(V1, headers=api.h(api.alice))).json()
+    assert len(everything["data"]) == 21
+    assert "next" not in everything["links"]
+    first = (await api.client.get(NEW, headers=api.h(api.alice))).json()
+    assert len(first["data"]) == 20
+    rest = await api.client.get(first["links"]["next"]["href"], headers=api.h(api.alice))
+    assert [c["qName"] for c in rest.json()["data"]] == ["n20"]
