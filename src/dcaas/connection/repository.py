@@ -5,7 +5,17 @@ from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - a dataclass field's type
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+)
 
 from dcaas.connection.models import Connection
 from dcaas.connectors import all_data_sources
@@ -54,10 +64,14 @@ def filter_fields() -> dict[str, FilterField]:
         (s.id, s.qri_prefix, s.qri_connection_template) for s in all_data_sources() if s.qri_prefix
     )
     if (fields := _QRI_FIELDS.get(templates)) is None:
-        qri = case(
-            {sid: _qri_of(prefix, template) for sid, prefix, template in templates},
-            value=Connection.data_source_id,
-            else_=None,
+        qri: ColumnElement[Any] = (
+            case(
+                {sid: _qri_of(prefix, template) for sid, prefix, template in templates},
+                value=Connection.data_source_id,
+                else_=None,
+            )
+            if templates  # CASE needs one WHEN at least
+            else null()
         )
         fields = {**FILTER_FIELDS, "qri": FilterField(qri)}
         _QRI_FIELDS.clear()
