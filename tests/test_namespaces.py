@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from tests.conftest import assert_error
+from tests.security.matrix import build_matrix
 
 from dcaas.deps import NO_UNIT_OF_WORK
 from dcaas.namespaces import add_connectivity_aliases, canonical_path, connectivity_path
@@ -124,3 +125,12 @@ async def test_an_omitted_limit_follows_each_namespaces_text(api: Api) -> None:
     assert len(first["data"]) == 20
     rest = await api.client.get(first["links"]["next"]["href"], headers=api.h(api.alice))
     assert [c["qName"] for c in rest.json()["data"]] == ["n20"]
+
+
+async def test_a_twin_refuses_a_console_session_without_its_csrf_token(api: Api) -> None:
+    """The console's CSRF rule covers /api/connectivity as it covers /api/v1: 403 5020."""
+    cookie = {"Cookie": (await build_matrix(api)).headers["session"]["Cookie"]}
+    api.client.cookies.clear()
+    for method, path in (("POST", NEW), ("PUT", "/api/connectivity/data-sources/rest/settings")):
+        res = await api.client.request(method, path, headers=cookie, json={})
+        assert_error(res, 403, "DCAAS-5020")
