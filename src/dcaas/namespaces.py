@@ -18,7 +18,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from fastapi.routing import APIRoute
-from starlette.routing import compile_path
+from starlette.routing import BaseRoute, compile_path
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -46,12 +46,14 @@ def canonical_path(path: str) -> str:
 
 def add_connectivity_aliases(app: FastAPI) -> None:
     """Serve every ``/api/v1/data-*`` route under ``/api/connectivity/data-*`` too."""
-    routes = app.router.routes
-    for route in list(routes):
+    served: list[BaseRoute] = []
+    for route in app.router.routes:
+        served.append(route)
         if not isinstance(route, APIRoute) or (path := connectivity_path(route.path)) is None:
             continue
         alias = copy.copy(route)  # the same handler, dependencies and unit of work
         alias.path = path
         alias.path_regex, alias.path_format, alias.param_convertors = compile_path(path)
         alias.include_in_schema = False
-        routes.append(alias)
+        served.append(alias)  # next to its route: matched as early as the route is
+    app.router.routes[:] = served
