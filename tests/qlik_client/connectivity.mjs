@@ -1,4 +1,5 @@
-// Qlik's own TypeScript client (@qlik/api, connectivity/* modules) against a live dcaas.
+// Qlik's own TypeScript client (@qlik/api: its connectivity/* modules, or its /api/v1 ones)
+// against a live dcaas.
 //
 // Run by tests/qlik_client/test_qlik_api.py with:
 //   QLIK_API_DIR  the installed package (…/node_modules/@qlik/api)
@@ -41,9 +42,6 @@ for (const name of MODULES) {
   api[name] = (await import(pathToFileURL(join(DIR, `${name}.js`)).href)).default;
   types[name] = readTypes(join(DIR, `${name}.d.ts`));
 }
-const conns = api["data-connections"];
-const creds = api["data-credentials"];
-const sources = api["data-sources"];
 
 const called = new Set();
 const failures = [];
