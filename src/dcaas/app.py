@@ -36,6 +36,8 @@ from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
 from dcaas.datasource.endpoints import router as data_sources
 from dcaas.deps import NO_UNIT_OF_WORK, AppState
+from dcaas.engine import schemas as engine_schemas
+from dcaas.engine.endpoints import router as gateways
 from dcaas.errors import (
     Code,
     DcaasError,
@@ -162,7 +164,7 @@ def build_state(settings: Settings) -> AppState:
     return AppState(
         settings=settings,
         store=Store.open(settings.async_database_url, echo=settings.sql_echo),
-        envelope=Envelope(provider),
+        envelope=Envelope(provider, cache_seconds=settings.data_key_cache_seconds),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
         rate_limiter=RateLimiter(settings),
@@ -184,6 +186,9 @@ _BODY_MODELS: list[Any] = [
     space_schemas.SpaceUpdate,
     space_schemas.AssignmentCreate,
     api_key_schemas.ApiKeyCreate,
+    engine_schemas.PostEndpointRequest,
+    engine_schemas.EndpointCreate,
+    engine_schemas.GatewayCreate,
 ]
 
 
@@ -285,7 +290,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The routers' routes go straight into the app's list (each already carries its prefix):
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
-    for router in (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys):
+    routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
+    for router in (*routers, gateways):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

@@ -371,12 +371,14 @@ if (made.length) {
   expectError("getDataConnection(deleted)", await op.getDataConnection(last, {}, USER), 404);
 }
 
-// -- operations other parts of dcaas serve (gateways, engine endpoints) -------------------------
+// -- gateways and the engine endpoints ---------------------------------------------------------
 if (!PENDING.has("getDataSourceGateways")) {
-  const gateways = await op.getDataSourceGateways("rest", { forceRefresh: true }, USER);
+  // A Direct Access source (DG_*) has gateways; another source is not found.
+  const gateways = await op.getDataSourceGateways("DG_postgres", { forceRefresh: true }, USER);
   if (expectStatus("getDataSourceGateways", gateways, 200) && !Array.isArray(gateways.data.gateways)) {
     fail(`getDataSourceGateways: ${JSON.stringify(gateways.data)}`);
   }
+  expectError("getDataSourceGateways(rest)", await op.getDataSourceGateways("rest", {}, USER), 404);
 }
 if (op.getDataSourceEndpoints && !PENDING.has("getDataSourceEndpoints")) {
   const endpoints = await op.getDataSourceEndpoints(ADMIN);

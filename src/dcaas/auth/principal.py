@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dcaas.errors import Code, Forbidden
+
+ENGINE = "engine"  # the grant of the engine endpoints (the only place a secret leaves dcaas)
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,12 @@ class Principal:
     subject: str
     is_admin: bool
     via: str  # "api_key" or "jwt"
+    # Grants beyond the user's rights: ENGINE from an engine API key or a JWT's engine scope.
+    grants: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_engine(self) -> bool:
+        return ENGINE in self.grants
 
     def require_admin(self, what: str) -> None:
         """403 DCAAS-5011 unless the caller is a tenant admin (``what`` names the operation)."""
