@@ -4,8 +4,8 @@
 // Run by tests/qlik_client/test_qlik_api.py with:
 //   QLIK_API_DIR  the installed package (…/node_modules/@qlik/api)
 //   DCAAS_URL     the server (http://127.0.0.1:port)
-//   ADMIN_KEY, USER_KEY, OTHER_TENANT_KEY  API keys: a tenant admin, a user of that tenant,
-//                 a user of another tenant
+//   ADMIN_KEY, USER_KEY, OTHER_TENANT_KEY, ENGINE_KEY  API keys: a tenant admin, a user of
+//                 that tenant, a user of another tenant, and that user's engine key
 //   NAMESPACE     "connectivity" (default: the connectivity/* modules) or "v1" (the older ones)
 //   PENDING       comma-separated operations this run leaves out (none when empty)
 //   PASSWORD_1, PASSWORD_2  the secrets it stores (never to be seen in an answer)
@@ -25,6 +25,7 @@ const host = (apiKey) => ({ hostConfig: { authType: "apikey", host: URL_, apiKey
 const ADMIN = host(process.env.ADMIN_KEY);
 const USER = host(process.env.USER_KEY);
 const OTHER = host(process.env.OTHER_TENANT_KEY);
+const ENGINE = host(process.env.ENGINE_KEY);
 const PASSWORD_1 = process.env.PASSWORD_1;
 const PASSWORD_2 = process.env.PASSWORD_2;
 
@@ -351,6 +352,15 @@ if (first && op.generateQriDataSources) {
   if (expectStatus("generateQriDataSources(hashed)", hashed, 207)) {
     const qri = hashed.data.data[0]?.qri ?? "";
     if (qri.includes("example.com")) fail(`generateQriDataSources without rawValues: ${qri}`);
+  }
+}
+
+// -- the engine endpoint releases a connection to an engine key (the connectivity module) --------
+if (first && op.filterDataSourceEndpoints) {
+  const released = await op.filterDataSourceEndpoints({ connectionId: first.qID, reloadId: "reload-1" }, ENGINE);
+  if (expectStatus("filterDataSourceEndpoints (engine key)", released, 201)) {
+    expectShape("data-sources", "PostEndpointResponse", released.data, "filterDataSourceEndpoints");
+    if (!released.data.connection?.connectionString) fail("filterDataSourceEndpoints: no connectionString");
   }
 }
 

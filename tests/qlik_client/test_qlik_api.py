@@ -12,6 +12,7 @@ so, unless ``DCAAS_REQUIRE_QLIK_API=1`` (CI) makes it fail.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -22,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tests import log_guard
 from tests.live import live_dcaas
+
+from dcaas.app import create_app
+from dcaas.bootstrap import create_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -83,8 +87,30 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         yield server
 
 
-def _run(live: Live, package: Path, namespace: str = "connectivity") -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def engine_key(live: Live) -> str:
+    """An engine key of alice (the grant the engine endpoint asks for)."""
+
+    async def make() -> str:
+        state: Any = create_app(live.settings).state.dcaas
+        try:
+            issued = await create_key(
+                state.sessions, tenant="acme", user="alice", admin=False, engine=True
+            )
+        finally:
+            await state.engine.dispose()
+        return issued.token
+
+    token = asyncio.run(make())
+    log_guard.remember(token.partition("_")[2].partition("_")[2])
+    return token
+
+
+def _run(
+    live: Live, package: Path, namespace: str = "connectivity", engine_key: str = ""
+) -> dict[str, Any]:
     env = {
+        "ENGINE_KEY": engine_key,
         "NAMESPACE": namespace,
         "PATH": os.environ.get("PATH", ""),
         "QLIK_API_DIR": str(package),
@@ -115,8 +141,8 @@ def _run(live: Live, package: Path, namespace: str = "connectivity") -> dict[str
 
 
 @pytest.fixture(scope="module", params=["connectivity", "v1"])
-def report(live: Live, request: pytest.FixtureRequest) -> dict[str, Any]:
-    return _run(live, _require_qlik_api(), request.param)
+def report(live: Live, engine_key: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _run(live, _require_qlik_api(), request.param, engine_key)
 
 
 def test_every_answer_fits_qlik_types(report: dict[str, Any]) -> None:
