@@ -61,6 +61,9 @@ from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 from dcaas.unit_of_work import UnitOfWorkRoute
+from dcaas.webhook import schemas as webhook_schemas
+from dcaas.webhook.endpoints import router as webhooks
+from dcaas.webhook.lifespan import delivering
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -189,6 +192,7 @@ _BODY_MODELS: list[Any] = [
     engine_schemas.PostEndpointRequest,
     engine_schemas.EndpointCreate,
     engine_schemas.GatewayCreate,
+    webhook_schemas.WebhookIn,
 ]
 
 
@@ -269,7 +273,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it out of the collector's full passes, which otherwise stall every request for as
         # long as they take to walk it.
         gc.freeze()
-        yield
+        async with delivering(state.store, state.envelope, settings):
+            yield
         await state.store.dispose()
 
     app = FastAPI(
@@ -291,7 +296,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
     routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
-    for router in (*routers, gateways):
+    for router in (*routers, gateways, webhooks):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

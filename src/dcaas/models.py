@@ -11,14 +11,17 @@ from dcaas.kit.db import Base
 from dcaas.oauth.models import OAuthAuthorization, RefreshClaim
 from dcaas.space.models import Space, SpaceMember
 from dcaas.tenant.models import Tenant, User
+from dcaas.webhook.models import Attempt, Delivery, Webhook
 
 __all__ = [
     "ApiKey",
+    "Attempt",
     "Base",
     "Connection",
     "ConsoleSession",
     "Credential",
     "DataSourceSetting",
+    "Delivery",
     "EngineEndpoint",
     "EngineRelease",
     "Gateway",
@@ -29,4 +32,5 @@ __all__ = [
     "SpaceMember",
     "Tenant",
     "User",
+    "Webhook",
 ]

@@ -14,6 +14,7 @@ from dcaas_client._async.transport import AsyncTransport
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._calls import engine as e
+from dcaas_client._calls import webhooks as wh
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
 from dcaas_client.models import (
@@ -61,6 +62,8 @@ from dcaas_client.models import (
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    Webhook,
+    WebhookCreate,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
+    from dcaas_client.models.webhooks import Delivery, EventType
 
 
 class AsyncConnectionsAPI:
@@ -363,6 +367,45 @@ class AsyncApiKeysAPI:
         await self._t.send(k.key_revoke(key_id))
 
 
+class AsyncWebhooksAPI:
+    """Webhooks of the caller's tenant (tenant admins only)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, limit: int | None = None) -> builtins.list[Webhook]:
+        return (await self._t.send(wh.webhooks_list(limit))).data
+
+    async def create(self, body: WebhookCreate) -> Webhook:
+        return await self._t.send(wh.webhook_create(body))
+
+    async def get(self, webhook_id: str) -> Webhook:
+        return await self._t.send(wh.webhook_get(webhook_id))
+
+    async def update(self, webhook_id: str, body: WebhookCreate) -> Webhook:
+        return await self._t.send(wh.webhook_update(webhook_id, body))
+
+    async def patch(self, webhook_id: str, ops: Sequence[PatchOp]) -> None:
+        await self._t.send(wh.webhook_patch(webhook_id, ops))
+
+    async def delete(self, webhook_id: str) -> None:
+        await self._t.send(wh.webhook_delete(webhook_id))
+
+    async def event_types(self) -> builtins.list[EventType]:
+        return (await self._t.send(wh.event_types())).data
+
+    async def deliveries(
+        self, webhook_id: str, *, limit: int | None = None, status: str | None = None
+    ) -> builtins.list[Delivery]:
+        return (await self._t.send(wh.deliveries(webhook_id, limit, status))).data
+
+    async def delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._t.send(wh.delivery(webhook_id, delivery_id))
+
+    async def resend(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._t.send(wh.resend(webhook_id, delivery_id))
+
+
 class AsyncClient:
     """A dcaas client.
 
@@ -394,6 +437,7 @@ class AsyncClient:
         self.api_keys = AsyncApiKeysAPI(self.transport)
         self.engine = AsyncEngineAPI(self.transport)
         self.gateways = AsyncGatewaysAPI(self.transport)
+        self.webhooks = AsyncWebhooksAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token
