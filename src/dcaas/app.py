@@ -54,6 +54,7 @@ from dcaas.kit.hosts import install_host_check
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
 from dcaas.kit.validation import validation_failed
+from dcaas.namespaces import add_connectivity_aliases
 from dcaas.oauth.endpoints import router as oauth
 from dcaas.pipeline import Pipeline
 from dcaas.ratelimit import RateLimiter
@@ -185,6 +186,7 @@ _BODY_MODELS: list[Any] = [
     credential_schemas.CredentialCreate,
     credential_schemas.ActionFilterOrphanRequest,
     datasource_schemas.DataSourceSettingsRequest,
+    datasource_schemas.QriRequest,
     space_schemas.SpaceCreate,
     space_schemas.SpaceUpdate,
     space_schemas.AssignmentCreate,
@@ -205,7 +207,11 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             title="dcaas",
             version=__version__,
             routes=app.routes,
-            description="Qlik-compatible data-connections API",
+            description=(
+                "Qlik-compatible data-connections API. Every /api/v1/data-connections, "
+                "/api/v1/data-credentials and /api/v1/data-sources operation is also served "
+                "under /api/connectivity/ (Qlik's current namespace), documented once here."
+            ),
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for model in _BODY_MODELS:
@@ -305,6 +311,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     idempotency.install(app)
     install_host_check(app, settings)
     observability.install(app, state)
+    add_connectivity_aliases(app)  # last: every /api/v1/data-* route is in the table by now
     app.build_middleware_stack = _middleware_stack(app, settings)  # type: ignore[method-assign]
     return app
 

@@ -6,8 +6,9 @@ import json
 import uuid
 from typing import TYPE_CHECKING
 
+from tests.cli.conftest import Cli
+
 if TYPE_CHECKING:
-    from tests.cli.conftest import Cli
     from tests.live import Live
 
 
@@ -22,8 +23,9 @@ def test_datasources_list_and_spec(cli: Cli) -> None:
     assert spec["connectionProperties"]["properties"]["secretKey"]["x-secret"] is True
 
 
-def test_credentials_get_orphans_and_delete(cli: Cli) -> None:
-    """A separated credential outlives its connection, is listed as orphan, then deleted."""
+def test_credentials_get_orphans_and_delete(cli: Cli, live: Live) -> None:
+    """A separated credential outlives its connection, is listed as orphan (to an admin:
+    Qlik's filter-orphan is admin-only; a user's exit code is 4), then deleted."""
     cred = f"cred-{uuid.uuid4().hex[:6]}"
     sets = [
         "url=https://e.com",
@@ -38,7 +40,9 @@ def test_credentials_get_orphans_and_delete(cli: Cli) -> None:
     assert cli.json("credentials", "get", cred, "--by-name")["qID"] == cid
     assert cid in {c["qID"] for c in cli.json("credentials", "list", "--all")}
     assert cli.run("connections", "delete", made["qID"]).exit_code == 0
-    assert cid in {c["qID"] for c in cli.json("credentials", "orphans", "--separated")}
+    assert cli.run("credentials", "orphans").exit_code == 4
+    admin = Cli(live, live.admin)
+    assert cid in {c["qID"] for c in admin.json("credentials", "orphans", "--separated")}
     assert cli.run("credentials", "delete", cid).exit_code == 0
     assert cli.run("credentials", "get", cid).exit_code == 3
 
@@ -88,3 +92,31 @@ def test_assignment_by_name_in_the_cli(cli: Cli) -> None:
     bob = cli.json("users", "list", "--filter", 'subject eq "bob"')[0]["id"]
     member = cli.json("spaces", "assignments", "add", space["id"], "bob", "--role", "consumer")
     assert member["assigneeId"] == bob
+
+
+def test_datasources_qri(cli: Cli) -> None:
+    """``dcaas datasources qri`` prints a connection's QRI by id or name; --path qualifies
+    it, --hashed hides the connection part; an unknown id exits 3."""
+    name = f"qri-{uuid.uuid4().hex[:6]}"
+    made = cli.json(
+        "connections",
+        "create",
+        "--source",
+        "rest",
+        "--name",
+        name,
+        "--set",
+        "url=https://q.example",
+    )
+    by_id = cli.run("datasources", "qri", made["qID"])
+    assert by_id.exit_code == 0, by_id.output
+    assert by_id.stdout.strip() == "qri:rest://https://q.example"
+    by_name = cli.json("datasources", "qri", f":{name}", "--by", "name", "--path", "items")
+    assert by_name["qri"] == "qri:rest://https://q.example#items"
+    assert by_name["isFullyQualified"] is True
+    hashed = cli.run("datasources", "qri", made["qID"], "--hashed")
+    assert "q.example" not in hashed.stdout
+    missing = cli.run("datasources", "qri", "00000000-0000-4000-8000-000000000000")
+    assert missing.exit_code == 3
+    assert "not found" in missing.output
+    assert cli.run("datasources", "qri", "x", "--by", "nope").exit_code == 2

@@ -118,15 +118,16 @@ def test_list_with_filter(alice: Client) -> None:
     assert page.meta.count == 1
 
 
-def test_duplicate_and_bulk_actions(alice: Client) -> None:
-    """Duplicate copies a connection; bulk update renames it; bulk delete removes both."""
+def test_duplicate_and_bulk_actions(alice: Client, admin: Client) -> None:
+    """Duplicate copies a connection; an admin's bulk update renames it, bulk delete removes
+    both (Qlik's bulk actions are admin-only)."""
     made = _created(alice.connections.create(_rest(_name("orig"), password=SECRET)))
     copy = alice.connections.duplicate(DuplicateRequest(id=made.qID, name=made.qName + "-copy"))
     assert copy.qID != made.qID
     assert copy.qName == made.qName + "-copy"
-    updated = alice.connections.update_many([BulkUpdateItem(id=copy.qID, name=made.qName + "-r")])
+    updated = admin.connections.update_many([BulkUpdateItem(id=copy.qID, name=made.qName + "-r")])
     assert [(i.id, i.status) for i in updated.data] == [(copy.qID, 204)]
-    deleted = alice.connections.delete_many([made.qID, BulkItemRef(id=copy.qID)])
+    deleted = admin.connections.delete_many([made.qID, BulkItemRef(id=copy.qID)])
     assert {i.status for i in deleted.data} == {204}
 
 
@@ -163,8 +164,9 @@ def test_data_source_settings(admin: Client) -> None:
         admin.data_sources.set_disabled("GoogleCloudStorageConnector", disabled=False)
 
 
-def test_credentials_lifecycle_and_orphans(alice: Client) -> None:
-    """A separated credential outlives its connection, shows as an orphan, is edited, deleted."""
+def test_credentials_lifecycle_and_orphans(alice: Client, admin: Client) -> None:
+    """A separated credential outlives its connection, shows as an orphan (to an admin:
+    filter-orphan is Qlik's admin-only operation), is edited, deleted."""
     cred_name = _name("cred")
     made = _created(
         alice.connections.create(
@@ -183,7 +185,7 @@ def test_credentials_lifecycle_and_orphans(alice: Client) -> None:
     assert cred.qConnCount == 1
     assert alice.credentials.get(cred_name, by_name=True).qID == cred.qID
     alice.connections.delete(made.qID)
-    assert cred.qID in {o.qID for o in alice.credentials.orphans(OrphanFilter(qSeparated=1))}
+    assert cred.qID in {o.qID for o in admin.credentials.orphans(OrphanFilter(qSeparated=1))}
     alice.credentials.patch(cred.qID, [PatchOp(op="replace", path="/qName", value=cred_name + "p")])
     replacement = CredentialUpdate(
         qName=cred_name + "u", qType=cred.qType or "", qUsername="u2", qPassword=SECRET

@@ -20,6 +20,7 @@ from tests.conftest import TEST_SECRET, Api
 
 from dcaas.bootstrap import create_key
 from dcaas.console.service import COOKIE, CSRF_HEADER
+from dcaas.namespaces import canonical_path
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -39,6 +40,14 @@ class Route:
     fresh: bool = False  # the call changes the object: make one per call
     call: str = "plain"  # how the request is built (see Matrix.body)
     url: str | None = None  # a concrete URL, for a path that cannot be formatted
+    # Qlik's admin-only operations on objects: every signed-in role but the admin gets 403,
+    # whatever it is to the object; the admin gets what its relation says.
+    admin_only: bool = False
+
+    def expected(self, role: str, relation: str) -> int:
+        if self.admin_only and role not in ("admin", "anonymous"):
+            return 403
+        return self.expect[relation]
 
 
 P, C = "/api/v1/data-connections", "/api/v1/data-credentials"
@@ -53,14 +62,15 @@ REFUSED_URL = "http://127.0.0.1:9/items"
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
     """(method, path) of every route the app serves (HEAD rides along with GET); a mounted
-    app (static files) is one ``GET <mount>/{path:path}``."""
+    app (static files) is one ``GET <mount>/{path:path}``; an ``/api/connectivity`` alias is
+    its ``/api/v1`` route (the same route object under a second path)."""
     out = set()
     for route in iter_route_contexts(app.routes):
         if isinstance(route.route, Mount):
             out.add(("GET", f"{route.path}/{{path:path}}"))
         for method in route.methods or ():
             if method != "HEAD":
-                out.add((method, route.path))
+                out.add((method, canonical_path(route.path)))
     return out
 
 
@@ -270,9 +280,9 @@ async def _request(**kwargs: Any) -> dict[str, Any]:
 
 
 def outcome(res: httpx.Response) -> int:
-    """The status; for a 207 bulk answer, its one item's status."""
-    if res.status_code == 207:
-        return int(res.json()["data"][0]["status"])
+    """The status; for a 207 bulk answer, its one item's status (207 itself for no item)."""
+    if res.status_code == 207 and (items := res.json()["data"]):
+        return int(items[0]["status"])
     return res.status_code
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dcaas.errors import Code, Forbidden
+
 ENGINE = "engine"  # the grant of the engine endpoints (the only place a secret leaves dcaas)
 
 
@@ -20,3 +22,8 @@ class Principal:
     @property
     def is_engine(self) -> bool:
         return ENGINE in self.grants
+
+    def require_admin(self, what: str) -> None:
+        """403 DCAAS-5011 unless the caller is a tenant admin (``what`` names the operation)."""
+        if not self.is_admin:
+            raise Forbidden(f"{what} needs the tenant admin role", code=Code.ADMIN_REQUIRED)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 async def bulk_update(
     service: ConnectionService, items: list[BulkUpdateItem]
 ) -> list[tuple[str, int, DcaasError | None]]:
+    service.principal.require_admin("a bulk update (Qlik: only available to Admin)")
     results: list[tuple[str, int, DcaasError | None]] = []
     for item in items:
         try:
@@ -30,11 +31,7 @@ async def bulk_update(
 async def _update_one(service: ConnectionService, item: BulkUpdateItem) -> None:
     connection = await service.manageable(item.id)
     principal = service.principal
-    if item.ownerId and item.ownerId != connection.owner_id:
-        if not principal.is_admin:
-            raise Forbidden(
-                "changing the owner needs the tenant admin role", code=Code.ADMIN_REQUIRED
-            )
+    if item.ownerId and item.ownerId != connection.owner_id:  # the caller is an admin
         owner = await UserRepository(service.session, principal.tenant_id).get(item.ownerId)
         if owner is None:
             raise NotFound(f"user {item.ownerId} not found", code=Code.USER_NOT_FOUND)

@@ -42,6 +42,7 @@ from dcaas.kit.http import (
 )
 from dcaas.kit.naming import named_as_sent
 from dcaas.kit.paging import Cursor, Sort
+from dcaas.namespaces import CONNECTIVITY
 from dcaas.oauth.service import reauthorize_with_code
 from dcaas.unit_of_work import UnitOfWorkRoute
 
@@ -77,10 +78,29 @@ def _service(db: AsyncSession, caller: Principal, state: AppState) -> Connection
     return ConnectionService(db, caller, state.envelope)
 
 
+# Qlik's two texts for an omitted ``limit``: /api/v1 "all resources will be returned",
+# /api/connectivity "defaults to 20". "All" is bounded per answer so that one request never
+# reads a whole tenant; beyond the bound the answer has links.next, as any page does.
+ALL_AT_ONCE = 1000
+CONNECTIVITY_DEFAULT_LIMIT = 20
+
+
+def _omitted_limit(path: str) -> int:
+    return CONNECTIVITY_DEFAULT_LIMIT if path.startswith(CONNECTIVITY) else ALL_AT_ONCE
+
+
 class ListParams(BaseModel):
     """The query of the list (Qlik's parameters; parsed as one model, see GetQuery)."""
 
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description=(
+            "Connections per page. Omitted: 20 under /api/connectivity; under /api/v1 all "
+            f"(Qlik's text), at most {ALL_AT_ONCE} per answer with links.next beyond"
+        ),
+    )
     page: str | None = None
     sort: str | None = None
     filter: str | None = Field(default=None, max_length=2000)
@@ -122,7 +142,7 @@ async def list_connections(request: Request, db: Read, caller: Caller) -> Any:
         else None
     )
     query = ListQuery(
-        limit=q.limit,
+        limit=q.limit if q.limit is not None else _omitted_limit(request.url.path),
         sort=order,
         cursor=cursor,
         filter=q.filter,

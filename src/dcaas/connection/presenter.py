@@ -16,6 +16,7 @@ from dcaas.connection.schemas import (
     GetConnectionResponse,
 )
 from dcaas.connectors import get_data_source
+from dcaas.datasource.qri import connection_qri
 from dcaas.kit.time import iso
 
 if TYPE_CHECKING:
@@ -27,13 +28,7 @@ if TYPE_CHECKING:
 
 
 def _qri(c: Fields) -> str | None:
-    source = get_data_source(c.data_source_id)
-    if source is None or not source.qri_prefix:
-        return None
-    try:
-        return source.qri_prefix + source.qri_connection_template.format(**c.properties)
-    except (KeyError, IndexError, ValueError):
-        return None
+    return connection_qri(get_data_source(c.data_source_id), c.properties)
 
 
 def _common(c: Fields, privileges: list[str], base_url: str, log_on: int | str) -> dict[str, Any]:
@@ -53,6 +48,7 @@ def _common(c: Fields, privileges: list[str], base_url: str, log_on: int | str) 
         "user": c.owner_id,
         "space": c.space_id,
         "created": iso(c.created),
+        "createdAt": iso(c.created),  # the /api/connectivity types' name for ``created``
         "updated": iso(c.updated),
         "datasourceID": c.data_source_id,
         "tags": list(c.tags),

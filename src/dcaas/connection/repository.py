@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - a dataclass field's type
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+)
 
 from dcaas.connection.models import Connection
+from dcaas.connectors import all_data_sources
 from dcaas.kit.counting import count_matching
 from dcaas.kit.db import CompiledQuery
 from dcaas.kit.listing import Keyset
@@ -28,6 +40,45 @@ FILTER_FIELDS: dict[str, FilterField] = {
     "created": FilterField(Connection.created, FieldKind.DATETIME),
     "updated": FilterField(Connection.updated, FieldKind.DATETIME),
 }
+
+
+def _qri_of(prefix: str, template: str) -> ColumnElement[Any]:
+    """SQL for ``prefix + template.format(**properties)``: NULL when a property is missing,
+    as the answer's ``qri`` is then absent."""
+    expr: ColumnElement[Any] = literal(prefix, String)
+    for text, name, _, _ in string.Formatter().parse(template):
+        if text:
+            expr = expr + literal(text, String)
+        if name:
+            expr = expr + Connection.properties[name].as_string()
+    return expr
+
+
+_QRI_FIELDS: dict[tuple[tuple[str, str, str], ...], dict[str, FilterField]] = {}
+
+
+def filter_fields() -> dict[str, FilterField]:
+    """:data:`FILTER_FIELDS` and ``qri``, each data source's QRI template in SQL (Qlik marks
+    ``qri`` filterable: ``qri co "snowflake"``). Built once per catalog (plugins add sources)."""
+    templates = tuple(
+        (s.id, s.qri_prefix, s.qri_connection_template) for s in all_data_sources() if s.qri_prefix
+    )
+    if (fields := _QRI_FIELDS.get(templates)) is None:
+        qri: ColumnElement[Any] = (
+            case(
+                {sid: _qri_of(prefix, template) for sid, prefix, template in templates},
+                value=Connection.data_source_id,
+                else_=None,
+            )
+            if templates  # CASE needs one WHEN at least
+            else null()
+        )
+        fields = {**FILTER_FIELDS, "qri": FilterField(qri)}
+        _QRI_FIELDS.clear()
+        _QRI_FIELDS[templates] = fields
+    return fields
+
+
 KEYSET = Keyset(
     {
         "qName": Connection.name,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, model_validator
 
+from dcaas.errors import ValidationFailed
 from dcaas.kit.schemas import (
     MAX_NAME,
     Link,
@@ -56,7 +57,8 @@ class ConnectionCreate(StrictModel):
     qID: str | None = None
     qEngineObjectID: str | None = None
     space: str | None = Field(default=None, validation_alias=AliasChoices("space", "spaceId"))
-    owner: str | None = None
+    # ``owner`` in /api/v1's types, ``ownerId`` in /api/connectivity's: both are accepted
+    owner: str | None = Field(default=None, validation_alias=AliasChoices("owner", "ownerId"))
     tags: Tags = Field(default_factory=list)
     qLogOn: LogOnIn = "0"
     qArchitecture: Literal[0, 1] = 0
@@ -69,8 +71,29 @@ class ConnectionCreate(StrictModel):
     qriInRequest: str | None = None
 
 
+# What a GET answer carries that a PUT cannot change: Qlik's read-only members (and dcaas's
+# own ``createdAt`` twin and ``authStatus``). A GET answer sent back as a PUT body is accepted
+# with them ignored; ``id`` must still name the connection ``qID`` names.
+READ_ONLY = frozenset(
+    {"id", "privileges", "tenant", "user", "created", "createdAt", "updated", "links"}
+    | {"version", "qri", "authStatus"}
+)
+
+
 class ConnectionUpdate(StrictModel):
     """PUT: a full replacement in the connect-statement form."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if "id" in data and "qID" in data and data["id"] != data["qID"]:
+            # Not a ValueError: raised as it is, with the field it is about.
+            raise ValidationFailed(
+                "id is read-only: it must equal qID (or be left out)", field="id"
+            )
+        return {k: v for k, v in data.items() if k not in READ_ONLY}
 
     qID: str
     qName: _Name = Field(validation_alias=AliasChoices("qName", "connectionName"))
@@ -139,6 +162,7 @@ class ConnectionGet(BaseModel):
     user: str
     space: str
     created: str
+    createdAt: str
     updated: str
     datasourceID: str
     tags: list[str]
@@ -166,6 +190,7 @@ class ConnectionCreateResponse(BaseModel):
     user: str
     space: str
     created: str
+    createdAt: str
     updated: str
     datasourceID: str
     tags: list[str]

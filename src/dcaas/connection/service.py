@@ -29,7 +29,7 @@ from dcaas.connection.boundary import (
 )
 from dcaas.connection.guard import stamp
 from dcaas.connection.models import Connection
-from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository, ConnectionRow
+from dcaas.connection.repository import KEYSET, ConnectionRepository, ConnectionRow, filter_fields
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.connectors.gateway import GATEWAY_INSTANCE, is_gateway_source
 from dcaas.credential.service import CredentialService
@@ -174,7 +174,7 @@ class ConnectionService:
 
     async def create_from_statement(self, body: ConnectionCreate) -> ConnectionView:
         await self.sources.require_enabled_for_create(body.datasourceID)
-        source = get_data_source(body.datasourceID)
+        source = self._known_source(body.datasourceID)  # as the properties form does
         space = await self.access.space_for_write(body.space)
         self._spaces[space.id] = space
         conn_id = self._new_id(body.qID, body.qEngineObjectID)
@@ -479,7 +479,7 @@ class ConnectionService:
             if disabled:
                 conditions.append(Connection.data_source_id.not_in(disabled))
         if query.filter:
-            conditions.append(filter_clause(query.filter, FILTER_FIELDS))
+            conditions.append(filter_clause(query.filter, filter_fields()))
         return conditions
 
     # -- change -----------------------------------------------------------------------------
@@ -594,6 +594,7 @@ class ConnectionService:
     async def bulk_delete(
         self, ids: builtins.list[str]
     ) -> builtins.list[tuple[str, int, DcaasError | None]]:
+        self.principal.require_admin("a bulk delete (Qlik: only available to Admin)")
         results: list[tuple[str, int, DcaasError | None]] = []
         for conn_id in ids:
             try:

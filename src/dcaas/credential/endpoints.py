@@ -41,6 +41,7 @@ def _out(view: CredentialView, base: str) -> CredentialOut:
         qSeparated=int(c.separated),
         user=c.owner_id,
         created=iso(c.created),
+        createdAt=iso(c.created),
         updated=iso(c.updated),
         links=Link(self=Href(href=f"{base}/api/v1/data-credentials/{c.id}")),
     )
@@ -55,6 +56,7 @@ def _orphan(c: Credential) -> OrphanCredentialResItem:
         user=c.owner_id,
         tenant=c.tenant_id,
         created=iso(c.created),
+        createdAt=iso(c.created),
         updated=iso(c.updated),
     )
 

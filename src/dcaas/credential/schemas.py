@@ -14,6 +14,7 @@ class CredentialOut(BaseModel):
     qSeparated: int
     user: str
     created: str
+    createdAt: str  # the /api/connectivity types' name for ``created``
     updated: str
     links: Link
 
@@ -48,6 +49,7 @@ class OrphanCredentialResItem(BaseModel):
     user: str
     tenant: str
     created: str
+    createdAt: str  # the /api/connectivity types' name for ``created``
     updated: str
 
 

@@ -216,6 +216,7 @@ class CredentialService:
     async def orphans(
         self, *, q_type: str | None, data_source_id: str | None, separated: int | None
     ) -> builtins.list[Credential]:
+        self.principal.require_admin("filter-orphan (Qlik: 403 for others)")
         sep = None if separated is None else bool(separated)
         return list(
             await self.repo.orphans(

@@ -1,4 +1,4 @@
-"""/api/v1/data-sources: the catalog, each source's api-spec, and per-tenant settings."""
+"""/api/v1/data-sources: the catalog, each source's api-spec, per-tenant settings, and QRIs."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from dcaas.connection import qri
+from dcaas.connection.service import ConnectionService
+from dcaas.connectors import DataSource, all_data_sources
 from dcaas.datasource.schemas import (
     ApiSpecResponse,
+    ConnectorNodesInfo,
     DataSourceNew,
     DataSourceSettings,
     DataSourceSettingsRequest,
     DataSourcesResponse,
+    QriRequest,
+    QriResponse,
+    UiInfo,
 )
 from dcaas.datasource.service import DataSourceService
 from dcaas.deps import Body, Caller, CallsOut, Read, State, Write, parse
@@ -29,7 +36,7 @@ from dcaas.engine.schemas import (
 )
 from dcaas.engine.service import EngineService, OperatorService, require_engine
 from dcaas.idempotency import IDEMPOTENT
-from dcaas.kit.http import json_body_doc, page_links
+from dcaas.kit.http import base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.schemas import Meta
 from dcaas.kit.time import iso, utcnow
@@ -43,21 +50,56 @@ _CATALOG_UPDATED = "2026-11-22T00:00:00.000Z"  # the catalog is code: it changes
 
 @router.get("", response_model=DataSourcesResponse, response_model_exclude_none=True)
 async def list_data_sources(
+    request: Request,
     db: Read,
     caller: Caller,
+    state: State,
     dataSourceId: str | None = None,
     includeDisabled: bool = False,
-    detail: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
-    includeui: bool = False,  # noqa: ARG001 - a Qlik query parameter, accepted and ignored
+    detail: bool = False,
+    includeui: bool = False,
 ) -> Any:
-    """The data sources of this deployment."""
+    """The data sources of this deployment; ``includeui`` adds where to create a connection
+    of each, ``detail`` the connector providers that serve them."""
     sources = await DataSourceService(db, caller).list(
         data_source_id=dataSourceId, include_disabled=includeDisabled
     )
+    base = base_url(request, state.settings)
+    ui = UiInfo(connectUrl=f"{base}/connections/new") if includeui else None
     return DataSourcesResponse(
-        dataSources=[DataSourceNew.of(s, disabled=d) for s, d in sources],
+        dataSources=[DataSourceNew.of(s, disabled=d, ui=ui) for s, d in sources],
+        connectorNodes=_nodes(base) if detail else None,
         lastUpdated=_CATALOG_UPDATED,
+        updatedAt=_CATALOG_UPDATED,
     )
+
+
+def _nodes(base: str) -> list[ConnectorNodesInfo]:
+    by_provider: dict[str, list[DataSource]] = {}
+    for source in all_data_sources():
+        by_provider.setdefault(source.provider, []).append(source)
+    return [
+        ConnectorNodesInfo(
+            url=base,
+            state="READY" if all(s.availability().available for s in group) else "DRIVER_MISSING",
+            providerName=group[0].provider_name,
+            cachedDataSources=[s.id for s in group],
+        )
+        for group in by_provider.values()
+    ]
+
+
+@router.post(
+    "/actions/generate-qri",
+    status_code=207,
+    response_model=QriResponse,
+    response_model_exclude_none=True,
+    openapi_extra=json_body_doc(QriRequest),
+)
+async def generate_qri(data: Body, db: Write, caller: Caller, state: State) -> Any:
+    """QRIs of connections named by id, name or connect statement; a status per entry."""
+    body = parse(QriRequest, data)
+    return QriResponse(data=await qri.generate(ConnectionService(db, caller, state.envelope), body))
 
 
 @router.get(

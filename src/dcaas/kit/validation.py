@@ -30,8 +30,9 @@ def validation_failed(errors: Sequence[Any]) -> ValidationFailed:
     field = _field(first.get("loc", ()))
     code = Code.INVALID_TAGS if field.split(".")[0] == "tags" else Code.VALIDATION
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    where = "query parameter" if first.get("loc", ("",))[0] == "query" else "field"
-    if first.get("loc", ("",))[0] in ("query", "path", "header"):
+    head = (first.get("loc") or ("",))[0]  # a whole-model error has an empty location
+    where = "query parameter" if head == "query" else "field"
+    if head in ("query", "path", "header"):
         code = Code.INVALID_QUERY
     return ValidationFailed(f"{where} {field}: {message}", field=field, code=code)
 

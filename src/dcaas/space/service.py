@@ -129,6 +129,17 @@ class SpaceAccess:
             raise NotFound(f"space {space_id} not found", code=Code.SPACE_NOT_FOUND)
         return space
 
+    async def space_id_named(self, name: str) -> str:
+        """The id of the space of this name the caller sees (``Space:Name`` references)."""
+        p = self.principal
+        space = await self.repo.visible_named(p.user_id, name, all_shared=p.is_admin)
+        if space is None:
+            raise NotFound(f"space {name!r} not found", code=Code.SPACE_NOT_FOUND)
+        return space.id
+
+    async def personal_space_id(self) -> str:
+        return (await self.space_for_write(None)).id
+
     async def visible_space_ids(self) -> list[str]:
         return await self.repo.visible_ids(
             self.principal.user_id, all_shared=self.principal.is_admin

@@ -53,6 +53,8 @@ from dcaas_client.models import (
     PatchOp,
     Preview,
     PropertiesConnectionCreate,
+    QriItem,
+    QriResult,
     ReleaseRecord,
     ReleaseRecords,
     SourceGateways,
@@ -212,6 +214,12 @@ class AsyncDataSourcesAPI:
 
     async def set_disabled(self, data_source_id: str, *, disabled: bool) -> DataSourceSettings:
         return await self._t.send(k.settings_put(data_source_id, disabled))
+
+    async def generate_qri(
+        self, items: Sequence[QriItem], *, raw: bool = True
+    ) -> builtins.list[QriResult]:
+        """QRIs of connections (a status per entry); ``raw=False`` hashes the connection part."""
+        return (await self._t.send(k.generate_qri(items, raw))).data
 
     async def gateways(self, data_source_id: str, *, force_refresh: bool = False) -> SourceGateways:
         """The gateways registered for a Direct Access (``DG_*``) data source."""

@@ -22,7 +22,13 @@ from dcaas_client.models.credentials import (
     OrphanCredentials,
     OrphanFilter,
 )
-from dcaas_client.models.datasources import ApiSpec, DataSources, DataSourceSettings
+from dcaas_client.models.datasources import (
+    ApiSpec,
+    DataSources,
+    DataSourceSettings,
+    QriItem,
+    QriResults,
+)
 from dcaas_client.models.spaces import (
     Assignment,
     AssignmentCreate,
@@ -66,6 +72,11 @@ def settings_put(data_source_id: str, disabled: bool) -> Call[DataSourceSettings
         model(DataSourceSettings),
         json={"disabled": disabled},
     )
+
+
+def generate_qri(items: Sequence[QriItem], raw: bool) -> Call[QriResults]:
+    body = {"data": [i.body() for i in items], "rawValues": raw}
+    return Call("POST", f"{SOURCES}/actions/generate-qri", model(QriResults), json=body)
 
 
 # -- credentials --------------------------------------------------------------------------

@@ -11,7 +11,15 @@ from dcaas_client.cli import common as c
 from dcaas_client.cli.common import Output, OutputOpt, TokenOpt, UrlOpt
 from dcaas_client.cli.help import Typer
 from dcaas_client.cli.properties import kind
-from dcaas_client.models import ApiModel, AssignmentCreate, OrphanFilter, Role, SpaceCreate
+from dcaas_client.models import (
+    ApiModel,
+    AssignmentCreate,
+    OrphanFilter,
+    QriItem,
+    QriProperty,
+    Role,
+    SpaceCreate,
+)
 
 datasources = Typer(help="Data sources and their property specs.", no_args_is_help=True)
 credentials = Typer(help="Data credentials (secrets are never shown).", no_args_is_help=True)
@@ -74,6 +82,49 @@ def sources_spec(
         for n, p in spec.properties.items()
     ]
     c.table(rows, ("name", "type", "required", "secret", "description"), title=source)
+
+
+@datasources.command("qri")
+def sources_qri(
+    connection: Annotated[str, typer.Argument(help="A connection id, name or connect statement")],
+    by: Annotated[
+        str, typer.Option("--by", help="How CONNECTION names it: id, name or properties")
+    ] = "id",
+    source: Annotated[
+        str | None, typer.Option("--source", help="The data source (with --by properties)")
+    ] = None,
+    space: Annotated[str | None, typer.Option("--space", help="The space (with --by name)")] = None,
+    path: Annotated[
+        list[str] | None, typer.Option("--path", help="A path value, in order (repeatable)")
+    ] = None,
+    hashed: Annotated[bool, typer.Option("--hashed", help="Hash the connection part")] = False,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Build a connection's QRI (Qlik Resource Identifier) from its data source's templates."""
+    if by not in ("id", "name", "properties"):
+        raise c.usage("--by must be id, name or properties")
+    item = QriItem(
+        connection=connection,
+        connectionType=by,
+        dataSourceId=source,
+        spaceId=space,
+        pathProperties=[QriProperty(value=v) for v in path] if path else None,
+    )
+    with c.client(url, token, output) as sdk:
+        [result] = sdk.data_sources.generate_qri([item], raw=not hashed)
+    if output is Output.json:
+        c.emit_json(result)
+    elif result.ok:
+        c.say(result.qri)
+    if not result.ok:
+        error = result.status.errorResponse if result.status else None
+        detail = (error or {}).get("errorMessage", "the QRI could not be built")
+        if output is not Output.json:
+            typer.echo(f"error: {detail}", err=True)
+        code = result.status.code if result.status else 400
+        raise typer.Exit(c.NOT_FOUND if code == 404 else c.CLIENT_ERROR)  # noqa: PLR2004
 
 
 # -- credentials --------------------------------------------------------------------------

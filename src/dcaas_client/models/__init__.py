@@ -42,6 +42,10 @@ from dcaas_client.models.datasources import (
     DataSources,
     DataSourceSettings,
     DataSourceSettingsUpdate,
+    QriItem,
+    QriProperty,
+    QriResult,
+    QriResults,
 )
 from dcaas_client.models.engine import (
     ConnectionInstance,
@@ -138,6 +142,10 @@ __all__ = [
     "PatchOp",
     "Preview",
     "PropertiesConnectionCreate",
+    "QriItem",
+    "QriProperty",
+    "QriResult",
+    "QriResults",
     "ReleaseRecord",
     "ReleaseRecords",
     "RequestModel",

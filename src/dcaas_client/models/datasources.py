@@ -1,8 +1,8 @@
-"""Data sources: the catalog, each source's api-spec, and per-tenant settings."""
+"""Data sources: the catalog, each source's api-spec, per-tenant settings, and QRIs."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ class DataSource(ApiModel):
 class DataSources(ApiModel):
     dataSources: list[DataSource]
     lastUpdated: str | None = None
+    updatedAt: str | None = None
 
 
 class ApiSpec(ApiModel):
@@ -53,3 +54,46 @@ class DataSourceSettings(ApiModel):
 
 class DataSourceSettingsUpdate(RequestModel):
     disabled: bool
+
+
+class QriProperty(RequestModel):
+    """A value for a QRI template's placeholder; without ``name``, taken in order."""
+
+    name: str | None = None
+    value: str
+
+
+class QriItem(RequestModel):
+    """One QRI to build: ``connection`` is an id, a name (``Space:Name``, ``:Name``) or a
+    connect statement (with ``dataSourceId``), as ``connectionType`` says."""
+
+    connection: str
+    connectionType: Literal["id", "name", "properties"] = "id"
+    dataSourceId: str | None = None
+    spaceId: str | None = None
+    requestId: str | None = None
+    pathProperties: list[QriProperty] | None = None
+    itemProperties: list[QriProperty] | None = None
+
+
+class QriStatus(ApiModel):
+    code: int
+    errorResponse: dict[str, Any] | None = None
+
+
+class QriResult(ApiModel):
+    connection: str
+    connectionType: str
+    dataSourceId: str
+    isFullyQualified: bool
+    qri: str
+    requestId: str | None = None
+    status: QriStatus | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is None or self.status.code == 200  # noqa: PLR2004 - HTTP OK
+
+
+class QriResults(ApiModel):
+    data: list[QriResult]

@@ -1,0 +1,160 @@
+"""Qlik's own client, ``@qlik/api`` (pinned), against a live dcaas: every operation of its
+``connectivity/data-connections``, ``connectivity/data-credentials`` and
+``connectivity/data-sources`` modules (``/api/connectivity``), and of the older
+``data-connections``, ``data-credentials`` and ``data-sources`` modules (``/api/v1``), called
+as an integrator would, each answer checked against the module's type definitions
+(``connectivity.mjs`` and ``shapes.mjs`` beside this file).
+
+The package is installed into ``$DCAAS_TEST_NPM_DIR`` (``.ci/run`` does; this module does
+when it is missing and npm is there). Without Node.js or the package the test skips, saying
+so, unless ``DCAAS_REQUIRE_QLIK_API=1`` (CI) makes it fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from tests import log_guard
+from tests.live import live_dcaas
+
+from dcaas.app import create_app
+from dcaas.bootstrap import create_key
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.live import Live
+
+VERSION = "2.19.0"
+HERE = Path(__file__).parent
+# Operations a run leaves out (none: every operation of the three modules is called).
+PENDING: set[str] = set()
+# The secrets the script sends (the log guard searches every log line for them).
+PASSWORDS = ("statement-password-Qz1", "new-password-Qz2")
+
+
+def _npm_dir() -> Path:
+    return Path(os.environ.get("DCAAS_TEST_NPM_DIR", "~/.cache/dcaas-test-npm")).expanduser()
+
+
+def _package() -> Path:
+    return _npm_dir() / "node_modules" / "@qlik" / "api"
+
+
+def _installed_version() -> str | None:
+    manifest = _package() / "package.json"
+    return json.loads(manifest.read_text())["version"] if manifest.is_file() else None
+
+
+def _require_qlik_api() -> Path:
+    """The pinned package, installed when missing; a skip (CI: a failure) when impossible."""
+    if shutil.which("node") and shutil.which("npm") and _installed_version() != VERSION:
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(_npm_dir()),
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                f"@qlik/api@{VERSION}",
+            ],
+            check=False,
+            timeout=300,
+        )
+    if shutil.which("node") and _installed_version() == VERSION:
+        return _package()
+    reason = (
+        f"@qlik/api@{VERSION} is not installed in {_npm_dir()} (or node is missing): run "
+        f"`npm install --prefix {_npm_dir()} @qlik/api@{VERSION}`; .ci/run does"
+    )
+    if os.environ.get("DCAAS_REQUIRE_QLIK_API") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_dcaas(tmp_path_factory.mktemp("dcaas")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def engine_key(live: Live) -> str:
+    """An engine key of alice (the grant the engine endpoint asks for)."""
+
+    async def make() -> str:
+        state: Any = create_app(live.settings).state.dcaas
+        try:
+            issued = await create_key(
+                state.sessions, tenant="acme", user="alice", admin=False, engine=True
+            )
+        finally:
+            await state.engine.dispose()
+        return issued.token
+
+    token = asyncio.run(make())
+    log_guard.remember(token.partition("_")[2].partition("_")[2])
+    return token
+
+
+def _run(
+    live: Live, package: Path, namespace: str = "connectivity", engine_key: str = ""
+) -> dict[str, Any]:
+    env = {
+        "ENGINE_KEY": engine_key,
+        "NAMESPACE": namespace,
+        "PATH": os.environ.get("PATH", ""),
+        "QLIK_API_DIR": str(package),
+        "DCAAS_URL": live.url,
+        "ADMIN_KEY": live.admin,
+        "USER_KEY": live.alice,
+        "OTHER_TENANT_KEY": live.mallory,
+        "PENDING": ",".join(sorted(PENDING)),
+        "PASSWORD_1": PASSWORDS[0],
+        "PASSWORD_2": PASSWORDS[1],
+    }
+    for secret in PASSWORDS:
+        log_guard.remember(secret)
+    done = subprocess.run(
+        ["node", str(HERE / "connectivity.mjs")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines, f"no report from the script (exit {done.returncode}): {done.stderr[-3000:]}"
+    report: dict[str, Any] = json.loads(lines[-1])
+    report["exit"] = done.returncode
+    report["stderr"] = done.stderr[-3000:]
+    return report
+
+
+@pytest.fixture(scope="module", params=["connectivity", "v1"])
+def report(live: Live, engine_key: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _run(live, _require_qlik_api(), request.param, engine_key)
+
+
+def test_every_answer_fits_qlik_types(report: dict[str, Any]) -> None:
+    """Every call the client made got the status and the shape its type definitions give."""
+    assert report["failures"] == [], "\n".join(report["failures"]) + report["stderr"]
+    assert report["exit"] == 0, report["stderr"]
+
+
+def test_every_operation_of_the_three_modules_is_called(report: dict[str, Any]) -> None:
+    """The script called each operation the three modules export: 22 in the connectivity
+    modules of 2.19.0 (gateways, engine endpoints and generate-qri included), 19 in the
+    /api/v1 ones."""
+    operations = set(report["operations"])
+    assert len(operations) in (22, 19)
+    assert set(report["called"]) == operations - PENDING
