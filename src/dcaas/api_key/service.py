@@ -80,6 +80,7 @@ async def authenticate(session: AsyncSession, token: str) -> tuple[Principal, Ap
         subject=user.subject,
         is_admin=user.is_admin,
         via="api_key",
+        key_id=key.id,
     )
     return principal, key
 

@@ -12,3 +12,4 @@ class Principal:
     subject: str
     is_admin: bool
     via: str  # "api_key" or "jwt"
+    key_id: str | None = None  # the API key the caller presented (or signed in with)

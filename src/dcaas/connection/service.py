@@ -13,6 +13,8 @@ from sqlalchemy import ColumnElement, false
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from dcaas.audit import types as events
+from dcaas.audit.service import emit
 from dcaas.connection.boundary import (
     CONNECTION_SECRET,
     PASSWORD,
@@ -629,7 +631,16 @@ class ConnectionService:
         )
         verdict = decide(source, stored, change)
         credential = await self._establish(copy, verdict, copy=True)
-        return await self._insert(copy, credential)
+        view = await self._insert(copy, credential)
+        emit(
+            self.session,
+            events.CONNECTION_DUPLICATED,
+            object_type="data-connection",
+            object_id=copy.id,
+            tenant_id=copy.tenant_id,
+            data={"sourceId": original.id, "spaceId": copy.space_id, "secretsCopied": manages},
+        )
+        return view
 
 
 def _or_kept(value: str | None, key: str) -> str | Kept:
