@@ -149,9 +149,15 @@ def _property_names(history: Any) -> set[str]:
     return {f"connectionProperties.{k}" for k in keys}
 
 
+def _stamped(row: Any) -> bool:
+    """The service stamped the row as edited (a PUT of the same values is still an edit)."""
+    state = inspect(row)
+    return "updated" in state.attrs and state.attrs["updated"].history.has_changes()
+
+
 def _record_update(session: Session, row: Any, how: Audited, table: str) -> None:
     names = changed_names(row, how)
-    if not names:
+    if not names and not _stamped(row):
         return
     tenant, object_id = _tenant_of(row, table), _object_id(row, table)
     if table == "connections":
@@ -168,8 +174,8 @@ def _record_update(session: Session, row: Any, how: Audited, table: str) -> None
                     data={"from": before, "to": getattr(row, f"{name}_id")},
                 )
                 names.remove(name)
-        if not names:
-            return
+                if not names:
+                    return
     if table == "api_keys" and names == ["revoked_at"]:
         kind: str | None = types.API_KEY_REVOKED
         names = []
