@@ -129,6 +129,7 @@ def with_a_key(status: int) -> Expect:
 
 
 ALL, PRIVATE = KINDS, ("own", "foreign")
+A = "/api/v1/audits"
 EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     # connections
     ("GET", P): Route(EVERYONE_200),
@@ -206,6 +207,15 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", K): Route(EVERYONE_200),
     ("POST", K): Route(EVERYONE_201, call="empty_object"),
     ("DELETE", f"{K}/{{keyId}}"): Route(PRIVATE_WRITE, PRIVATE, object="key", fresh=True),
+    # the audit trail: anyone signed in may ask; only a tenant admin sees events (the others
+    # get an empty list and 404 for an id, as in Qlik, whose audits API has no 403)
+    ("GET", A): Route(EVERYONE_200),
+    ("GET", f"{A}/types"): Route(EVERYONE_200),
+    ("GET", f"{A}/sources"): Route(EVERYONE_200),
+    ("GET", f"{A}/settings"): Route(EVERYONE_200),
+    ("GET", f"{A}/{{id}}"): Route(
+        {**dict.fromkeys(ROLES, 404), "anonymous": 401}, url=f"{A}/no-such-event"
+    ),
     # the console's session: signing in needs a key and a same-site request; the session
     # endpoints need the cookie (a bearer token is no session); signing out, its CSRF token
     ("GET", f"{W}/config"): Route(PUBLIC_200),
