@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from dcaas.audit import types as events
-from dcaas.audit.service import emit
+from dcaas.audit.service import current_actor, emit
 from dcaas.auth.principal import Principal
 from dcaas.connection.schemas import AuthUrlResponse, DcaasConnectionCreate
 from dcaas.connection.service import ConnectionService, ConnectionView
@@ -316,6 +316,8 @@ class OAuthService:
             object_id=done.connection.id,
             tenant_id=done.connection.tenant_id,
             data={"dataSourceId": done.connection.data_source_id, "result": done.status},
+            # the callback comes from a browser without credentials: the request's user
+            actor=replace(current_actor(), user_id=self.principal.user_id),
         )
         await self.session.flush()
         return done
