@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from tests.conftest import Api
 
 P = "/api/v1/data-connections"
-PASSWORD = "audit-pw-Zk81qv"  # noqa: S105 - a test secret, searched for in every event
-NEW_PASSWORD = "audit-pw2-Lm27xr"  # noqa: S105
+PASSWORD = "audit-pw-Zk81qv"
+NEW_PASSWORD = "audit-pw2-Lm27xr"
 
 
 async def _create(api: Api, name: str = "c1") -> dict[str, str]:
@@ -116,12 +116,18 @@ async def test_a_rolled_back_change_leaves_no_event(api: Api) -> None:
         return Space(tenant_id=tenant, type="shared", name=name, owner_id=owner)
 
     rolled = space("rolled-back")
-    with pytest.raises(RuntimeError):
+    pending = []
+
+    async def change_then_fail() -> None:
         async with state.store.write() as session:
             session.add(rolled)
             await session.flush()
-            assert session.info["dcaas.audit.pending"]  # the event was in the transaction
+            pending.extend(session.info["dcaas.audit.pending"])  # the event was in it
             raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        await change_then_fail()
+    assert [e.object_id for e in pending] == [rolled.id]
     async with state.store.write() as session:
         kept = space("kept")
         session.add(kept)

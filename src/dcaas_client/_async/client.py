@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Self, Unpack
 import httpx
 
 from dcaas_client._async.transport import AsyncTransport
+from dcaas_client._calls import audits as a
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._retry import RetryPolicy
@@ -22,6 +23,8 @@ from dcaas_client.models import (
     ApiSpec,
     Assignment,
     AssignmentCreate,
+    AuditEvent,
+    AuditEvents,
     AuthUrl,
     BulkItemRef,
     BulkResult,
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
     from types import TracebackType
 
+    from dcaas_client._calls.audits import AuditQuery
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
 
 
@@ -289,6 +293,32 @@ class AsyncApiKeysAPI:
         await self._t.send(k.key_revoke(key_id))
 
 
+class AsyncAuditsAPI:
+    """``/api/v1/audits``: the tenant's audit trail (tenant admins; others see none)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, **q: Unpack[AuditQuery]) -> AuditEvents:
+        """One page, newest first by default; use :meth:`iter` to walk them all."""
+        return await self._t.send(a.list_(q))
+
+    async def iter(self, **q: Unpack[AuditQuery]) -> AsyncIterator[AuditEvent]:
+        """Every matching event, following ``links.next`` page after page."""
+        async for page in self._t.pages(a.list_(q)):
+            for item in page.data:
+                yield item
+
+    async def get(self, event_id: str) -> AuditEvent:
+        return await self._t.send(a.get(event_id))
+
+    async def types(self) -> builtins.list[str]:
+        return (await self._t.send(a.names("types"))).data
+
+    async def sources(self) -> builtins.list[str]:
+        return (await self._t.send(a.names("sources"))).data
+
+
 class AsyncClient:
     """A dcaas client.
 
@@ -318,6 +348,7 @@ class AsyncClient:
         self.credentials = AsyncCredentialsAPI(self.transport)
         self.spaces = AsyncSpacesAPI(self.transport)
         self.api_keys = AsyncApiKeysAPI(self.transport)
+        self.audits = AsyncAuditsAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token
