@@ -98,7 +98,7 @@ async def test_committed_events_go_to_the_log_stream(
 async def test_the_sdk_lists_and_gets_events(api: Api) -> None:
     """AsyncClient.audits.list / iter / get, as a tenant admin; alice sees none."""
     made = await _create(api, "sdk")
-    transport = api.client._transport  # noqa: SLF001 - the test app's in-process transport
+    transport = api.client._transport
     async with AsyncClient("http://testserver", api.admin, transport=transport) as sdk:
         page = await sdk.audits.list(eventType=types.CONNECTION_CREATED, limit=5)
         assert [e.objectId for e in page.data] == [made]
