@@ -2,7 +2,9 @@
 
 An event is added to the session of the change it describes, so it is committed with that
 change or rolled back with it: a committed change always has its event, a rolled-back one
-never does. Row changes of the audited tables reach :func:`record` through one hook
+never does. The events of a transaction are inserted by its commit's flush, all in one
+statement (inside a savepoint: at once, so that rolling the savepoint back drops them).
+Row changes of the audited tables reach :func:`record` through one hook
 (:mod:`dcaas.audit.hook`, SQLAlchemy's ``before_flush``); what is not a row change (a test
 run, a browse, an OAuth token refresh, a key rotation, a failed sign-in) is recorded by the
 code that does it, through :func:`emit`.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event as orm_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from dcaas.audit.models import AuditEvent
 from dcaas.audit.repository import KEYSET, AuditRepository
@@ -41,7 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("dcaas.audit")
 
 CONFIG_KEY = "dcaas.audit"  # a session's AuditConfig (Session.info), set by the Store
-PENDING_KEY = "dcaas.audit.pending"  # events added in the session's open transaction
+PENDING_KEY = "dcaas.audit.pending"  # events recorded in the session's open transaction
+UNADDED_KEY = "dcaas.audit.unadded"  # of those, the ones the commit's flush will insert
+COMMITTING_KEY = "dcaas.audit.committing"  # the session's commit has begun
 CLIENT_KEY = "dcaas.audit.client"  # the request's (client address, user agent), in its state
 
 
@@ -128,14 +132,25 @@ def record(session: Session | AsyncSession, event: AuditEvent) -> AuditEvent | N
     config = config_of(session)
     if not config.enabled:
         return None
-    session.add(event)
+    if session.in_nested_transaction() or session.info.get(COMMITTING_KEY):
+        _add(session, [event])  # now: a savepoint rolled back takes it along
+    else:  # inserted by the commit's flush: one INSERT for all of a transaction's events
+        session.info.setdefault(UNADDED_KEY, []).append(event)
     session.info.setdefault(PENDING_KEY, []).append(event)
+    return event
+
+
+def _add(session: Session | AsyncSession, events: list[AuditEvent]) -> None:
+    """Put events into the session's transaction: the one place every event passes, in
+    the flush that inserts it (the commit's, or a savepoint's)."""
+    session.add_all(events)
     # ---- PUBLISH TO SUBSCRIBERS HERE ----------------------------------------------------
     # Webhook deliveries join the same transaction (a transactional outbox): the lead wires
-    # ``dcaas.webhook.outbox.enqueue(session, event)`` at this line. It must only add rows
-    # to ``session`` (no I/O, no await): this function also runs inside ``before_flush``.
+    # ``for event in events: dcaas.webhook.outbox.enqueue(session, event)`` here. It must
+    # only add rows to ``session`` (no I/O, no await: this runs inside SQLAlchemy's
+    # ``before_commit`` or ``before_flush``); they are inserted in the same flush as the
+    # events (after them, if they reference audit_events.id).
     # ---------------------------------------------------------------------------------------
-    return event
 
 
 def emit(
@@ -185,17 +200,30 @@ def as_log_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+@orm_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # From here on the commit's flush runs: events the hook records in it are added at once.
+    session.info[COMMITTING_KEY] = True
+    unadded: list[AuditEvent] = session.info.pop(UNADDED_KEY, [])
+    if unadded:
+        _add(session, unadded)  # flushed by this commit, in its transaction
+
+
 @orm_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    session.info.pop(COMMITTING_KEY, None)
     pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
     if pending and config_of(session).log:
         for event in pending:
             log.info("audit %s", event.type, extra={"audit": as_log_fields(event)})
 
 
-@orm_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(PENDING_KEY, None)
+        session.info.pop(UNADDED_KEY, None)
+        session.info.pop(COMMITTING_KEY, None)
 
 
 # -- reading the trail (the audit API) ---------------------------------------------------------
