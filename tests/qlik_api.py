@@ -47,7 +47,7 @@ def require_qlik_api() -> Path:
         _unavailable("Node.js and npm are needed to run @qlik/api; .ci/run installs them")
     if not _installed():
         npm_dir().mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(  # noqa: S603 - a fixed command line
+        done = subprocess.run(
             [str(npm), "install", "--prefix", str(npm_dir()), "--no-audit", "--no-fund", PACKAGE],
             capture_output=True,
             text=True,
@@ -63,7 +63,7 @@ def run_module(script: str, env: dict[str, str], timeout: float = 60) -> Any:
     """Run an ES module (``script``) with ``QLIK_API`` naming the package's directory; it
     prints one JSON document, returned parsed."""
     package = require_qlik_api() / "node_modules" / "@qlik" / "api"
-    done = subprocess.run(  # noqa: S603 - the machine's node with a script of the tests
+    done = subprocess.run(
         [str(shutil.which("node")), "--input-type=module", "-e", script],
         capture_output=True,
         text=True,

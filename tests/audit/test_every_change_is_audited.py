@@ -7,19 +7,21 @@ to, and the events stored under the answer's X-Request-Id must include the route
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.audit.helpers import stored_events
+from tests import log_guard
+from tests.audit.helpers import as_text, stored_events
 from tests.security.matrix import C, D, K, L, P, S, W, app_routes, build_matrix, cases
 from tests.security.test_roles import EXPECTED
 
 from dcaas.audit import types
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.conftest import Api
+
+    from dcaas.audit.models import AuditEvent
 
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # GET routes that change state or call a source (recorded like a change).
@@ -122,3 +124,18 @@ async def test_each_audited_route_records_its_event(api: Api) -> None:
         if expected not in {e.type for e in found}:
             wrong.append(f"{method} {path}: no {expected} among {[e.type for e in found]}")
     assert not wrong, "\n".join(wrong)
+    _no_secret_in(await stored_events(api))
+
+
+def _no_secret_in(events: list[AuditEvent]) -> None:
+    """No secret any test of this run used (the log guard's list: registered, known, and
+    written in the test sources under a secret key), in any form, is in any event."""
+    tests = Path(__file__).resolve().parents[1]
+    secrets = log_guard._USED | log_guard._known()
+    secrets |= log_guard.literal_secrets(tests, log_guard.secret_keys())
+    secrets |= {"p-Zq1", "p-Zq2"}  # the matrix's passwords (shorter than the guard's minimum)
+    text = "\n".join(as_text(e) for e in events)
+    assert len(events) > 50
+    assert len(secrets) > 10
+    leaked = sorted(s for s in secrets if any(f in text for f in log_guard._forms(s)))
+    assert not leaked

@@ -84,7 +84,7 @@ def test_qlik_api_audits_module_reads_the_trail(live: Live) -> None:
 def test_qlik_api_as_a_non_admin_lists_nothing(live: Live) -> None:
     """The same module with a non-admin's key: an empty list, as Qlik answers."""
     _create(live, "quiet")
-    script = SCRIPT.split("const created")[0] + (
+    script = SCRIPT.split("const created", maxsplit=1)[0] + (
         "const got = await audits.getAudits({ limit: 10 });"
         "console.log(JSON.stringify(got.data.data));"
     )
