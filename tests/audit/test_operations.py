@@ -3,6 +3,7 @@ the log stream, and the SDK/CLI ``audit list|get``."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -16,7 +17,7 @@ from tests.audit.helpers import stored_events
 from dcaas.audit import types
 from dcaas.audit.commands import export
 from dcaas.audit.models import AuditEvent
-from dcaas.audit.retention import purge
+from dcaas.audit.retention import RetentionJob, purge
 from dcaas.keys import key_admin, retire, rotate
 from dcaas.kit.time import utcnow
 from dcaas_client import AsyncClient
@@ -109,3 +110,23 @@ async def test_the_sdk_lists_and_gets_events(api: Api) -> None:
         assert types.CONNECTION_CREATED in await sdk.audits.types()
     async with AsyncClient("http://testserver", api.alice, transport=transport) as sdk:
         assert (await sdk.audits.list()).data == []
+
+
+async def test_the_retention_job_runs_periodically_until_stopped(api: Api) -> None:
+    """RetentionJob (started in the app's lifespan) purges old events on its interval and
+    stops when told."""
+    state = api.app.state.dcaas  # type: ignore[attr-defined]
+    await _create(api, "r")
+    async with state.store.write() as session:
+        await session.execute(update(AuditEvent).values(time=utcnow() - timedelta(days=100)))
+    job = RetentionJob(state.store, 90, interval=0.05)
+    job.start()
+    try:
+        for _ in range(100):
+            if not await stored_events(api):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await job.stop()
+    assert await stored_events(api) == []
+    assert job._task is None
