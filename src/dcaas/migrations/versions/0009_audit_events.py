@@ -42,8 +42,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     op.create_index("ix_audit_events_tenant_time", "audit_events", ["tenant_id", "time", "id"])
-    op.create_index("ix_audit_events_tenant_type", "audit_events", ["tenant_id", "type", "id"])
-    op.create_index("ix_audit_events_tenant_source", "audit_events", ["tenant_id", "source", "id"])
     op.create_index("ix_audit_events_time", "audit_events", ["time"])
 
 
