@@ -204,3 +204,26 @@ async def test_auditing_off_records_nothing(api: Api) -> None:
     async with api.app.state.dcaas.sessions() as session:  # type: ignore[attr-defined]
         count = await session.scalar(select(func.count()).select_from(AuditEvent))
     assert count == 0
+
+
+@pytest.mark.settings(outbound_allow="")
+async def test_a_refused_browse_and_a_failed_test_are_recorded_as_failures(api: Api) -> None:
+    """A browse the outbound policy refuses (400) leaves an event with outcome failure and
+    the error's code; a failed test, one naming its failed step's code."""
+    body = {
+        "qName": "refused",
+        "datasourceID": "rest",
+        "connectionProperties": {"url": "http://127.0.0.1:9/items"},
+    }
+    made = (await api.client.post(P, json=body, headers=api.h(api.alice))).json()["qID"]
+    res = await api.client.get(f"{P}/{made}/browse", headers=api.h(api.alice))
+    assert res.status_code == 400
+    browsed = await stored_events(api, type=types.CONNECTION_BROWSED)
+    assert [(e.outcome, e.data["code"], e.data["path"]) for e in browsed] == [
+        ("failure", res.json()["errors"][0]["code"], "")
+    ]
+    tested = await api.client.post(f"{P}/{made}/actions/test", headers=api.h(api.alice))
+    assert tested.json()["status"] == "failed"
+    found = await stored_events(api, type=types.CONNECTION_TESTED)
+    assert [e.outcome for e in found] == ["failure"]
+    assert found[0].data["code"].startswith("DCAAS-6")
