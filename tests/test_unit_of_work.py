@@ -73,6 +73,7 @@ CALLS_OUT = {
     ("POST", "/api/v1/dcaas/actions/data-connections"),
     ("PATCH", "/api/v1/data-connections/{qID}"),
     ("GET", "/api/v1/console/oidc/callback"),  # the identity provider's token endpoint
+    ("POST", "/api/v1/data-sources/endpoints/actions/filter"),  # an OAuth token refresh
 }
 
 

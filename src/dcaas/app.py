@@ -40,6 +40,8 @@ from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
 from dcaas.datasource.endpoints import router as data_sources
 from dcaas.deps import NO_UNIT_OF_WORK, AppState
+from dcaas.engine import schemas as engine_schemas
+from dcaas.engine.endpoints import router as gateways
 from dcaas.errors import (
     Code,
     DcaasError,
@@ -169,7 +171,7 @@ def build_state(settings: Settings) -> AppState:
             echo=settings.sql_echo,
             info={AUDIT_CONFIG: AuditConfig(enabled=settings.audit, log=settings.audit_log)},
         ),
-        envelope=Envelope(provider),
+        envelope=Envelope(provider, cache_seconds=settings.data_key_cache_seconds),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
         rate_limiter=RateLimiter(settings),
@@ -190,6 +192,9 @@ _BODY_MODELS: list[Any] = [
     space_schemas.SpaceUpdate,
     space_schemas.AssignmentCreate,
     api_key_schemas.ApiKeyCreate,
+    engine_schemas.PostEndpointRequest,
+    engine_schemas.EndpointCreate,
+    engine_schemas.GatewayCreate,
 ]
 
 
@@ -295,7 +300,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
     routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
-    for router in (*routers, audits):
+    for router in (*routers, gateways, audits):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

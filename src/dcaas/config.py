@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     keys_rewrap_pause: float = Field(
         default=0.0, ge=0, description="Seconds to pause between re-wrap batches (eases load)"
     )
+    data_key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds an unwrapped data key stays in memory (0: none); a retired key's "
+        "end at once",
+    )
     jwt_public_key: str | None = Field(default=None, description="PEM text or a path to a PEM file")
     jwt_jwks_file: Path | None = None
     jwt_hs256_secret: SecretStr | None = None
@@ -96,6 +103,15 @@ class Settings(BaseSettings):
     jwt_tenant_claim: str = "tenantId"
     jwt_user_claim: str = "sub"
     jwt_admin_claim: str = "roles"
+    jwt_scope_claim: str = Field(
+        default="scope",
+        description="JWT claim holding the token's scopes (a space-separated string or a list)",
+    )
+    engine_scope: str = Field(
+        default="dcaas:engine",
+        min_length=1,
+        description="The scope that grants a JWT the engine endpoints (connection secrets)",
+    )
     max_body_bytes: int = 1_048_576
     auth_cache_seconds: float = Field(
         default=5.0,

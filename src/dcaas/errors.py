@@ -51,6 +51,10 @@ class Code(StrEnum):
     # 2xxx: data sources
     DATASOURCE_DISABLED = "DCAAS-2001"
     DATASOURCE_NOT_FOUND = "DCAAS-2002"
+    ENGINE_ENDPOINT_NOT_FOUND = "DCAAS-2040"
+    GATEWAY_NOT_FOUND = "DCAAS-2041"
+    GATEWAY_REQUIRED = "DCAAS-2042"  # a DG_* connection names no gateway serving its source
+    GATEWAY_NAME_CONFLICT = "DCAAS-2043"
     # 3xxx: data connections
     CONNECTION_NOT_FOUND = "DCAAS-3001"
     CONNECTION_NAME_CONFLICT = "DCAAS-3002"
@@ -76,6 +80,7 @@ class Code(StrEnum):
     ADMIN_REQUIRED = "DCAAS-5011"
     SPACE_NOT_EMPTY = "DCAAS-5012"
     ASSIGNMENT_CONFLICT = "DCAAS-5013"
+    ENGINE_GRANT_REQUIRED = "DCAAS-5040"  # the engine endpoints need an engine key or scope
     # the web console's session (issue 16)
     CSRF_TOKEN_INVALID = "DCAAS-5020"  # noqa: S105 - an error code, not a token
     SESSION_ENDED = "DCAAS-5021"
@@ -101,6 +106,7 @@ class Code(StrEnum):
     SOURCE_RATE_LIMITED = "DCAAS-6014"
     SOURCE_UNSUPPORTED = "DCAAS-6015"
     SOURCE_DRIVER_MISSING = "DCAAS-6016"  # the data source's driver extra is not installed
+    SOURCE_RUNS_ON_GATEWAY = "DCAAS-6020"  # a DG_* connection is tested on its gateway
     SOURCE_INTERNAL = "DCAAS-6099"
     # 7xxx: OAuth authorization (issue 4)
     OAUTH_NOT_SUPPORTED = "DCAAS-7001"

@@ -5,7 +5,8 @@ from dcaas.audit.models import AuditEvent
 from dcaas.connection.models import Connection
 from dcaas.console.models import ConsoleSession
 from dcaas.credential.models import Credential
-from dcaas.datasource.models import DataSourceSetting
+from dcaas.datasource.models import DataSourceSetting, Gateway
+from dcaas.engine.models import EngineEndpoint, EngineRelease
 from dcaas.idempotency.models import IdempotencyRecord
 from dcaas.kit.db import Base
 from dcaas.oauth.models import OAuthAuthorization, RefreshClaim
@@ -20,6 +21,9 @@ __all__ = [
     "ConsoleSession",
     "Credential",
     "DataSourceSetting",
+    "EngineEndpoint",
+    "EngineRelease",
+    "Gateway",
     "IdempotencyRecord",
     "OAuthAuthorization",
     "RefreshClaim",

@@ -32,6 +32,7 @@ from dcaas.connection.boundary import (
 from dcaas.connection.patching import read_patch
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
 from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.gateway import is_gateway_source
 from dcaas.connectors.oauth import TOKEN_FIELDS
 from dcaas.deps import parse
 from dcaas.errors import BadRequest, Code
@@ -64,8 +65,31 @@ def unsupported(data_source_id: str) -> BadRequest:
     )
 
 
+async def opened_credential(service: ConnectionService, connection: Connection) -> dict[str, Any]:
+    """The stored secrets a use of a saved connection runs with: test, browse, preview and
+    the engine endpoint (dcaas.engine) all read them here, so they choose alike."""
+    if not connection.credential_id:
+        return {}
+    credential = await service.credentials.repo.get_any_owner(connection.credential_id)
+    return service.credentials.open(credential) if credential else {}
+
+
+def usable_properties(
+    source: DataSource, public: dict[str, Any], stored: dict[str, Any]
+) -> dict[str, Any]:
+    """A saved connection's validated properties joined with its stored secrets."""
+    return _full(source, public, _secret_part(source, stored))
+
+
 def _runnable(data_source_id: str) -> DataSource:
     source = get_data_source(data_source_id)
+    if source is not None and is_gateway_source(source.id):
+        raise BadRequest(
+            f"a {source.id} connection runs on its Direct Access gateway, not in this service: "
+            "test, browse and preview it there",
+            code=Code.SOURCE_RUNS_ON_GATEWAY,
+            meta={"dataSourceId": source.id},
+        )
     if source is None or source.connector is None:
         raise unsupported(data_source_id)
     return source
@@ -151,10 +175,7 @@ class Targets:
 
     async def _of(self, service: ConnectionService, connection: Connection) -> Target:
         source = _runnable(connection.data_source_id)
-        stored: dict[str, Any] = {}
-        if connection.credential_id:
-            credential = await service.credentials.repo.get_any_owner(connection.credential_id)
-            stored = service.credentials.open(credential) if credential else {}
+        stored = await opened_credential(service, connection)
         secrets = _secret_part(source, stored)
         full = _full(source, dict(connection.properties), secrets)
         s = self.state

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,6 +33,7 @@ from dcaas.connection.guard import stamp
 from dcaas.connection.models import Connection
 from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository, ConnectionRow
 from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.gateway import GATEWAY_INSTANCE, is_gateway_source
 from dcaas.credential.service import CredentialService
 from dcaas.credential.vault import seal_secret
 from dcaas.datasource.service import DataSourceService
@@ -326,6 +327,7 @@ class ConnectionService:
     async def _insert(
         self, connection: Connection, credential: Credential | None
     ) -> ConnectionView:
+        await self._check_gateway(connection, changed=True)
         try:
             await self.repo.add(connection)
         except IntegrityError:
@@ -334,6 +336,12 @@ class ConnectionService:
             raise _conflict(connection.name) from None
         name = credential.name if credential is not None else None
         return await self._view(connection, credential_name=name)
+
+    async def _check_gateway(self, connection: Connection, *, changed: bool) -> None:
+        """A DG_* connection names a registered gateway of its source, checked when set."""
+        if changed and is_gateway_source(connection.data_source_id):
+            gateway = (connection.properties or {}).get(GATEWAY_INSTANCE)
+            await self.sources.require_gateway(connection.data_source_id, gateway)
 
     # -- read -------------------------------------------------------------------------------
     async def _space(self, space_id: str) -> Space | None:
@@ -544,6 +552,7 @@ class ConnectionService:
 
     async def _save(self, connection: Connection, *, conditional: bool = False) -> None:
         """Flush the change; the UPDATE matches the version read, so no update is lost."""
+        await self._check_gateway(connection, changed=_gateway_changed(connection))
         connection.updated = utcnow()
         # Read before flushing: a failed flush rolls back and expires the object.
         conn_id, name = connection.id, connection.name
@@ -641,6 +650,15 @@ class ConnectionService:
             data={"sourceId": original.id, "spaceId": copy.space_id, "secretsCopied": manages},
         )
         return view
+
+
+def _gateway_changed(connection: Connection) -> bool:
+    """Whether this change sets the connection's gatewayInstance (or its data source)."""
+    state = inspect(connection)
+    history = state.attrs.properties.history
+    before = [p.get(GATEWAY_INSTANCE) for p in history.deleted or () if isinstance(p, dict)]
+    now = (connection.properties or {}).get(GATEWAY_INSTANCE)
+    return bool(state.attrs.data_source_id.history.deleted) or (bool(before) and before != [now])
 
 
 def _or_kept(value: str | None, key: str) -> str | Kept:

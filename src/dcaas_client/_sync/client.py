@@ -15,6 +15,7 @@ import httpx
 from dcaas_client._calls import audits as a
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
+from dcaas_client._calls import engine as e
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
 from dcaas_client._sync.transport import SyncTransport
@@ -41,8 +42,14 @@ from dcaas_client.models import (
     DataSource,
     DataSourceSettings,
     DuplicateRequest,
+    EndpointCreate,
+    EndpointRef,
+    EndpointRelease,
+    EndpointRequest,
     Entries,
     Entry,
+    Gateway,
+    GatewayCreate,
     LegacyConnection,
     LegacyConnectionCreated,
     OrphanCredential,
@@ -50,6 +57,9 @@ from dcaas_client.models import (
     PatchOp,
     Preview,
     PropertiesConnectionCreate,
+    ReleaseRecord,
+    ReleaseRecords,
+    SourceGateways,
     Space,
     SpaceCreate,
     SpaceUpdate,
@@ -199,6 +209,62 @@ class DataSourcesAPI:
     def set_disabled(self, data_source_id: str, *, disabled: bool) -> DataSourceSettings:
         return self._t.send(k.settings_put(data_source_id, disabled))
 
+    def gateways(self, data_source_id: str, *, force_refresh: bool = False) -> SourceGateways:
+        """The gateways registered for a Direct Access (``DG_*``) data source."""
+        return self._t.send(e.source_gateways(data_source_id, force_refresh))
+
+
+class SyncEngineAPI:
+    """The engine endpoints: engine instances, releasing a connection (an engine key or JWT
+    scope only), and who got which connection's secrets (tenant admins)."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def endpoints(self) -> builtins.list[EndpointRef]:
+        return (self._t.send(e.endpoints_list())).endpoints
+
+    def add_endpoint(
+        self, body: EndpointCreate, *, idempotency_key: str | None = None
+    ) -> EndpointRef:
+        return self._t.send(e.endpoint_add(body, idempotency_key))
+
+    def remove_endpoint(self, endpoint_id: str) -> None:
+        self._t.send(e.endpoint_remove(endpoint_id))
+
+    def release(self, body: EndpointRequest) -> EndpointRelease:
+        """A connection's connection string and secrets (the release is recorded)."""
+        return self._t.send(e.release(body))
+
+    def releases(
+        self, *, connection_id: str | None = None, limit: int | None = None
+    ) -> ReleaseRecords:
+        """One page of release records, newest first; :meth:`iter_releases` walks them all."""
+        return self._t.send(e.releases(connection_id, limit))
+
+    def iter_releases(
+        self, *, connection_id: str | None = None, limit: int | None = None
+    ) -> Iterator[ReleaseRecord]:
+        for page in self._t.pages(e.releases(connection_id, limit)):
+            for item in page.data:
+                yield item
+
+
+class SyncGatewaysAPI:
+    """Direct Access gateways (``DG_*`` sources); tenant admins register them."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def list(self) -> builtins.list[Gateway]:
+        return (self._t.send(e.gateways_list())).data
+
+    def add(self, body: GatewayCreate, *, idempotency_key: str | None = None) -> Gateway:
+        return self._t.send(e.gateway_add(body, idempotency_key))
+
+    def remove(self, gateway_id: str) -> None:
+        self._t.send(e.gateway_remove(gateway_id))
+
 
 class CredentialsAPI:
     def __init__(self, t: SyncTransport) -> None:
@@ -343,6 +409,8 @@ class Client:
         self.spaces = SpacesAPI(self.transport)
         self.api_keys = ApiKeysAPI(self.transport)
         self.audits = SyncAuditsAPI(self.transport)
+        self.engine = SyncEngineAPI(self.transport)
+        self.gateways = SyncGatewaysAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

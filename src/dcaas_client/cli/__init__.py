@@ -1,7 +1,7 @@
 """The client half of the ``dcaas`` command, built on the SDK only.
 
 :func:`register` adds ``login``, ``connections``, ``datasources``, ``credentials`` and
-``spaces`` to a typer app (``dcaas.cli`` calls it).
+``spaces`` to a typer app (``dcaas.cli`` calls it), and ``engine`` and ``gateways``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from dcaas_client.cli.catalog import credentials, datasources, spaces
 from dcaas_client.cli.common import EXIT_CODES_HELP
 from dcaas_client.cli.connections import app as connections
+from dcaas_client.cli.engine import engine, gateways
 from dcaas_client.cli.login import login
 
 if TYPE_CHECKING:
@@ -26,3 +27,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(datasources, name="datasources", epilog=EXIT_CODES_HELP)
     app.add_typer(credentials, name="credentials", epilog=EXIT_CODES_HELP)
     app.add_typer(spaces, name="spaces", epilog=EXIT_CODES_HELP)
+    app.add_typer(engine, name="engine", epilog=EXIT_CODES_HELP)
+    app.add_typer(gateways, name="gateways", epilog=EXIT_CODES_HELP)
