@@ -99,6 +99,13 @@ TABLES: dict[str, Audited] = {
         "data-connection", types.OAUTH_STARTED, None, None, skip=frozenset({"used_at"})
     ),
     "tenants": Audited("tenant", types.TENANT_CREATED, None, None),
+    "engine_releases": Audited("data-connection", types.SECRET_RELEASED, None, None),
+    "engine_endpoints": Audited(
+        "data-source-endpoint", types.ENDPOINT_CREATED, None, types.ENDPOINT_DELETED
+    ),
+    "gateways": Audited(
+        "gateway", types.GATEWAY_CREATED, types.GATEWAY_UPDATED, types.GATEWAY_DELETED
+    ),
     "users": Audited("user", types.USER_CREATED, types.USER_UPDATED, None),
 }
 
@@ -106,7 +113,7 @@ TABLES: dict[str, Audited] = {
 def _object_id(row: Any, table: str) -> str | None:
     if table == "data_source_settings":
         return str(row.data_source_id)
-    if table == "oauth_authorizations":
+    if table in {"oauth_authorizations", "engine_releases"}:
         return row.connection_id or row.data_source_id  # type: ignore[no-any-return]
     value = getattr(row, "id", None)
     if value is None:  # not flushed yet: take the column default now, to name the object
@@ -192,7 +199,7 @@ def _record_update(session: Session, row: Any, how: Audited, table: str) -> None
         )
 
 
-def _details(row: Any, table: str) -> dict[str, Any]:
+def _details(row: Any, table: str) -> dict[str, Any]:  # noqa: PLR0911 - one case per table
     """What a created or deleted row's event says besides its id (no secret, ever)."""
     if table == "space_members":
         return {"spaceId": row.space_id, "userId": row.user_id, "roles": list(row.roles or [])}
@@ -202,6 +209,19 @@ def _details(row: Any, table: str) -> dict[str, Any]:
         return {"disabled": row.disabled}
     if table == "oauth_authorizations":
         return {"dataSourceId": row.data_source_id}
+    if table == "engine_releases":  # who asked and how it ended; never the secret
+        found = {
+            "releaseId": row.id,
+            "result": row.outcome,
+            "code": row.code,
+            "reloadId": row.reload_id,
+            "askedBy": row.asked_by,
+        }
+        return {k: v for k, v in found.items() if v is not None}
+    if table == "engine_endpoints":
+        return {"dataSourceId": row.data_source_id}
+    if table == "gateways":
+        return {"name": row.name}
     return {}
 
 
@@ -237,12 +257,14 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         if kind == "created":
             created.add((table, object_id))
         if type_ is not None:
+            refused = table == "engine_releases" and row.outcome != "released"
             emit(
                 session,
                 type_,
                 object_type=how.object_type,
                 object_id=object_id,
                 tenant_id=_tenant_of(row, table),
+                outcome="failure" if refused else "success",
                 data=_details(row, table),
                 actor=_actor_of(row, table),
             )

@@ -89,6 +89,20 @@ AUTH_FAILED = _t(
     "auth",
     "a request presented a key or token that was refused (at most one a minute per address)",
 )
+SECRET_RELEASED = _t(
+    "data-connection.secret-released",
+    _CONN,
+    "the engine endpoint answered for a connection; `outcome` failure when it refused",
+)
+ENDPOINT_CREATED = _t(
+    "data-source.endpoint-created", "data-sources", "an engine endpoint was added"
+)
+ENDPOINT_DELETED = _t(
+    "data-source.endpoint-deleted", "data-sources", "an engine endpoint was removed"
+)
+GATEWAY_CREATED = _t("gateway.created", "gateways", "a Direct Access gateway was registered")
+GATEWAY_UPDATED = _t("gateway.updated", "gateways", "a gateway changed")
+GATEWAY_DELETED = _t("gateway.deleted", "gateways", "a gateway was removed")
 KEY_ROTATED = _t("encryption-key.rotated", "keys", "a new data-encryption key was made current")
 KEY_RETIRED = _t("encryption-key.retired", "keys", "an old key was retired after re-wrapping")
 
