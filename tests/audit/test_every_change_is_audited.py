@@ -79,12 +79,11 @@ EXEMPT: dict[tuple[str, str], str] = {
 ELSEWHERE = {
     ("POST", f"{P}/{{qID}}/actions/authorize"): "tests/oauth/test_audit.py",
     ("GET", "/api/v1/oauth/callback"): "tests/oauth/test_audit.py",
-    # Merged in last: recorded by the hook on their tables (engine_releases, engine_endpoints,
-    # gateways), but the role matrix's rows do not bring them to success (no caller holds
-    # the engine grant; the deletes name no object), and no test of their events exists yet.
-    ("DELETE", f"{D}/endpoints/{{endpointId}}"): "NOT TESTED YET",
-    ("POST", f"{D}/endpoints/actions/filter"): "NOT TESTED YET",
-    ("DELETE", f"{G}/{{gatewayId}}"): "NOT TESTED YET",
+    # the matrix's rows do not bring these to success (no caller there holds the engine
+    # grant; its deletes name no object)
+    ("DELETE", f"{D}/endpoints/{{endpointId}}"): "tests/engine/test_audit.py",
+    ("POST", f"{D}/endpoints/actions/filter"): "tests/engine/test_audit.py",
+    ("DELETE", f"{G}/{{gatewayId}}"): "tests/engine/test_audit.py",
 }
 # Who calls each route (an owner by default; settings need the tenant admin).
 CALLER = {
