@@ -4,7 +4,7 @@ against a live dcaas: what a Qlik integration would run, unchanged.
 It is installed outside the repository into ``$DCAAS_TEST_NPM_DIR`` (default
 ``~/.cache/dcaas-test-npm``) by ``.ci/run``, or here on first use (``npm install --prefix
 <dir> @qlik/api@2.19.0``). Without Node.js or npm the tests skip, saying so, unless
-``DCAAS_REQUIRE_QLIK_API=1`` makes them fail.
+``DCAAS_REQUIRE_NODE=1`` (CI) or ``DCAAS_REQUIRE_QLIK_API=1`` makes them fail.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _installed() -> bool:
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("DCAAS_REQUIRE_QLIK_API") == "1":
+    if "1" in (os.environ.get("DCAAS_REQUIRE_QLIK_API"), os.environ.get("DCAAS_REQUIRE_NODE")):
         pytest.fail(reason)
     pytest.skip(reason)
 

@@ -64,6 +64,9 @@ from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 from dcaas.unit_of_work import UnitOfWorkRoute
+from dcaas.webhook import schemas as webhook_schemas
+from dcaas.webhook.endpoints import router as webhooks
+from dcaas.webhook.lifespan import delivering
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -195,6 +198,7 @@ _BODY_MODELS: list[Any] = [
     engine_schemas.PostEndpointRequest,
     engine_schemas.EndpointCreate,
     engine_schemas.GatewayCreate,
+    webhook_schemas.WebhookIn,
 ]
 
 
@@ -276,7 +280,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         retention.start()
         try:
-            yield
+            async with delivering(state.store, state.envelope, settings):
+                yield
         finally:
             await retention.stop()
             await state.store.dispose()
@@ -300,7 +305,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
     routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
-    for router in (*routers, gateways, audits):
+    for router in (*routers, gateways, webhooks, audits):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

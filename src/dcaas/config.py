@@ -189,6 +189,37 @@ class Settings(BaseSettings):
         default=None, description="When set, GET /metrics needs Authorization: Bearer <token>"
     )
     health_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check")
+    # Webhooks (dcaas.webhook): the outbox worker in each replica's lifespan
+    webhook_worker: bool = Field(
+        default=True, description="Run the webhook delivery worker in this process"
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Seconds between the worker's looks for due deliveries"
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds per delivery POST")
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a claimed delivery stays with its worker; after that (a crash) "
+        "another worker retries it. Keep it above DCAAS_WEBHOOK_TIMEOUT",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts per delivery before it fails for good"
+    )
+    webhook_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles per attempt, with jitter"
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest delay between two attempts"
+    )
+    webhook_history_days: float = Field(
+        default=7.0, gt=0, description="Days finished deliveries are kept (Qlik keeps a week)"
+    )
+    webhook_disable_after: int = Field(
+        default=3,
+        ge=1,
+        description="Deliveries failed for good in a row after which a webhook is disabled",
+    )
     # The web console (dcaas.console)
     console_session_hours: float = Field(
         default=8.0, gt=0, description="Hours a console sign-in lasts (never past its key's expiry)"

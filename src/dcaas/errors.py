@@ -130,6 +130,12 @@ class Code(StrEnum):
     # 9xxx: the service
     INTERNAL = "DCAAS-9001"
     UNAVAILABLE = "DCAAS-9002"
+    # 75xx: webhooks
+    WEBHOOK_NOT_FOUND = "DCAAS-7501"
+    WEBHOOK_DELIVERY_NOT_FOUND = "DCAAS-7502"
+    WEBHOOK_URL_REFUSED = "DCAAS-7503"
+    WEBHOOK_INVALID = "DCAAS-7504"
+
     # generic HTTP-level answers (routing, rate limits)
     HTTP_NOT_FOUND = "HTTP-404"
     HTTP_METHOD_NOT_ALLOWED = "HTTP-405"

@@ -12,15 +12,18 @@ from dcaas.kit.db import Base
 from dcaas.oauth.models import OAuthAuthorization, RefreshClaim
 from dcaas.space.models import Space, SpaceMember
 from dcaas.tenant.models import Tenant, User
+from dcaas.webhook.models import Attempt, Delivery, Webhook
 
 __all__ = [
     "ApiKey",
+    "Attempt",
     "AuditEvent",
     "Base",
     "Connection",
     "ConsoleSession",
     "Credential",
     "DataSourceSetting",
+    "Delivery",
     "EngineEndpoint",
     "EngineRelease",
     "Gateway",
@@ -31,4 +34,5 @@ __all__ = [
     "SpaceMember",
     "Tenant",
     "User",
+    "Webhook",
 ]

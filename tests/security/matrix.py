@@ -216,6 +216,10 @@ class Matrix:
                     "qPassword": "p-Zq2",
                 }
             ),
+            "webhook": lambda: _json(
+                {"name": _unique("w"), "url": REFUSED_URL, "eventTypes": [], "secret": "s-Wh1"}
+            ),
+            "webhook_patch": lambda: _json([{"op": "replace", "path": "/name", "value": "x"}]),
             "space_create": lambda: _json({"name": _unique("new")}),
             "space_rename": lambda: _json({"name": _unique("renamed")}),
             "assign": lambda: self.assign_body(role),

@@ -121,6 +121,8 @@ EVERYONE_201: Expect = {**dict.fromkeys(ROLES, 201), "anonymous": 401}
 EVERYONE_404: Expect = {**dict.fromkeys(ROLES, 404), "anonymous": 401}
 PUBLIC_200: Expect = dict.fromkeys(ROLES, 200)
 ADMIN_ONLY: Expect = {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": 401}
+ADMIN_404: Expect = {**ADMIN_ONLY, "admin": 404}  # an admin's route on an id that does not exist
+WH = "/api/v1/webhooks"
 # The console's session endpoints: an API key signs in (a JWT is no key; nobody has none).
 KEY_HOLDERS = ("admin", "producer", "consumer", "nonmember", "other_tenant", "session")
 
@@ -238,6 +240,22 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", f"{A}/settings"): Route(EVERYONE_200),
     ("GET", f"{A}/{{id}}"): Route(
         {**dict.fromkeys(ROLES, 404), "anonymous": 401}, url=f"{A}/no-such-event"
+    ),
+    # webhooks: tenant admins only (the create's URL is refused by the outbound policy, so
+    # the admin's answer is 400; ids that exist nowhere answer the admin 404)
+    ("GET", WH): Route(ADMIN_ONLY),
+    ("POST", WH): Route({**ADMIN_ONLY, "admin": 400}, call="webhook"),
+    ("GET", f"{WH}/event-types"): Route(EVERYONE_200),
+    ("GET", f"{WH}/{{id}}"): Route(ADMIN_404, url=f"{WH}/none"),
+    ("PUT", f"{WH}/{{id}}"): Route(ADMIN_404, call="webhook", url=f"{WH}/none"),
+    ("PATCH", f"{WH}/{{id}}"): Route(ADMIN_404, call="webhook_patch", url=f"{WH}/none"),
+    ("DELETE", f"{WH}/{{id}}"): Route(ADMIN_404, url=f"{WH}/none"),
+    ("GET", f"{WH}/{{id}}/deliveries"): Route(ADMIN_404, url=f"{WH}/none/deliveries"),
+    ("GET", f"{WH}/{{id}}/deliveries/{{deliveryId}}"): Route(
+        ADMIN_404, url=f"{WH}/none/deliveries/none"
+    ),
+    ("POST", f"{WH}/{{id}}/deliveries/{{deliveryId}}/actions/resend"): Route(
+        ADMIN_404, url=f"{WH}/none/deliveries/none/actions/resend"
     ),
     # the console's session: signing in needs a key and a same-site request; the session
     # endpoints need the cookie (a bearer token is no session); signing out, its CSRF token

@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, false, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from dcaas.audit import service as audit
 from dcaas.audit import types as events
-from dcaas.audit.service import emit
 from dcaas.connection.boundary import (
     CONNECTION_SECRET,
     PASSWORD,
@@ -52,6 +52,7 @@ from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
 from dcaas.space.service import SpaceAccess, may_use, privileges_of
+from dcaas.webhook.hook import ChangeEvent, emit
 
 if TYPE_CHECKING:
     import builtins
@@ -325,7 +326,7 @@ class ConnectionService:
             raise _conflict(connection.name)
 
     async def _insert(
-        self, connection: Connection, credential: Credential | None
+        self, connection: Connection, credential: Credential | None, *, created: bool = True
     ) -> ConnectionView:
         await self._check_gateway(connection, changed=True)
         try:
@@ -334,6 +335,18 @@ class ConnectionService:
             # The unique (tenant, space, name) constraint decides, also between concurrent
             # creates; the request's transaction is rolled back with the 409.
             raise _conflict(connection.name) from None
+        if created:  # MERGE: the audit trail's record() goes here (dcaas.webhook.hook)
+            await emit(
+                self.session,
+                ChangeEvent(
+                    type="com.qlik.v1.data-connection.created",
+                    tenant_id=connection.tenant_id,
+                    actor_id=self.principal.user_id,
+                    object_type="data-connection",
+                    object_id=connection.id,
+                    data={"name": connection.name, "spaceId": connection.space_id},
+                ),
+            )
         name = credential.name if credential is not None else None
         return await self._view(connection, credential_name=name)
 
@@ -640,8 +653,8 @@ class ConnectionService:
         )
         verdict = decide(source, stored, change)
         credential = await self._establish(copy, verdict, copy=True)
-        view = await self._insert(copy, credential)
-        emit(
+        view = await self._insert(copy, credential, created=False)
+        audit.emit(
             self.session,
             events.CONNECTION_DUPLICATED,
             object_type="data-connection",

@@ -15,6 +15,7 @@ from dcaas_client._calls import audits as a
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._calls import engine as e
+from dcaas_client._calls import webhooks as wh
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
 from dcaas_client.models import (
@@ -62,6 +63,8 @@ from dcaas_client.models import (
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    Webhook,
+    WebhookCreate,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
 
     from dcaas_client._calls.audits import AuditQuery
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
+    from dcaas_client.models.webhooks import Delivery, EventType
 
 
 class AsyncConnectionsAPI:
@@ -385,6 +389,45 @@ class AsyncAuditsAPI:
         return (await self._t.send(a.names("sources"))).data
 
 
+class AsyncWebhooksAPI:
+    """Webhooks of the caller's tenant (tenant admins only)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, limit: int | None = None) -> builtins.list[Webhook]:
+        return (await self._t.send(wh.webhooks_list(limit))).data
+
+    async def create(self, body: WebhookCreate) -> Webhook:
+        return await self._t.send(wh.webhook_create(body))
+
+    async def get(self, webhook_id: str) -> Webhook:
+        return await self._t.send(wh.webhook_get(webhook_id))
+
+    async def update(self, webhook_id: str, body: WebhookCreate) -> Webhook:
+        return await self._t.send(wh.webhook_update(webhook_id, body))
+
+    async def patch(self, webhook_id: str, ops: Sequence[PatchOp]) -> None:
+        await self._t.send(wh.webhook_patch(webhook_id, ops))
+
+    async def delete(self, webhook_id: str) -> None:
+        await self._t.send(wh.webhook_delete(webhook_id))
+
+    async def event_types(self) -> builtins.list[EventType]:
+        return (await self._t.send(wh.event_types())).data
+
+    async def deliveries(
+        self, webhook_id: str, *, limit: int | None = None, status: str | None = None
+    ) -> builtins.list[Delivery]:
+        return (await self._t.send(wh.deliveries(webhook_id, limit, status))).data
+
+    async def delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._t.send(wh.delivery(webhook_id, delivery_id))
+
+    async def resend(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._t.send(wh.resend(webhook_id, delivery_id))
+
+
 class AsyncClient:
     """A dcaas client.
 
@@ -417,6 +460,7 @@ class AsyncClient:
         self.audits = AsyncAuditsAPI(self.transport)
         self.engine = AsyncEngineAPI(self.transport)
         self.gateways = AsyncGatewaysAPI(self.transport)
+        self.webhooks = AsyncWebhooksAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

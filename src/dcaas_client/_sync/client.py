@@ -16,6 +16,7 @@ from dcaas_client._calls import audits as a
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._calls import engine as e
+from dcaas_client._calls import webhooks as wh
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
 from dcaas_client._sync.transport import SyncTransport
@@ -64,6 +65,8 @@ from dcaas_client.models import (
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    Webhook,
+    WebhookCreate,
 )
 
 if TYPE_CHECKING:
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
 
     from dcaas_client._calls.audits import AuditQuery
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
+    from dcaas_client.models.webhooks import Delivery, EventType
 
 
 class ConnectionsAPI:
@@ -379,6 +383,45 @@ class SyncAuditsAPI:
         return (self._t.send(a.names("sources"))).data
 
 
+class WebhooksAPI:
+    """Webhooks of the caller's tenant (tenant admins only)."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def list(self, *, limit: int | None = None) -> builtins.list[Webhook]:
+        return (self._t.send(wh.webhooks_list(limit))).data
+
+    def create(self, body: WebhookCreate) -> Webhook:
+        return self._t.send(wh.webhook_create(body))
+
+    def get(self, webhook_id: str) -> Webhook:
+        return self._t.send(wh.webhook_get(webhook_id))
+
+    def update(self, webhook_id: str, body: WebhookCreate) -> Webhook:
+        return self._t.send(wh.webhook_update(webhook_id, body))
+
+    def patch(self, webhook_id: str, ops: Sequence[PatchOp]) -> None:
+        self._t.send(wh.webhook_patch(webhook_id, ops))
+
+    def delete(self, webhook_id: str) -> None:
+        self._t.send(wh.webhook_delete(webhook_id))
+
+    def event_types(self) -> builtins.list[EventType]:
+        return (self._t.send(wh.event_types())).data
+
+    def deliveries(
+        self, webhook_id: str, *, limit: int | None = None, status: str | None = None
+    ) -> builtins.list[Delivery]:
+        return (self._t.send(wh.deliveries(webhook_id, limit, status))).data
+
+    def delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return self._t.send(wh.delivery(webhook_id, delivery_id))
+
+    def resend(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return self._t.send(wh.resend(webhook_id, delivery_id))
+
+
 class Client:
     """A dcaas client.
 
@@ -411,6 +454,7 @@ class Client:
         self.audits = SyncAuditsAPI(self.transport)
         self.engine = SyncEngineAPI(self.transport)
         self.gateways = SyncGatewaysAPI(self.transport)
+        self.webhooks = WebhooksAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

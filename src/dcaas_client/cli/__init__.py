@@ -1,7 +1,8 @@
 """The client half of the ``dcaas`` command, built on the SDK only.
 
 :func:`register` adds ``login``, ``connections``, ``datasources``, ``credentials`` and
-``spaces`` to a typer app (``dcaas.cli`` calls it), and ``engine`` and ``gateways``.
+``spaces`` to a typer app (``dcaas.cli`` calls it), and ``engine``, ``gateways`` and
+``webhooks``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dcaas_client.cli.common import EXIT_CODES_HELP
 from dcaas_client.cli.connections import app as connections
 from dcaas_client.cli.engine import engine, gateways
 from dcaas_client.cli.login import login
+from dcaas_client.cli.webhooks import app as webhooks
 
 if TYPE_CHECKING:
     import typer
@@ -29,3 +31,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(spaces, name="spaces", epilog=EXIT_CODES_HELP)
     app.add_typer(engine, name="engine", epilog=EXIT_CODES_HELP)
     app.add_typer(gateways, name="gateways", epilog=EXIT_CODES_HELP)
+    app.add_typer(webhooks, name="webhooks", epilog=EXIT_CODES_HELP)

@@ -69,6 +69,16 @@ from dcaas_client.models.spaces import (
     Spaces,
     SpaceUpdate,
 )
+from dcaas_client.models.webhooks import (
+    Deliveries,
+    Delivery,
+    DeliveryAttempt,
+    EventType,
+    EventTypes,
+    Webhook,
+    WebhookCreate,
+    Webhooks,
+)
 
 __all__ = [
     "ApiKey",
@@ -101,6 +111,9 @@ __all__ = [
     "DataSourceSettings",
     "DataSourceSettingsUpdate",
     "DataSources",
+    "Deliveries",
+    "Delivery",
+    "DeliveryAttempt",
     "DuplicateRequest",
     "EndpointCreate",
     "EndpointRef",
@@ -110,6 +123,8 @@ __all__ = [
     "Entries",
     "Entry",
     "ErrorItem",
+    "EventType",
+    "EventTypes",
     "Gateway",
     "GatewayCreate",
     "Gateways",
@@ -137,4 +152,7 @@ __all__ = [
     "Spaces",
     "TestResult",
     "TestStep",
+    "Webhook",
+    "WebhookCreate",
+    "Webhooks",
 ]

@@ -1,7 +1,7 @@
 """audit events
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import dcaas.kit.db
 
 revision: str = "0009"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
