@@ -99,6 +99,15 @@ TABLES: dict[str, Audited] = {
         "data-connection", types.OAUTH_STARTED, None, None, skip=frozenset({"used_at"})
     ),
     "tenants": Audited("tenant", types.TENANT_CREATED, None, None),
+    "webhooks": Audited(
+        "webhook",
+        types.WEBHOOK_CREATED,
+        types.WEBHOOK_UPDATED,
+        types.WEBHOOK_DELETED,
+        {"sealed": _SECRET, "sealed_wrapped_key": _SECRET, "sealed_key_id": _SECRET},
+        frozenset({"created_at", "updated_at", "updated_by_user_id", "failures"}),
+    ),
+    "webhook_deliveries": Audited("webhook-delivery", types.DELIVERY_RESENT, None, None),
     "engine_releases": Audited("data-connection", types.SECRET_RELEASED, None, None),
     "engine_endpoints": Audited(
         "data-source-endpoint", types.ENDPOINT_CREATED, None, types.ENDPOINT_DELETED
@@ -220,8 +229,10 @@ def _details(row: Any, table: str) -> dict[str, Any]:  # noqa: PLR0911 - one cas
         return {k: v for k, v in found.items() if v is not None}
     if table == "engine_endpoints":
         return {"dataSourceId": row.data_source_id}
-    if table == "gateways":
+    if table in {"gateways", "webhooks"}:
         return {"name": row.name}
+    if table == "webhook_deliveries":
+        return {"webhookId": row.webhook_id, "eventId": row.event_id}
     return {}
 
 

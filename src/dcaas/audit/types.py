@@ -103,6 +103,12 @@ ENDPOINT_DELETED = _t(
 GATEWAY_CREATED = _t("gateway.created", "gateways", "a Direct Access gateway was registered")
 GATEWAY_UPDATED = _t("gateway.updated", "gateways", "a gateway changed")
 GATEWAY_DELETED = _t("gateway.deleted", "gateways", "a gateway was removed")
+WEBHOOK_CREATED = _t("webhook.created", "webhooks", "a webhook was created")
+WEBHOOK_UPDATED = _t(
+    "webhook.updated", "webhooks", "a webhook changed (also: disabled after failing deliveries)"
+)
+WEBHOOK_DELETED = _t("webhook.deleted", "webhooks", "a webhook was deleted")
+DELIVERY_RESENT = _t("webhook.delivery-resent", "webhooks", "a delivery was queued again")
 KEY_ROTATED = _t("encryption-key.rotated", "keys", "a new data-encryption key was made current")
 KEY_RETIRED = _t("encryption-key.retired", "keys", "an old key was retired after re-wrapping")
 
