@@ -22,6 +22,10 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from dcaas import __version__, idempotency, observability
 from dcaas.api_key import schemas as api_key_schemas
 from dcaas.api_key.endpoints import router as api_keys
+from dcaas.audit.endpoints import router as audits
+from dcaas.audit.retention import RetentionJob
+from dcaas.audit.service import CONFIG_KEY as AUDIT_CONFIG
+from dcaas.audit.service import AuditConfig
 from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import ConfigurationError, Settings
@@ -168,7 +172,11 @@ def build_state(settings: Settings) -> AppState:
     provider = build_provider(settings)
     return AppState(
         settings=settings,
-        store=Store.open(settings.async_database_url, echo=settings.sql_echo),
+        store=Store.open(
+            settings.async_database_url,
+            echo=settings.sql_echo,
+            info={AUDIT_CONFIG: AuditConfig(enabled=settings.audit, log=settings.audit_log)},
+        ),
         envelope=Envelope(provider, cache_seconds=settings.data_key_cache_seconds),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
@@ -276,9 +284,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it out of the collector's full passes, which otherwise stall every request for as
         # long as they take to walk it.
         gc.freeze()
-        async with delivering(state.store, state.envelope, settings):
-            yield
-        await state.store.dispose()
+        retention = RetentionJob(
+            state.store, settings.audit_retention_days, settings.audit_retention_interval
+        )
+        retention.start()
+        try:
+            async with delivering(state.store, state.envelope, settings):
+                yield
+        finally:
+            await retention.stop()
+            await state.store.dispose()
 
     app = FastAPI(
         title="dcaas",
@@ -299,7 +314,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
     routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
-    for router in (*routers, gateways, webhooks, users):
+    for router in (*routers, gateways, webhooks, users, audits):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from dcaas import observability, profile
+from dcaas.audit.commands import audit
 from dcaas.config import Settings
 from dcaas.errors import DcaasError
 from dcaas.exits import (
@@ -36,6 +37,7 @@ app = Typer(help="dcaas: Data Connections as a Service", no_args_is_help=True)
 apikey = Typer(help="API keys", no_args_is_help=True)
 app.add_typer(apikey, name="apikey")
 app.add_typer(keys, name="keys")
+app.add_typer(audit, name="audit")
 log = logging.getLogger("dcaas")
 register_client_commands(app)
 

@@ -167,6 +167,19 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="How long an Idempotency-Key's first answer is kept"
     )
+    audit: bool = Field(
+        default=True,
+        description="Record audit events; 0 only to measure what recording costs (bench/)",
+    )
+    audit_log: bool = Field(
+        default=False, description="Also write each committed audit event to the log stream"
+    )
+    audit_retention_days: float = Field(
+        default=90.0, gt=0, description="Audit events older than this are deleted"
+    )
+    audit_retention_interval: float = Field(
+        default=3600.0, gt=0, description="Seconds between two runs of the retention job"
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] | None = Field(
         default=None, description="json (the default) or text (the default in development)"

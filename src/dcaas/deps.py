@@ -15,13 +15,15 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dcaas.audit.auth_failures import FailureThrottle, record_failure
+from dcaas.audit.service import CLIENT_KEY
 from dcaas.auth.cache import PrincipalCache
 from dcaas.auth.principal import Principal
 from dcaas.auth.service import authenticate
 from dcaas.auth.tokens import JwtVerifier
 from dcaas.config import Settings
 from dcaas.console.auth import cookie_principal, session_token
-from dcaas.errors import BadRequest, Code, UnsupportedMediaType
+from dcaas.errors import BadRequest, Code, Unauthorized, UnsupportedMediaType
 from dcaas.kit.crypto import Envelope
 from dcaas.kit.db import Store
 from dcaas.kit.text import is_storable_text
@@ -54,6 +56,7 @@ class AppState:
     verifier: JwtVerifier
     rate_limiter: RateLimiter
     auth_cache: PrincipalCache = field(default_factory=lambda: PrincipalCache(0))
+    auth_failures: FailureThrottle = field(default_factory=FailureThrottle)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -88,12 +91,18 @@ async def principal(request: Request) -> Principal:
                 return await cookie_principal(db, request, state.settings)
         return await authenticate(state.store, state.verifier, header, state.auth_cache)
 
-    caller = await authenticate_throttled(
-        state.rate_limiter,
-        request.client.host if request.client else "-",
-        caller_of_request,
-    )
-    request.scope.setdefault("state", {})["principal"] = caller  # for the log context
+    address = request.client.host if request.client else "-"
+    scope_state = request.scope.setdefault("state", {})
+    scope_state[CLIENT_KEY] = (address, request.headers.get("user-agent"))  # for audit events
+    try:
+        caller = await authenticate_throttled(state.rate_limiter, address, caller_of_request)
+    except Unauthorized as exc:
+        scheme = "bearer" if header else "cookie" if session_token(request) else "none"
+        await record_failure(
+            state.store, state.auth_failures, address, code=str(exc.code), scheme=scheme
+        )
+        raise
+    scope_state["principal"] = caller  # for the log context and the audit trail
     await enforce(state.rate_limiter, request.scope, request.method, caller)
     return caller
 

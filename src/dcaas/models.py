@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and for ``create_all`` in tests."""
 
 from dcaas.api_key.models import ApiKey
+from dcaas.audit.models import AuditEvent
 from dcaas.connection.models import Connection
 from dcaas.console.models import ConsoleSession
 from dcaas.credential.models import Credential
@@ -16,6 +17,7 @@ from dcaas.webhook.models import Attempt, Delivery, Webhook
 __all__ = [
     "ApiKey",
     "Attempt",
+    "AuditEvent",
     "Base",
     "Connection",
     "ConsoleSession",

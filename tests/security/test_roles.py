@@ -136,6 +136,7 @@ def with_a_key(status: int) -> Expect:
 
 
 ALL, PRIVATE = KINDS, ("own", "foreign")
+A = "/api/v1/audits"
 EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     # connections
     ("GET", P): Route(EVERYONE_200),
@@ -249,6 +250,15 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", f"{U}/actions/count"): Route(EVERYONE_200),
     ("POST", f"{U}/actions/filter"): Route(EVERYONE_200, call="empty_object"),
     ("GET", f"{U}/{{userId}}"): Route(USER_READ, PRIVATE, object="user"),
+    # the audit trail: anyone signed in may ask; only a tenant admin sees events (the others
+    # get an empty list and 404 for an id, as in Qlik, whose audits API has no 403)
+    ("GET", A): Route(EVERYONE_200),
+    ("GET", f"{A}/types"): Route(EVERYONE_200),
+    ("GET", f"{A}/sources"): Route(EVERYONE_200),
+    ("GET", f"{A}/settings"): Route(EVERYONE_200),
+    ("GET", f"{A}/{{id}}"): Route(
+        {**dict.fromkeys(ROLES, 404), "anonymous": 401}, url=f"{A}/no-such-event"
+    ),
     # webhooks: tenant admins only (the create's URL is refused by the outbound policy, so
     # the admin's answer is 400; ids that exist nowhere answer the admin 404)
     ("GET", WH): Route(ADMIN_ONLY),

@@ -87,6 +87,7 @@ async def authenticate(session: AsyncSession, token: str) -> tuple[Principal, Ap
         subject=user.subject,
         is_admin=user.is_admin,
         via="api_key",
+        key_id=key.id,
         grants=key.grants,
     )
     return principal, key

@@ -16,6 +16,7 @@ class Principal:
     subject: str
     is_admin: bool
     via: str  # "api_key" or "jwt"
+    key_id: str | None = None  # the API key the caller presented (or signed in with)
     # Grants beyond the user's rights: ENGINE from an engine API key or a JWT's engine scope.
     grants: frozenset[str] = field(default_factory=frozenset)
 

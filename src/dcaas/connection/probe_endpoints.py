@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from dcaas.audit import types as events
+from dcaas.audit.calls import audited_call, record_test
 from dcaas.connection.probe import ProbeResult, ProbeService
 from dcaas.connection.probe_schemas import (
     BrowseItem,
@@ -67,6 +69,19 @@ def _answer(result: ProbeResult) -> ProbeResponse:
     return ProbeResponse(status="passed" if result.passed else "failed", steps=steps)
 
 
+def _tested(unit: UnitOfWork, object_id: str | None, result: ProbeResult) -> ProbeResponse:
+    """The test's answer, its event recorded (which step failed and how; no message)."""
+    data: dict[str, Any] = {}
+    failed = next((s for s in result.steps if s.status == "failed"), None)
+    if failed is not None:
+        found = {"step": failed.name, "code": failed.code, "failureType": failed.failure_class}
+        data = {k: str(v) for k, v in found.items() if v is not None}
+    record_test(
+        unit, events.CONNECTION_TESTED, object_id=object_id, passed=result.passed, data=data
+    )
+    return _answer(result)
+
+
 @router.post(
     "/actions/test",
     response_model=ProbeResponse,
@@ -77,7 +92,7 @@ async def test_definition(data: Body, unit: CallsOut, caller: Caller, state: Sta
     """Test an unsaved connection (the create body); nothing is stored."""
     async with unit.read() as db:
         target = await _targets(db, caller, state).definition(data)
-    return _answer(await ProbeService(state, caller).test(target))
+    return _tested(unit, None, await ProbeService(state, caller).test(target))
 
 
 @router.post(
@@ -96,7 +111,7 @@ async def test_connection(
     else:
         async with unit.scratch() as db:  # rolled back before the call
             target = await _targets(db, caller, state).proposed(qID, ops)
-    return _answer(await ProbeService(state, caller).test(target))
+    return _tested(unit, qID, await ProbeService(state, caller).test(target))
 
 
 @router.get("/{qID}/browse", response_model=BrowsePage, response_model_exclude_none=True)
@@ -114,7 +129,13 @@ async def browse(
     """List one page of what is under ``path`` (schemas, tables, columns, folders, files)."""
     token = _token(page, path) if page else None
     target = await _saved(unit, qID, caller, state)
-    result = await ProbeService(state, caller).browse(target, path, limit, token)
+    result = await audited_call(
+        unit,
+        events.CONNECTION_BROWSED,
+        ProbeService(state, caller).browse(target, path, limit, token),
+        object_id=qID,
+        data={"path": path},
+    )
     nxt = Cursor(_BROWSE.token, result.next_token, path, "next") if result.next_token else None
     return BrowsePage(
         data=[_item(e) for e in result.items],
@@ -135,7 +156,13 @@ async def preview(
     """The first rows of a table or a CSV, TSV, JSON, NDJSON, Parquet or Excel file (or its
     ``.gz``), with column types; the first bytes of another file."""
     target = await _saved(unit, qID, caller, state)
-    p = await ProbeService(state, caller).preview(target, path, limit)
+    p = await audited_call(
+        unit,
+        events.CONNECTION_PREVIEWED,
+        ProbeService(state, caller).preview(target, path, limit),
+        object_id=qID,
+        data={"path": path},
+    )
     return PreviewResponse(
         path=p.path,
         kind=p.kind,

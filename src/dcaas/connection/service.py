@@ -13,6 +13,8 @@ from sqlalchemy import ColumnElement, false, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from dcaas.audit import service as audit
+from dcaas.audit import types as events
 from dcaas.connection.boundary import (
     CONNECTION_SECRET,
     PASSWORD,
@@ -652,7 +654,16 @@ class ConnectionService:
         )
         verdict = decide(source, stored, change)
         credential = await self._establish(copy, verdict, copy=True)
-        return await self._insert(copy, credential, created=False)
+        view = await self._insert(copy, credential, created=False)
+        audit.emit(
+            self.session,
+            events.CONNECTION_DUPLICATED,
+            object_type="data-connection",
+            object_id=copy.id,
+            tenant_id=copy.tenant_id,
+            data={"sourceId": original.id, "spaceId": copy.space_id, "secretsCopied": manages},
+        )
+        return view
 
 
 def _gateway_changed(connection: Connection) -> bool:

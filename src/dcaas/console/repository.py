@@ -39,10 +39,21 @@ class SessionRepository:
         await self.session.flush()
         return record
 
-    async def delete(self, token_hash: bytes) -> None:
-        await self.session.execute(
-            delete(ConsoleSession).where(ConsoleSession.token_hash == token_hash)
-        )
+    async def delete(self, token_hash: bytes) -> tuple[str, str, str, str | None] | None:
+        """Delete the session; its (id, tenant, user, API key) when there was one."""
+        row = (
+            await self.session.execute(
+                delete(ConsoleSession)
+                .where(ConsoleSession.token_hash == token_hash)
+                .returning(
+                    ConsoleSession.id,
+                    ConsoleSession.tenant_id,
+                    ConsoleSession.user_id,
+                    ConsoleSession.api_key_id,
+                )
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
     async def delete_expired(self, now: datetime) -> None:
         await self.session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from dcaas.api_key import service as api_keys
+from dcaas.audit import types as events
+from dcaas.audit.service import current_actor, emit
 from dcaas.auth.principal import Principal
 from dcaas.console.models import ConsoleSession
 from dcaas.console.repository import SessionRepository
@@ -129,11 +131,22 @@ class SessionService:
             subject=user.subject,
             is_admin=user.is_admin,
             via="session",
+            key_id=record.api_key_id,
         )
         return Current(record, user, tenant, principal)
 
     async def sign_out(self, token: str) -> None:
-        await self.repo.delete(_hash(token))
+        ended = await self.repo.delete(_hash(token))
+        if ended is not None:  # a bulk DELETE: the audit hook does not see it
+            session_id, tenant_id, user_id, key_id = ended
+            actor = replace(current_actor(), tenant_id=tenant_id, user_id=user_id, key_id=key_id)
+            emit(
+                self.session,
+                events.SESSION_DELETED,
+                object_type="console-session",
+                object_id=session_id,
+                actor=actor,
+            )
 
 
 def check_csrf(method: str, token: str, header: str | None) -> None:

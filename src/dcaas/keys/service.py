@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dcaas.audit import types as events
+from dcaas.audit.service import emit
 from dcaas.credential.vault import record_aad
 from dcaas.keys.repository import SEALED_TABLES, SealedRow, SealedRows, SealedTable
 from dcaas.kit.crypto import DecryptionError, KeyAdmin, KeyProvider
@@ -91,7 +93,17 @@ async def rotate(
     added = None
     if force or new_key is not None or await pending(sessions, admin.ring().active) == 0:
         added = admin.add_key(new_key)
-    return added, await rewrap(sessions, provider, options or RewrapOptions())
+    progress = await rewrap(sessions, provider, options or RewrapOptions())
+    data = {"keyId": admin.ring().active, "added": added is not None, "moved": progress.moved}
+    await _record(sessions, events.KEY_ROTATED, admin.ring().active, data)
+    return added, progress
+
+
+async def _record(sessions: Sessions, type_: str, key_id: str, data: dict[str, object]) -> None:
+    """The operator's key change in the audit trail (an event of the whole installation:
+    no tenant). The key ring lives outside the store, so it follows the change."""
+    async with transaction(sessions) as session:
+        emit(session, type_, object_type="encryption-key", object_id=key_id, data=data)
 
 
 async def rewrap(
@@ -167,3 +179,4 @@ async def retire(sessions: Sessions, admin: KeyAdmin, key_id: str) -> None:
             f"key {key_id} still protects {in_use} records; run 'dcaas keys rewrap' first"
         )
     admin.retire(key_id)
+    await _record(sessions, events.KEY_RETIRED, key_id, {"keyId": key_id})

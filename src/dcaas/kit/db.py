@@ -215,14 +215,22 @@ def _plain_select(clause: Any) -> bool:
 class Store:
     """The two engines and the sessions of units of work (see the module docstring)."""
 
-    def __init__(self, writer: AsyncEngine, reader: AsyncEngine) -> None:
+    def __init__(
+        self, writer: AsyncEngine, reader: AsyncEngine, info: dict[str, Any] | None = None
+    ) -> None:
+        """``info`` is given to every writing session (``Session.info``): what the app's
+        session hooks read (the audit trail's configuration)."""
         self.writer = writer
         self.reader = reader
-        self.sessions = session_factory(writer)
+        self.info = info or {}
+        self.sessions = async_sessionmaker(
+            writer, expire_on_commit=False, autoflush=False, info=self.info
+        )
         self._reading = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
         self._writing = async_sessionmaker(
             expire_on_commit=False,
             autoflush=False,
+            info=self.info,
             sync_session_class=RoutingSession,
             reader=reader.sync_engine,
             writer=writer.sync_engine,
@@ -231,8 +239,8 @@ class Store:
         event.listen(writer.sync_engine, "engine_disposed", self._dispose_reader)
 
     @classmethod
-    def open(cls, url: str, *, echo: bool = False) -> Store:
-        return cls(create_engine(url, echo=echo), create_read_engine(url, echo=echo))
+    def open(cls, url: str, *, echo: bool = False, info: dict[str, Any] | None = None) -> Store:
+        return cls(create_engine(url, echo=echo), create_read_engine(url, echo=echo), info)
 
     def _dispose_reader(self, _engine: Any) -> None:
         self.reader.sync_engine.dispose()

@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from dcaas.audit import types as events
+from dcaas.audit.service import current_actor, emit
 from dcaas.auth.principal import Principal
 from dcaas.connection.schemas import AuthUrlResponse, DcaasConnectionCreate
 from dcaas.connection.service import ConnectionService, ConnectionView
@@ -307,6 +309,16 @@ class OAuthService:
                 Code.OAUTH_STATE_USED,
                 "this authorization request was already used; start a new one",
             )
+        emit(
+            self.session,
+            events.OAUTH_AUTHORIZED,
+            object_type="data-connection",
+            object_id=done.connection.id,
+            tenant_id=done.connection.tenant_id,
+            data={"dataSourceId": done.connection.data_source_id, "result": done.status},
+            # the callback comes from a browser without credentials: the request's user
+            actor=replace(current_actor(), user_id=self.principal.user_id),
+        )
         await self.session.flush()
         return done
 

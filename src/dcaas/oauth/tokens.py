@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from dcaas.audit import types as events
+from dcaas.audit.service import emit
 from dcaas.connection.repository import ConnectionRepository
 from dcaas.connectors import get_data_source
 from dcaas.connectors.base import FailureClass, SourceFailure
@@ -167,6 +169,15 @@ class TokenKeeper:
                 async with self.store.write() as session:
                     repo = ConnectionRepository(session, tenant_id)
                     await repo.set_auth_status(connection_id, NEEDS_REAUTH)
+                    emit(
+                        session,
+                        events.NEEDS_REAUTHENTICATION,
+                        object_type="data-connection",
+                        object_id=connection_id,
+                        tenant_id=tenant_id,
+                        outcome="failure",
+                        data={"error": "invalid_grant"},
+                    )
                 raise reauth_failure(connection_id) from None
             fresh = token_payload(tokens, token_url, payload.get("refreshToken"))
             await self._save(tenant_id, connection_id, credential, payload, fresh)
@@ -205,6 +216,13 @@ class TokenKeeper:
                 if await credentials.replace_sealed(
                     credential.id, read=credential.ciphertext, sealed=sealed, now=utcnow()
                 ):
+                    emit(
+                        session,
+                        events.OAUTH_REFRESHED,
+                        object_type="data-connection",
+                        object_id=connection_id,
+                        tenant_id=tenant_id,
+                    )
                     return
             _, credential, payload = await self._read(tenant_id, connection_id)
         raise SourceFailure(

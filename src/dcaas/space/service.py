@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dcaas.audit import types as events
+from dcaas.audit.service import emit
 from dcaas.connection.repository import ConnectionRepository
 from dcaas.errors import BadRequest, Code, Conflict, Forbidden, NotFound
 from dcaas.kit.time import utcnow
@@ -237,3 +239,11 @@ class SpaceService:
         if member is None:
             raise NotFound(f"assignment {assignment_id} not found", code=Code.ASSIGNMENT_NOT_FOUND)
         await self.repo.remove_member(member)
+        emit(  # a bulk DELETE: the audit hook does not see it
+            self.repo.session,
+            events.MEMBER_REMOVED,
+            object_type="space-assignment",
+            object_id=member.id,
+            tenant_id=member.tenant_id,
+            data={"spaceId": member.space_id, "userId": member.user_id},
+        )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Self, Unpack
 import httpx
 
 from dcaas_client._async.transport import AsyncTransport
+from dcaas_client._calls import audits as a
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._calls import engine as e
@@ -24,6 +25,8 @@ from dcaas_client.models import (
     ApiSpec,
     Assignment,
     AssignmentCreate,
+    AuditEvent,
+    AuditEvents,
     AuthUrl,
     BulkItemRef,
     BulkResult,
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
     from types import TracebackType
 
+    from dcaas_client._calls.audits import AuditQuery
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
     from dcaas_client.models.webhooks import Delivery, EventType
 
@@ -404,6 +408,32 @@ class AsyncUsersAPI:
         return await self._t.send(k.user_me())
 
 
+class AsyncAuditsAPI:
+    """``/api/v1/audits``: the tenant's audit trail (tenant admins; others see none)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, **q: Unpack[AuditQuery]) -> AuditEvents:
+        """One page, newest first by default; use :meth:`iter` to walk them all."""
+        return await self._t.send(a.list_(q))
+
+    async def iter(self, **q: Unpack[AuditQuery]) -> AsyncIterator[AuditEvent]:
+        """Every matching event, following ``links.next`` page after page."""
+        async for page in self._t.pages(a.list_(q)):
+            for item in page.data:
+                yield item
+
+    async def get(self, event_id: str) -> AuditEvent:
+        return await self._t.send(a.get(event_id))
+
+    async def types(self) -> builtins.list[str]:
+        return (await self._t.send(a.names("types"))).data
+
+    async def sources(self) -> builtins.list[str]:
+        return (await self._t.send(a.names("sources"))).data
+
+
 class AsyncWebhooksAPI:
     """Webhooks of the caller's tenant (tenant admins only)."""
 
@@ -473,6 +503,7 @@ class AsyncClient:
         self.spaces = AsyncSpacesAPI(self.transport)
         self.api_keys = AsyncApiKeysAPI(self.transport)
         self.users = AsyncUsersAPI(self.transport)
+        self.audits = AsyncAuditsAPI(self.transport)
         self.engine = AsyncEngineAPI(self.transport)
         self.gateways = AsyncGatewaysAPI(self.transport)
         self.webhooks = AsyncWebhooksAPI(self.transport)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Self, Unpack
 
 import httpx
 
+from dcaas_client._calls import audits as a
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
 from dcaas_client._calls import engine as e
@@ -26,6 +27,8 @@ from dcaas_client.models import (
     ApiSpec,
     Assignment,
     AssignmentCreate,
+    AuditEvent,
+    AuditEvents,
     AuthUrl,
     BulkItemRef,
     BulkResult,
@@ -75,6 +78,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from types import TracebackType
 
+    from dcaas_client._calls.audits import AuditQuery
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
     from dcaas_client.models.webhooks import Delivery, EventType
 
@@ -398,6 +402,32 @@ class SyncUsersAPI:
         return self._t.send(k.user_me())
 
 
+class SyncAuditsAPI:
+    """``/api/v1/audits``: the tenant's audit trail (tenant admins; others see none)."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def list(self, **q: Unpack[AuditQuery]) -> AuditEvents:
+        """One page, newest first by default; use :meth:`iter` to walk them all."""
+        return self._t.send(a.list_(q))
+
+    def iter(self, **q: Unpack[AuditQuery]) -> Iterator[AuditEvent]:
+        """Every matching event, following ``links.next`` page after page."""
+        for page in self._t.pages(a.list_(q)):
+            for item in page.data:
+                yield item
+
+    def get(self, event_id: str) -> AuditEvent:
+        return self._t.send(a.get(event_id))
+
+    def types(self) -> builtins.list[str]:
+        return (self._t.send(a.names("types"))).data
+
+    def sources(self) -> builtins.list[str]:
+        return (self._t.send(a.names("sources"))).data
+
+
 class WebhooksAPI:
     """Webhooks of the caller's tenant (tenant admins only)."""
 
@@ -467,6 +497,7 @@ class Client:
         self.spaces = SpacesAPI(self.transport)
         self.api_keys = ApiKeysAPI(self.transport)
         self.users = SyncUsersAPI(self.transport)
+        self.audits = SyncAuditsAPI(self.transport)
         self.engine = SyncEngineAPI(self.transport)
         self.gateways = SyncGatewaysAPI(self.transport)
         self.webhooks = WebhooksAPI(self.transport)

@@ -2,6 +2,7 @@
 
 from dcaas_client.models.actions import Entries, Entry, Preview, TestResult, TestStep
 from dcaas_client.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeys
+from dcaas_client.models.audits import AuditEvent, AuditEvents, AuditNames
 from dcaas_client.models.common import (
     ApiModel,
     ErrorItem,
@@ -95,6 +96,9 @@ __all__ = [
     "Assignment",
     "AssignmentCreate",
     "Assignments",
+    "AuditEvent",
+    "AuditEvents",
+    "AuditNames",
     "AuthUrl",
     "BulkItem",
     "BulkItemRef",
