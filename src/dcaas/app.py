@@ -53,7 +53,7 @@ from dcaas.errors import (
 )
 from dcaas.keys.providers import build_provider
 from dcaas.kit.crypto import Envelope, KeyProviderError
-from dcaas.kit.db import Store
+from dcaas.kit.db import BEFORE_COMMIT, Store
 from dcaas.kit.hosts import install_host_check
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.schemas import ErrorEnvelope
@@ -70,6 +70,7 @@ from dcaas.unit_of_work import UnitOfWorkRoute
 from dcaas.webhook import schemas as webhook_schemas
 from dcaas.webhook.endpoints import router as webhooks
 from dcaas.webhook.lifespan import delivering
+from dcaas.webhook.outbox import publish as publish_events
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -175,7 +176,11 @@ def build_state(settings: Settings) -> AppState:
         store=Store.open(
             settings.async_database_url,
             echo=settings.sql_echo,
-            info={AUDIT_CONFIG: AuditConfig(enabled=settings.audit, log=settings.audit_log)},
+            info={
+                AUDIT_CONFIG: AuditConfig(enabled=settings.audit, log=settings.audit_log),
+                # webhook deliveries of the transaction's events join it before it commits
+                BEFORE_COMMIT: (publish_events,),
+            },
         ),
         envelope=Envelope(provider, cache_seconds=settings.data_key_cache_seconds),
         verifier=JwtVerifier(settings),

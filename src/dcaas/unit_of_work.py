@@ -32,6 +32,8 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dcaas.kit.db import commit
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Coroutine
 
@@ -122,7 +124,7 @@ class UnitOfWork:
         for keeper in self._keepers:
             await keeper.keep(self.writing, response)
         if self._writing is not None:
-            await self._writing.commit()
+            await commit(self._writing)
 
     async def abort(self) -> None:
         """The route (or the commit) failed: nothing it did stays. The connection goes back

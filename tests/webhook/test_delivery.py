@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 from tests.webhook.conftest import RECEIVER_SECRET, drain, worker_of
+from tests.webhook.events import ChangeEvent
 from tests.webhook.receiver import Receiver
 
 from dcaas.kit.time import utcnow
-from dcaas.webhook.hook import ChangeEvent
 from dcaas.webhook.models import Attempt, Delivery
 from dcaas.webhook.outbox import enqueue
 from dcaas.webhook.worker import Worker

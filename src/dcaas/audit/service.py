@@ -144,13 +144,8 @@ def _add(session: Session | AsyncSession, events: list[AuditEvent]) -> None:
     """Put events into the session's transaction: the one place every event passes, in
     the flush that inserts it (the commit's, or a savepoint's)."""
     session.add_all(events)
-    # ---- PUBLISH TO SUBSCRIBERS HERE ----------------------------------------------------
-    # Webhook deliveries join the same transaction (a transactional outbox): the lead wires
-    # ``for event in events: dcaas.webhook.outbox.enqueue(session, event)`` here. It must
-    # only add rows to ``session`` (no I/O, no await: this runs inside SQLAlchemy's
-    # ``before_commit`` or ``before_flush``); they are inserted in the same flush as the
-    # events (after them, if they reference audit_events.id).
-    # ---------------------------------------------------------------------------------------
+    # Subscribers (webhooks) get the transaction's events just before it commits, through
+    # the Store's before-commit hooks (dcaas.webhook.outbox.publish): they need a query.
 
 
 def emit(

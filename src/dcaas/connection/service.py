@@ -52,7 +52,6 @@ from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
 from dcaas.space.service import SpaceAccess, may_use, privileges_of
-from dcaas.webhook.hook import ChangeEvent, emit
 
 if TYPE_CHECKING:
     import builtins
@@ -326,7 +325,7 @@ class ConnectionService:
             raise _conflict(connection.name)
 
     async def _insert(
-        self, connection: Connection, credential: Credential | None, *, created: bool = True
+        self, connection: Connection, credential: Credential | None
     ) -> ConnectionView:
         await self._check_gateway(connection, changed=True)
         try:
@@ -335,18 +334,6 @@ class ConnectionService:
             # The unique (tenant, space, name) constraint decides, also between concurrent
             # creates; the request's transaction is rolled back with the 409.
             raise _conflict(connection.name) from None
-        if created:  # MERGE: the audit trail's record() goes here (dcaas.webhook.hook)
-            await emit(
-                self.session,
-                ChangeEvent(
-                    type="com.qlik.v1.data-connection.created",
-                    tenant_id=connection.tenant_id,
-                    actor_id=self.principal.user_id,
-                    object_type="data-connection",
-                    object_id=connection.id,
-                    data={"name": connection.name, "spaceId": connection.space_id},
-                ),
-            )
         name = credential.name if credential is not None else None
         return await self._view(connection, credential_name=name)
 
@@ -654,7 +641,7 @@ class ConnectionService:
         )
         verdict = decide(source, stored, change)
         credential = await self._establish(copy, verdict, copy=True)
-        view = await self._insert(copy, credential, created=False)
+        view = await self._insert(copy, credential)
         audit.emit(
             self.session,
             events.CONNECTION_DUPLICATED,

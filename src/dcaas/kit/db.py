@@ -270,7 +270,7 @@ class Store:
             except BaseException:
                 await session.rollback()
                 raise
-            await session.commit()
+            await commit(session)
 
     async def dispose(self) -> None:
         await self.writer.dispose()  # and the reader, through engine_disposed
@@ -356,6 +356,19 @@ class _Compiled:
         self.processors = processors
 
 
+BEFORE_COMMIT = "dcaas.before_commit"
+"""``Session.info`` key: awaitables ``hook(session)`` run, in order, just before a unit of work
+commits (what must join the transaction but needs I/O first, as webhook deliveries of the
+transaction's audit events do). Given through the Store's ``info``."""
+
+
+async def commit(session: AsyncSession) -> None:
+    """The one way a unit of work commits: the session's before-commit hooks, then COMMIT."""
+    for hook in session.info.get(BEFORE_COMMIT, ()):
+        await hook(session)
+    await session.commit()
+
+
 @asynccontextmanager
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Commit when the work succeeds, roll back when it raises. Services never commit."""
@@ -365,4 +378,4 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
         except BaseException:
             await session.rollback()
             raise
-        await session.commit()
+        await commit(session)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dcaas.audit.service import PENDING_KEY
 from dcaas.kit.ids import new_uuid
 from dcaas.kit.time import iso, utcnow
 from dcaas.webhook import wake
@@ -91,3 +92,24 @@ async def enqueue(session: AsyncSession, event: WebhookEvent) -> int:
     )
     wake.after_commit(session)
     return len(hook_ids)
+
+
+PUBLISHED_KEY = "dcaas.webhook.published"  # ids of the transaction's events already enqueued
+
+
+async def publish(session: AsyncSession) -> None:
+    """Before a unit of work commits: the deliveries of every audit event of its transaction
+    (a ``BEFORE_COMMIT`` hook, see :func:`dcaas.kit.db.commit`).
+
+    A flush first, so the audit hook has seen every row change; then the events not enqueued
+    yet, and again while enqueueing records more (it adds only delivery rows, which are not
+    audited, so this ends at once).
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    done: set[str] = session.info.setdefault(PUBLISHED_KEY, set())
+    while fresh := [e for e in session.info.get(PENDING_KEY, ()) if e.id not in done]:
+        for event in fresh:
+            done.add(event.id)
+            await enqueue(session, event)
+        await session.flush()
