@@ -1,7 +1,7 @@
 """Every table, imported in one place for Alembic and for ``create_all`` in tests."""
 
 from dcaas.api_key.models import ApiKey
-from dcaas.connection.models import Connection
+from dcaas.connection.models import Connection, PersonalCredential
 from dcaas.console.models import ConsoleSession
 from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting
@@ -20,6 +20,7 @@ __all__ = [
     "DataSourceSetting",
     "IdempotencyRecord",
     "OAuthAuthorization",
+    "PersonalCredential",
     "RefreshClaim",
     "Space",
     "SpaceMember",

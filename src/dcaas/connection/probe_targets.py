@@ -146,17 +146,38 @@ class Targets:
             return Target(source, _without_tokens(full))
         s = self.state
         prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
-        rotate = connection.credential_id if verdict.record == Record.KEEP else None
+        rotate = patched.stored.credential_id if verdict.record == Record.KEEP else None
         return Target(source, prepared.properties, rotate, prepared.extra)
 
     async def _of(self, service: ConnectionService, connection: Connection) -> Target:
+        """A saved connection with the caller's credential: its shared one, or with separated
+        credentials the caller's own (never another user's; an error when they have none)."""
         source = _runnable(connection.data_source_id)
-        stored: dict[str, Any] = {}
-        if connection.credential_id:
-            credential = await service.credentials.repo.get_any_owner(connection.credential_id)
-            stored = service.credentials.open(credential) if credential else {}
-        secrets = _secret_part(source, stored)
-        full = _full(source, dict(connection.properties), secrets)
+        credential = await service.credential_of(connection)
+        if connection.separate_credentials and credential is None:
+            raise personal_credential_missing(connection.id, source)
+        stored = service.credentials.open(credential) if credential else {}
+        public = dict(connection.properties)
+        user = source.username_property
+        if connection.separate_credentials and user and user in stored:
+            public[user] = stored[user]  # the user name goes with each user's credential
+        full = _full(source, public, _secret_part(source, stored))
         s = self.state
         prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
-        return Target(source, prepared.properties, connection.credential_id, prepared.extra)
+        rotate = credential.id if credential else None
+        return Target(source, prepared.properties, rotate, prepared.extra)
+
+
+def personal_credential_missing(connection_id: str, source: DataSource) -> BadRequest:
+    """The caller has no credential of their own for a connection with separated ones."""
+    secrets = sorted(source.properties.secret_fields())
+    example = ", ".join(f"/connectionProperties/{n}" for n in secrets[:2]) or "/qPassword"
+    return BadRequest(
+        f"data connection {connection_id} uses separated credentials and you have none for it "
+        f"yet. Add yours: PATCH /api/v1/data-connections/{connection_id} with add operations "
+        f"on /connectionProperties/credentialsName (a name for your new credential) and "
+        f"{example} (with /qUsername where the source takes a user name), or pick one of "
+        "your existing credentials with /connectionProperties/selectedCredentials",
+        code=Code.PERSONAL_CREDENTIAL_MISSING,
+        meta={"qID": connection_id, "field": "connectionProperties.credentialsName"},
+    )

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - a dataclass field's type
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, union_all
 
-from dcaas.connection.models import Connection
+from dcaas.connection.models import Connection, PersonalCredential
 from dcaas.kit.counting import count_matching
 from dcaas.kit.db import CompiledQuery
 from dcaas.kit.listing import Keyset
@@ -196,21 +196,63 @@ class ConnectionRepository(RepositoryBase[Connection]):
         return await self.count_of(self.readable().where(Connection.space_id == space_id))
 
     async def credential_counts(self, credential_ids: Sequence[str]) -> dict[str, int]:
-        """How many of the tenant's connections use each credential."""
+        """How many of the tenant's connections use each credential (shared or personal)."""
         if not credential_ids:
             return {}
+        uses = self._credential_uses().subquery()
         rows = await self.session.execute(
-            self.scoped(Connection, Connection.credential_id, func.count())
-            .where(Connection.credential_id.in_(credential_ids))
-            .group_by(Connection.credential_id)
+            select(uses.c.credential_id, func.count())
+            .where(uses.c.credential_id.in_(credential_ids))
+            .group_by(uses.c.credential_id)
         )
         return {cid: n for cid, n in rows.tuples() if cid is not None}
 
     def credential_ids_in_use(self) -> Select[tuple[str | None]]:
-        """The ids of the credentials the tenant's connections use, as a subquery to embed."""
-        return self.scoped(Connection, Connection.credential_id).where(
+        """The ids of the credentials the tenant's connections use, as a subquery to embed:
+        a connection's shared credential, and each user's personal one."""
+        uses = self._credential_uses().subquery()
+        return select(uses.c.credential_id)
+
+    def _credential_uses(self) -> Any:
+        shared = self.scoped(Connection, Connection.credential_id.label("credential_id")).where(
             Connection.credential_id.is_not(None)
         )
+        personal = self.scoped(
+            PersonalCredential, PersonalCredential.credential_id.label("credential_id")
+        )
+        return union_all(shared, personal)
+
+    # -- personal credentials of connections with separated credentials ---------------------
+    async def personal_credential_id(self, connection_id: str, user_id: str) -> str | None:
+        """The credential ``user_id`` brings to the connection, if any."""
+        stmt = self.scoped(PersonalCredential, PersonalCredential.credential_id).where(
+            PersonalCredential.connection_id == connection_id,
+            PersonalCredential.user_id == user_id,
+        )
+        found: str | None = await self.session.scalar(stmt)
+        return found
+
+    async def link_personal(self, connection_id: str, user_id: str, credential_id: str) -> None:
+        """``user_id`` uses ``credential_id`` (their own) for the connection from now on."""
+        await self.unlink_personal(connection_id, user_id)
+        self.session.add(
+            PersonalCredential(
+                connection_id=connection_id,
+                user_id=user_id,
+                tenant_id=self.tenant_id,
+                credential_id=credential_id,
+            )
+        )
+        await self.session.flush()
+
+    async def unlink_personal(self, connection_id: str, user_id: str | None = None) -> None:
+        """Detach ``user_id``'s personal credential (everyone's when None); records stay."""
+        stmt = delete(PersonalCredential).where(
+            self.scope(PersonalCredential), PersonalCredential.connection_id == connection_id
+        )
+        if user_id is not None:
+            stmt = stmt.where(PersonalCredential.user_id == user_id)
+        await self.session.execute(stmt.execution_options(synchronize_session=False))
 
     async def set_auth_status(self, connection_id: str, status: str) -> None:
         # A status flag, not an edit: no version bump, so concurrent edits do not conflict.
