@@ -231,6 +231,9 @@ def _change(
         if not isinstance(text, str) or not text.strip():
             raise _rule("qConnectStatement must be a non-empty string", "qConnectStatement")
         properties = statement_properties(source, text, stored.payload)
+    if "qseparatecredentials" in t.top and "separatecredentials" not in t.properties:
+        # The document's own separateCredentials mirrors the column: the top-level one rules.
+        properties = {k: v for k, v in properties.items() if k != "separateCredentials"}
     return Change(
         properties=properties,
         statement=text,

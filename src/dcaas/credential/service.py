@@ -101,7 +101,9 @@ class CredentialService:
             return
         taken = await self.repo.by_name(name)
         if taken is not None and taken.owner_id == credential.owner_id:
-            raise Conflict(f"a credential named {name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT)
+            raise Conflict(
+                f"a credential named {name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT
+            )
         credential.name = name
         credential.updated = utcnow()
 
