@@ -326,3 +326,23 @@ async def test_separating_someone_elses_credential_keeps_nothing(api: Api, pg: D
     assert_error(await whoami(api, api.admin, conn), 400, "DCAAS-4010")
     res = await api.client.get(f"{CRED}/taken?byCredentialName=true", headers=api.h(api.admin))
     assert_error(res, 404)
+
+
+async def test_a_copy_stays_separated_with_the_copiers_own_credential(api: Api, pg: Db) -> None:
+    """Bob duplicates alice's separated connection with qUsername / qPassword: his copy is
+    separated, uses his role, and alice has no credential for it."""
+    conn, _ = await shared_separated(api, pg)
+    spaces = (await api.client.get("/api/v1/spaces", headers=api.h(api.bob))).json()["data"]
+    personal = next(s["id"] for s in spaces if s["type"] == "personal")
+    body = {
+        "id": conn,
+        "name": "bobs-copy",
+        "spaceId": personal,
+        **{"qUsername": "ben_role", "qPassword": ROLES["ben_role"]},
+    }
+    res = await api.client.post(f"{URL}/actions/duplicate", json=body, headers=api.h(api.bob))
+    assert res.status_code == 201, res.text
+    copy = res.json()
+    assert copy["qSeparateCredentials"] is True
+    assert await whoami(api, api.bob, copy["qID"]) == "ben_role"
+    assert await whoami(api, api.alice, conn) == "ann_role"

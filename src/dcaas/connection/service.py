@@ -666,7 +666,11 @@ class ConnectionService:
         if manages and not original.separate_credentials:
             stored = await self.stored_state(original)
         else:
-            stored = Stored(public=dict(original.properties), statement=original.connect_statement)
+            stored = Stored(
+                public=dict(original.properties),
+                statement=original.connect_statement,
+                separated=original.separate_credentials,  # a copy stays separated
+            )
         source = get_data_source(original.data_source_id)
         change = Change(
             properties=masked(source, stored.public, stored.payload),
