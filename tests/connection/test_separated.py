@@ -346,3 +346,16 @@ async def test_a_copy_stays_separated_with_the_copiers_own_credential(api: Api, 
     assert copy["qSeparateCredentials"] is True
     assert await whoami(api, api.bob, copy["qID"]) == "ben_role"
     assert await whoami(api, api.alice, conn) == "ann_role"
+
+
+async def test_oauth_sign_ins_cannot_be_separated_yet(api: Api) -> None:
+    """separateCredentials on an OAuth sign-in is refused with 400 and a clear field."""
+    body = {
+        "qName": "oauth-sep",
+        "datasourceID": "oauth-rest",
+        "connectionProperties": {"url": "https://api.example.com", "separateCredentials": True},
+        "authUrlOnly": True,
+    }
+    res = await api.client.post(URL, json=body, headers=api.h(api.alice))
+    error = assert_error(res, 400)
+    assert error["meta"]["field"] == "connectionProperties.separateCredentials"

@@ -206,6 +206,12 @@ def decide(source: DataSource | None, stored: Stored, change: Change) -> Verdict
     if change.credential_name and not control.get("credentialsName"):
         control["credentialsName"] = change.credential_name
     separated = _separation(change, control, stored)
+    if separated and source is not None and source.uses_oauth(reading.public):
+        raise ValidationFailed(
+            "separated credentials are not available for OAuth sign-ins yet (each user's own "
+            "tokens): leave separateCredentials false",
+            field="connectionProperties.separateCredentials",
+        )
     switched = bool(stored.statement) and separated != stored.separated
     text = _statement(source, change, reading)
     changed = _moved(source, stored, reading.public, text)
