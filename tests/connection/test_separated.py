@@ -338,7 +338,8 @@ async def test_a_copy_stays_separated_with_the_copiers_own_credential(api: Api, 
         "id": conn,
         "name": "bobs-copy",
         "spaceId": personal,
-        **{"qUsername": "ben_role", "qPassword": ROLES["ben_role"]},
+        "qUsername": "ben_role",
+        "qPassword": ROLES["ben_role"],
     }
     res = await api.client.post(f"{URL}/actions/duplicate", json=body, headers=api.h(api.bob))
     assert res.status_code == 201, res.text
