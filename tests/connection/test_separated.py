@@ -360,3 +360,25 @@ async def test_oauth_sign_ins_cannot_be_separated_yet(api: Api) -> None:
     res = await api.client.post(URL, json=body, headers=api.h(api.alice))
     error = assert_error(res, 400)
     assert error["meta"]["field"] == "connectionProperties.separateCredentials"
+
+
+async def test_a_statement_form_create_separates_with_the_creators_record(api: Api, pg: Db) -> None:
+    """Create in the connect-statement form with qSeparateCredentials, qCredentialsName and
+    qUsername / qPassword: separated, the creator's record named, used for her only."""
+    space, _, _ = await _team(api)
+    first = await make(api, api.alice, pg_body(pg, **login("ann_role")))
+    body = {
+        "qName": "by-statement",
+        "qType": first["qType"],
+        "datasourceID": "postgresql",
+        "qConnectStatement": first["qConnectStatement"],
+        "space": space,
+        "qSeparateCredentials": True,
+        "qCredentialsName": "ann-statement",
+        "qUsername": "ann_role",
+        "qPassword": ROLES["ann_role"],
+    }
+    made = await make(api, api.alice, body)
+    assert (made["qSeparateCredentials"], made["qCredentialsName"]) == (True, "ann-statement")
+    assert await whoami(api, api.alice, made["qID"]) == "ann_role"
+    assert_error(await whoami(api, api.bob, made["qID"]), 400, "DCAAS-4010")
