@@ -10,7 +10,8 @@ A consumer, a producer and a tenant admin then try to reach her secrets:
   it, so each answer is ``DCAAS-4010``; carol's is never used for them;
 * **pick** her record, on her connection (``selectedCredentials``, ``qCredentialsID``) or on
   a new connection of theirs at the capture: ``404 DCAAS-4001``, as if it did not exist;
-* **move** the last destination to the capture (what a manager may do): the change keeps no
+* **move** the last destination to the capture, by PATCH of the property or by PUT of the
+  connect statement (what a manager may do): the change keeps no
   personal credential (Qlik's rule), so carol's next use of it answers ``DCAAS-4010``
   instead of sending her secrets along; a consumer may not change it at all (``403``).
 
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tests.security.capture import leaked
 from tests.security.values import TYPED, Case, benign, destination_cases, hostile, victim_secrets
-from tests.security.world import ROLES, URL, World, _required
+from tests.security.world import ROLES, URL, Victim, World, _required
 
 from dcaas.connectors import get_data_source
 
@@ -108,10 +109,23 @@ async def _picks(world: World, role: str, case: Case, conn: str, cred: str) -> l
     return codes
 
 
+async def _put(world: World, role: str, case: Case, conn: str) -> httpx.Response:
+    source = get_data_source(case.source_id)
+    assert source is not None
+    seen = (await world.api.client.get(f"{URL}/{conn}", headers=world.h("owner"))).json()
+    victim = Victim(conn, source, [], 0, seen["qConnectStatement"])
+    body = {k: seen[k] for k in ("qID", "qEngineObjectID", "qName", "qType")}
+    body["qConnectStatement"] = world.statement_with(
+        victim, case.name, hostile(world, source, case.name)
+    )
+    return await world.api.client.put(f"{URL}/{conn}", json=body, headers=world.h(role))
+
+
+@pytest.mark.parametrize("how", ["patch", "put"])
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", _typed_cases())
 async def test_no_user_reaches_anothers_separated_credential(
-    world: World, case: Case, role: str
+    world: World, case: Case, role: str, how: str
 ) -> None:
     """Using, picking or re-pointing carol's separated connection never sends her secrets."""
     conn, cred, needles = await _victim(world, case)
@@ -120,14 +134,17 @@ async def test_no_user_reaches_anothers_separated_credential(
     assert await _picks(world, role, case, conn, cred) == [NOT_FOUND] * 3
     source = get_data_source(case.source_id)
     assert source is not None
-    ops = [
-        {
-            "op": "add",
-            "path": f"/connectionProperties/{case.name}",
-            "value": hostile(world, source, case.name),
-        }
-    ]
-    res = await world.api.client.patch(f"{URL}/{conn}", json=ops, headers=world.h(role))
+    if how == "put":
+        res = await _put(world, role, case, conn)
+    else:
+        ops = [
+            {
+                "op": "add",
+                "path": f"/connectionProperties/{case.name}",
+                "value": hostile(world, source, case.name),
+            }
+        ]
+        res = await world.api.client.patch(f"{URL}/{conn}", json=ops, headers=world.h(role))
     if role == "consumer":
         assert _code(res) == FORBIDDEN
     else:
