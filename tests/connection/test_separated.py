@@ -382,3 +382,19 @@ async def test_a_statement_form_create_separates_with_the_creators_record(api: A
     assert (made["qSeparateCredentials"], made["qCredentialsName"]) == (True, "ann-statement")
     assert await whoami(api, api.alice, made["qID"]) == "ann_role"
     assert_error(await whoami(api, api.bob, made["qID"]), 400, "DCAAS-4010")
+
+
+async def test_concurrent_bring_your_own_answers_no_500(api: Api, pg: Db) -> None:
+    """Bob brings his credential twice at once: each answer is 204 or 409, he ends with one."""
+    conn, _ = await shared_separated(api, pg)
+    answers = await asyncio.gather(
+        *(
+            api.client.patch(
+                f"{URL}/{conn}", json=own(f"ben-{n}", "ben_role"), headers=api.h(api.bob)
+            )
+            for n in range(4)
+        )
+    )
+    assert {r.status_code for r in answers} <= {204, 409}, [r.text for r in answers]
+    assert 204 in {r.status_code for r in answers}
+    assert await whoami(api, api.bob, conn) == "ben_role"

@@ -355,7 +355,15 @@ class ConnectionService:
         if credential is None:
             await self.repo.unlink_personal(connection.id, user_id)
             return
-        await self.repo.link_personal(connection.id, user_id, credential.id)
+        try:
+            await self.repo.link_personal(connection.id, user_id, credential.id)
+        except IntegrityError:
+            # A concurrent request linked one first (or removed the record): the unit of
+            # work rolls back with the 409.
+            raise Conflict(
+                "your credential for this connection was changed by another request; retry",
+                code=Code.CONNECTION_CHANGED,
+            ) from None
 
     async def _check_name(self, connection: Connection, *, exclude_id: str | None = None) -> None:
         if await self.repo.name_taken(connection.space_id, connection.name, exclude_id=exclude_id):
