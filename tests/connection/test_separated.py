@@ -133,7 +133,7 @@ async def test_sql_tutorial_patch_separates_an_embedded_connection(api: Api, pg:
     await patch(api, api.alice, conn, ops)
     got = (await api.client.get(f"{URL}/{conn}", headers=api.h(api.alice))).json()
     assert got["qSeparateCredentials"] is True
-    assert "qCredentialsID" not in got  # the connection itself holds no credential
+    assert got["qCredentialsID"] == shared["qCredentialsID"]  # now her own: GET shows it
     res = await api.client.get(f"{CRED}/ann-pg?byCredentialName=true", headers=api.h(api.alice))
     assert res.status_code == 200, res.text
     assert res.json()["qID"] == shared["qCredentialsID"]  # the same record, moved over
@@ -183,12 +183,19 @@ async def test_replace_of_an_unknown_or_removed_member_stays_an_error(api: Api, 
 
 async def test_two_users_each_use_their_own_credential(api: Api, pg: Db) -> None:
     """Alice and bob test and preview one separated connection, each signed in as their own
-    role; bob first gets DCAAS-4010, which says how to add his."""
-    conn, _ = await shared_separated(api, pg)
+    role; bob first gets DCAAS-4010, which says how to add his. GET and the list show each
+    their own qCredentialsID."""
+    conn, ann = await shared_separated(api, pg)
     res = await api.client.post(f"{URL}/{conn}/actions/test", headers=api.h(api.bob))
     error = assert_error(res, 400, "DCAAS-4010")
     assert "credentialsName" in error["detail"]
     await patch(api, api.bob, conn, own("ben", "ben_role"))  # a consumer brings his own
+    ben = (await api.client.get(f"{CRED}/ben?byCredentialName=true", headers=api.h(api.bob))).json()
+    for key, cred in ((api.bob, ben["qID"]), (api.alice, ann)):  # GET shows one's own only
+        got = (await api.client.get(f"{URL}/{conn}", headers=api.h(key))).json()
+        assert got["qCredentialsID"] == cred
+        listed = (await api.client.get(URL, params={"limit": 100}, headers=api.h(key))).json()
+        assert {c["qCredentialsID"] for c in listed["data"] if c["qID"] == conn} == {cred}
     for key in (api.alice, api.bob):
         res = await api.client.post(f"{URL}/{conn}/actions/test", headers=api.h(key))
         assert res.json()["status"] == "passed", res.text

@@ -50,8 +50,9 @@ _WITH_SPACE = (
 )
 
 
-# What answering a connection needs: its columns, its space's type and owner, and the
-# caller's roles there (LEFT JOIN: none when not a member); one row per connection.
+# What answering a connection needs: its columns, its space's type and owner, the caller's
+# roles there (LEFT JOIN: none when not a member) and their own credential for it (LEFT JOIN
+# on its primary key: with separated credentials); one row per connection.
 _ROW_COLUMNS = (
     Connection.id,
     Connection.tenant_id,
@@ -66,7 +67,11 @@ _ROW_COLUMNS = (
     Connection.log_on,
     Connection.architecture,
     Connection.separate_credentials,
-    Connection.credential_id,
+    # The shared credential, or with separated credentials the caller's own (Qlik's GET
+    # shows either); never another user's.
+    func.coalesce(Connection.credential_id, PersonalCredential.credential_id).label(
+        "credential_id"
+    ),
     Connection.auth_status,
     Connection.version,
     Connection.created,
@@ -84,6 +89,13 @@ def _rows(user: ColumnElement[str]) -> Select[Any]:
         .outerjoin(
             SpaceMember,
             and_(SpaceMember.space_id == Connection.space_id, SpaceMember.user_id == user),
+        )
+        .outerjoin(
+            PersonalCredential,
+            and_(
+                PersonalCredential.connection_id == Connection.id,
+                PersonalCredential.user_id == user,
+            ),
         )
     )
 
