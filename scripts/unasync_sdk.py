@@ -36,6 +36,7 @@ REPLACEMENTS = {
     "AsyncCredentialsAPI": "CredentialsAPI",
     "AsyncSpacesAPI": "SpacesAPI",
     "AsyncApiKeysAPI": "ApiKeysAPI",
+    "AsyncWebhooksAPI": "WebhooksAPI",
     "_async": "_sync",  # module paths: dcaas_client._async.transport
     "aclose": "close",
     "asyncio": "time",  # asyncio.sleep -> time.sleep

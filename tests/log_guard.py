@@ -31,6 +31,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ahocorasick
 import pytest
 
 from dcaas.observability import JsonFormatter
@@ -188,18 +189,26 @@ def literal_secrets(root: Path, keys: frozenset[str]) -> set[str]:
 
 
 def leaks() -> list[tuple[str, str, str]]:
-    """(secret, test, line) for each secret found in a recorded line."""
+    """(secret, test, line) for each secret found in a recorded line.
+
+    One pass over the lines with an Aho-Corasick automaton of every form of every secret: a
+    full run records hundreds of thousands of lines, and a search per form took minutes.
+    """
     written = literal_secrets(Path(__file__).parent, secret_keys())
     used = _USED | _known() | written
     secrets = {s for s in used if isinstance(s, str) and len(s) >= MIN_LENGTH}
-    text = "\n".join(line for _, line in _RECORDER.lines)
-    out = []
-    for secret in sorted(secrets):
-        hit = next((f for f in _forms(secret) if f in text), None)
-        if hit is not None:
-            test, line = next((t, line) for t, line in _RECORDER.lines if hit in line)
-            out.append((secret, test, line))
-    return out
+    if not secrets:
+        return []
+    automaton = ahocorasick.Automaton()
+    for secret in secrets:
+        for form in _forms(secret):
+            automaton.add_word(form, secret)
+    automaton.make_automaton()
+    found: dict[str, tuple[str, str]] = {}
+    for test, line in _RECORDER.lines:
+        for _, secret in automaton.iter(line):
+            found.setdefault(secret, (test, line))
+    return [(secret, *found[secret]) for secret in sorted(found)]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

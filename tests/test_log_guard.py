@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING
 
 from tests import log_guard
@@ -31,3 +32,21 @@ def test_every_secret_property_of_the_catalog_is_a_secret_key() -> None:
     assert {"password", "sasToken", "clientSecret", "PRIV_KEY_FILE_PWD", "KeyFilePath"} <= keys
     assert {"qPassword", "apiKey", "jwt_hs256_secret", "oidc_client_secret"} <= keys
     assert "host" not in keys
+
+
+def test_a_logged_secret_is_found_in_each_form() -> None:
+    """A remembered secret logged raw, base64 or hex is reported with its test and line."""
+    secret = "Guard-Probe-Secret-Ff6"  # made up: the guard must find it
+    lines = [
+        ("t::raw", f"connect as {secret}"),
+        ("t::b64", "token " + base64.b64encode(secret.encode()).decode()),
+        ("t::hex", "dump " + secret.encode().hex()),
+    ]
+    log_guard.remember(secret)
+    for line in lines:
+        log_guard._RECORDER.lines.append(line)
+        try:
+            assert (secret, *line) in log_guard.leaks()
+        finally:
+            log_guard._RECORDER.lines.remove(line)
+    assert all(found[0] != secret for found in log_guard.leaks())

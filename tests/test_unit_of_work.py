@@ -73,6 +73,11 @@ CALLS_OUT = {
     ("POST", "/api/v1/dcaas/actions/data-connections"),
     ("PATCH", "/api/v1/data-connections/{qID}"),
     ("GET", "/api/v1/console/oidc/callback"),  # the identity provider's token endpoint
+    ("POST", "/api/v1/data-sources/endpoints/actions/filter"),  # an OAuth token refresh
+    # a webhook's URL host is resolved through the outbound policy before it is stored
+    ("POST", "/api/v1/webhooks"),
+    ("PUT", "/api/v1/webhooks/{id}"),
+    ("PATCH", "/api/v1/webhooks/{id}"),
 }
 
 

@@ -36,6 +36,8 @@ from dcaas.credential.endpoints import router as credentials
 from dcaas.datasource import schemas as datasource_schemas
 from dcaas.datasource.endpoints import router as data_sources
 from dcaas.deps import NO_UNIT_OF_WORK, AppState
+from dcaas.engine import schemas as engine_schemas
+from dcaas.engine.endpoints import router as gateways
 from dcaas.errors import (
     Code,
     DcaasError,
@@ -58,6 +60,9 @@ from dcaas.ratelimit import RateLimiter
 from dcaas.space import schemas as space_schemas
 from dcaas.space.endpoints import router as spaces
 from dcaas.unit_of_work import UnitOfWorkRoute
+from dcaas.webhook import schemas as webhook_schemas
+from dcaas.webhook.endpoints import router as webhooks
+from dcaas.webhook.lifespan import delivering
 
 log = logging.getLogger("dcaas")
 Scope = MutableMapping[str, Any]
@@ -161,7 +166,7 @@ def build_state(settings: Settings) -> AppState:
     return AppState(
         settings=settings,
         store=Store.open(settings.async_database_url, echo=settings.sql_echo),
-        envelope=Envelope(provider),
+        envelope=Envelope(provider, cache_seconds=settings.data_key_cache_seconds),
         verifier=JwtVerifier(settings),
         auth_cache=PrincipalCache(settings.auth_cache_seconds),
         rate_limiter=RateLimiter(settings),
@@ -182,6 +187,10 @@ _BODY_MODELS: list[Any] = [
     space_schemas.SpaceUpdate,
     space_schemas.AssignmentCreate,
     api_key_schemas.ApiKeyCreate,
+    engine_schemas.PostEndpointRequest,
+    engine_schemas.EndpointCreate,
+    engine_schemas.GatewayCreate,
+    webhook_schemas.WebhookIn,
 ]
 
 
@@ -258,7 +267,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it out of the collector's full passes, which otherwise stall every request for as
         # long as they take to walk it.
         gc.freeze()
-        yield
+        async with delivering(state.store, state.envelope, settings):
+            yield
         await state.store.dispose()
 
     app = FastAPI(
@@ -279,7 +289,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The routers' routes go straight into the app's list (each already carries its prefix):
     # FastAPI's include_router matches through a wrapper per router on every request.
     # Connections come first, the hottest routes; no later path matches one of theirs.
-    for router in (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys):
+    routers = (connections, legacy, probes, oauth, data_sources, credentials, spaces, api_keys)
+    for router in (*routers, gateways, webhooks):
         app.router.routes.extend(router.routes)
     console.install(app, settings)
 

@@ -27,9 +27,19 @@ async def bootstrap(sessions: async_sessionmaker[AsyncSession]) -> IssuedKey | N
 
 
 async def create_key(
-    sessions: async_sessionmaker[AsyncSession], *, tenant: str, user: str, admin: bool
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    tenant: str,
+    user: str,
+    admin: bool,
+    engine: bool = False,
 ) -> IssuedKey:
     async with transaction(sessions) as session:
         t = await ensure_tenant(session, tenant_id=None, name=tenant)
         u = await ensure_user(session, t, subject=user, is_admin=True if admin else None)
-        return await issue(session, u, description="created with dcaas apikey create")
+        return await issue(
+            session,
+            u,
+            description="created with dcaas apikey create" + (" --engine" if engine else ""),
+            scopes=("engine",) if engine else (),
+        )

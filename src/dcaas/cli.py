@@ -137,6 +137,12 @@ def apikey_create(
     tenant: str = typer.Option(..., help="Tenant name (created when missing)"),
     user: str = typer.Option(..., help="User name (created when missing)"),
     admin: bool = typer.Option(False, "--admin", help="Make the user a tenant admin"),
+    engine: bool = typer.Option(
+        False,
+        "--engine",
+        help="An engine key: it may call the engine endpoints, which hand out the secrets of "
+        "the connections this user may use (revoke it with DELETE /api/v1/api-keys/{id})",
+    ),
 ) -> None:
     """Create an API key in the server's store; the key is printed alone on the last line.
 
@@ -149,16 +155,21 @@ def apikey_create(
         require_store(settings)
 
         async def run() -> str:
-            engine = create_engine(settings.async_database_url)
+            db = create_engine(settings.async_database_url)
             try:
-                sessions = session_factory(engine)
-                return (await create_key(sessions, tenant=tenant, user=user, admin=admin)).token
+                sessions = session_factory(db)
+                issued = await create_key(
+                    sessions, tenant=tenant, user=user, admin=admin, engine=engine
+                )
+                return issued.token
             finally:
-                await engine.dispose()
+                await db.dispose()
 
         token = asyncio.run(run())
     typer.echo(f"store: {describe(settings)}", err=True)
-    typer.echo(f"API key for {user} in tenant {tenant}{' (admin)' if admin else ''}:")
+    kinds = [k for k, on in (("admin", admin), ("engine", engine)) if on]
+    kind = f" ({', '.join(kinds)})" if kinds else ""
+    typer.echo(f"API key for {user} in tenant {tenant}{kind}:")
     typer.echo(token)
 
 

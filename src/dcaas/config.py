@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     keys_rewrap_pause: float = Field(
         default=0.0, ge=0, description="Seconds to pause between re-wrap batches (eases load)"
     )
+    data_key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds an unwrapped data key stays in memory (0: none); a retired key's "
+        "end at once",
+    )
     jwt_public_key: str | None = Field(default=None, description="PEM text or a path to a PEM file")
     jwt_jwks_file: Path | None = None
     jwt_hs256_secret: SecretStr | None = None
@@ -96,6 +103,15 @@ class Settings(BaseSettings):
     jwt_tenant_claim: str = "tenantId"
     jwt_user_claim: str = "sub"
     jwt_admin_claim: str = "roles"
+    jwt_scope_claim: str = Field(
+        default="scope",
+        description="JWT claim holding the token's scopes (a space-separated string or a list)",
+    )
+    engine_scope: str = Field(
+        default="dcaas:engine",
+        min_length=1,
+        description="The scope that grants a JWT the engine endpoints (connection secrets)",
+    )
     max_body_bytes: int = 1_048_576
     auth_cache_seconds: float = Field(
         default=5.0,
@@ -160,6 +176,37 @@ class Settings(BaseSettings):
         default=None, description="When set, GET /metrics needs Authorization: Bearer <token>"
     )
     health_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check")
+    # Webhooks (dcaas.webhook): the outbox worker in each replica's lifespan
+    webhook_worker: bool = Field(
+        default=True, description="Run the webhook delivery worker in this process"
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Seconds between the worker's looks for due deliveries"
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds per delivery POST")
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a claimed delivery stays with its worker; after that (a crash) "
+        "another worker retries it. Keep it above DCAAS_WEBHOOK_TIMEOUT",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts per delivery before it fails for good"
+    )
+    webhook_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles per attempt, with jitter"
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest delay between two attempts"
+    )
+    webhook_history_days: float = Field(
+        default=7.0, gt=0, description="Days finished deliveries are kept (Qlik keeps a week)"
+    )
+    webhook_disable_after: int = Field(
+        default=3,
+        ge=1,
+        description="Deliveries failed for good in a row after which a webhook is disabled",
+    )
     # The web console (dcaas.console)
     console_session_hours: float = Field(
         default=8.0, gt=0, description="Hours a console sign-in lasts (never past its key's expiry)"

@@ -51,6 +51,10 @@ class Code(StrEnum):
     # 2xxx: data sources
     DATASOURCE_DISABLED = "DCAAS-2001"
     DATASOURCE_NOT_FOUND = "DCAAS-2002"
+    ENGINE_ENDPOINT_NOT_FOUND = "DCAAS-2040"
+    GATEWAY_NOT_FOUND = "DCAAS-2041"
+    GATEWAY_REQUIRED = "DCAAS-2042"  # a DG_* connection names no gateway serving its source
+    GATEWAY_NAME_CONFLICT = "DCAAS-2043"
     # 3xxx: data connections
     CONNECTION_NOT_FOUND = "DCAAS-3001"
     CONNECTION_NAME_CONFLICT = "DCAAS-3002"
@@ -78,6 +82,7 @@ class Code(StrEnum):
     ADMIN_REQUIRED = "DCAAS-5011"
     SPACE_NOT_EMPTY = "DCAAS-5012"
     ASSIGNMENT_CONFLICT = "DCAAS-5013"
+    ENGINE_GRANT_REQUIRED = "DCAAS-5040"  # the engine endpoints need an engine key or scope
     # the web console's session (issue 16)
     CSRF_TOKEN_INVALID = "DCAAS-5020"  # noqa: S105 - an error code, not a token
     SESSION_ENDED = "DCAAS-5021"
@@ -103,6 +108,7 @@ class Code(StrEnum):
     SOURCE_RATE_LIMITED = "DCAAS-6014"
     SOURCE_UNSUPPORTED = "DCAAS-6015"
     SOURCE_DRIVER_MISSING = "DCAAS-6016"  # the data source's driver extra is not installed
+    SOURCE_RUNS_ON_GATEWAY = "DCAAS-6020"  # a DG_* connection is tested on its gateway
     SOURCE_INTERNAL = "DCAAS-6099"
     # 7xxx: OAuth authorization (issue 4)
     OAUTH_NOT_SUPPORTED = "DCAAS-7001"
@@ -124,6 +130,12 @@ class Code(StrEnum):
     # 9xxx: the service
     INTERNAL = "DCAAS-9001"
     UNAVAILABLE = "DCAAS-9002"
+    # 75xx: webhooks
+    WEBHOOK_NOT_FOUND = "DCAAS-7501"
+    WEBHOOK_DELIVERY_NOT_FOUND = "DCAAS-7502"
+    WEBHOOK_URL_REFUSED = "DCAAS-7503"
+    WEBHOOK_INVALID = "DCAAS-7504"
+
     # generic HTTP-level answers (routing, rate limits)
     HTTP_NOT_FOUND = "HTTP-404"
     HTTP_METHOD_NOT_ALLOWED = "HTTP-405"

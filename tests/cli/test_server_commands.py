@@ -174,3 +174,34 @@ def test_serve_on_a_taken_port_says_how_to_pick_another(user: User) -> None:
     assert "make run ARGS='--port" in result.stderr
     assert "DCAAS_PORT=" in result.stderr
     assert not user.data.exists()
+
+
+def test_apikey_create_engine_makes_an_engine_key(user: User) -> None:
+    """`dcaas apikey create --engine` makes a key the engine endpoints accept; without the
+    flag the same user's key gets 403 DCAAS-5040."""
+    assert user.run("migrate").returncode == 0
+    made = user.run("apikey", "create", "--tenant", "default", "--user", "reloader", "--engine")
+    assert made.returncode == 0, made.stderr
+    assert "(engine)" in made.stdout
+    engine_token = made.stdout.split()[-1]
+    plain = user.run("apikey", "create", "--tenant", "default", "--user", "reloader")
+    plain_token = plain.stdout.split()[-1]
+
+    async def statuses() -> list[int]:
+        app = create_app(Settings(data_dir=user.data, public_url="http://t"))
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                out = []
+                for token in (engine_token, plain_token):
+                    r = await client.post(
+                        "/api/v1/data-sources/endpoints/actions/filter",
+                        json={"dataSourceId": "rest"},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    out.append(r.status_code)
+                return out
+        finally:
+            await app.state.dcaas.engine.dispose()
+
+    assert asyncio.run(statuses()) == [201, 403]

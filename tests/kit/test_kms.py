@@ -111,6 +111,26 @@ def test_rotation_to_a_new_kms_key(kms: KMSClient, tmp_path: Path) -> None:
     assert server.active_key_id == third
 
 
+def test_cached_data_keys_end_with_their_kms_key(kms: KMSClient, tmp_path: Path) -> None:
+    """With the data-key cache, a hot record calls KMS Decrypt once; once its KMS key is
+    retired (by another process's ring file), the cached key opens nothing."""
+    path = tmp_path / "kms-keys.json"
+    server = AwsKmsProvider.open(kms, path, _new_key(kms))
+    envelope = Envelope(server, cache_seconds=3600)
+    sealed = envelope.seal(b"secret", aad=b"a")
+    calls: list[str] = []
+    kms.meta.events.register("before-call.kms.Decrypt", lambda **_: calls.append("Decrypt"))
+    for _ in range(20):
+        assert envelope.open(sealed, aad=b"a") == b"secret"
+    assert calls == ["Decrypt"]
+    operator = AwsKmsProvider.open(kms, path, None)
+    operator.add_key(None)
+    time.sleep(0.01)
+    operator.retire(sealed.key_id)
+    with pytest.raises(DecryptionError, match="retired"):
+        envelope.open(sealed, aad=b"a")
+
+
 async def test_check_reports_a_disabled_or_unreachable_kms(kms: KMSClient, tmp_path: Path) -> None:
     """check() passes on an enabled key; a disabled key or a closed endpoint raise."""
     arn = _new_key(kms)

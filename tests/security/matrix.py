@@ -43,7 +43,7 @@ class Route:
 
 P, C = "/api/v1/data-connections", "/api/v1/data-credentials"
 S, K, L = "/api/v1/spaces", "/api/v1/api-keys", "/api/v1/dcaas/actions/data-connections"
-D, W = "/api/v1/data-sources", "/api/v1/console"
+D, W, G = "/api/v1/data-sources", "/api/v1/console", "/api/v1/gateways"
 
 # A REST endpoint the default outbound policy refuses at once: browse and preview fail fast
 # with 400 DCAAS-6002, a test with a failed step; nothing leaves the machine.
@@ -204,6 +204,9 @@ class Matrix:
             "callback": lambda: _params({"state": "not-a-state", "code": "x"}),
             "api_specs": lambda: _params({"dataSourceId": "rest"}),
             "settings": lambda: _json({"disabled": False}),
+            "engine_filter": lambda: _json({"connectionId": obj.get("qID"), "reloadId": "r"}),
+            "engine_endpoint": lambda: _json({"dataSourceId": "rest", "url": "grpc://e:1"}),
+            "gateway_create": lambda: _json({"name": _unique("gw")}),
             "empty_object": lambda: _json({}),
             "credential_put": lambda: _json(
                 {
@@ -213,6 +216,10 @@ class Matrix:
                     "qPassword": "p-Zq2",
                 }
             ),
+            "webhook": lambda: _json(
+                {"name": _unique("w"), "url": REFUSED_URL, "eventTypes": [], "secret": "s-Wh1"}
+            ),
+            "webhook_patch": lambda: _json([{"op": "replace", "path": "/name", "value": "x"}]),
             "space_create": lambda: _json({"name": _unique("new")}),
             "space_rename": lambda: _json({"name": _unique("renamed")}),
             "assign": lambda: self.assign_body(role),

@@ -24,6 +24,7 @@ from tests.security.matrix import (
     C,
     D,
     Expect,
+    G,
     K,
     L,
     Matrix,
@@ -117,8 +118,11 @@ SPACE_MANAGE: Expect = {
 # Every signed-in caller (the anonymous one is asked to authenticate), or truly everyone.
 EVERYONE_200: Expect = {**dict.fromkeys(ROLES, 200), "anonymous": 401}
 EVERYONE_201: Expect = {**dict.fromkeys(ROLES, 201), "anonymous": 401}
+EVERYONE_404: Expect = {**dict.fromkeys(ROLES, 404), "anonymous": 401}
 PUBLIC_200: Expect = dict.fromkeys(ROLES, 200)
 ADMIN_ONLY: Expect = {**dict.fromkeys(ROLES, 403), "admin": 200, "anonymous": 401}
+ADMIN_404: Expect = {**ADMIN_ONLY, "admin": 404}  # an admin's route on an id that does not exist
+WH = "/api/v1/webhooks"
 # The console's session endpoints: an API key signs in (a JWT is no key; nobody has none).
 KEY_HOLDERS = ("admin", "producer", "consumer", "nonmember", "other_tenant", "session")
 
@@ -174,6 +178,27 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", f"{D}/{{dataSourceId}}/api-specs"): Route(EVERYONE_200),
     ("GET", f"{D}/{{dataSourceId}}/settings"): Route(EVERYONE_200),
     ("PUT", f"{D}/{{dataSourceId}}/settings"): Route(ADMIN_ONLY, call="settings"),
+    # the engine endpoints: no role here holds the engine grant (tests/engine has those that
+    # do), so nobody gets a secret, the owner and the tenant admin included
+    ("POST", f"{D}/endpoints/actions/filter"): Route(
+        {**dict.fromkeys(CONN_READ, 403), "anonymous": 401}, ALL, call="engine_filter"
+    ),
+    ("GET", f"{D}/endpoints"): Route(ADMIN_ONLY),
+    ("POST", f"{D}/endpoints"): Route({**ADMIN_ONLY, "admin": 201}, call="engine_endpoint"),
+    ("DELETE", f"{D}/endpoints/{{endpointId}}"): Route(
+        {**ADMIN_ONLY, "admin": 404}, url=f"{D}/endpoints/no-such-endpoint"
+    ),
+    ("GET", f"{D}/endpoints/releases"): Route(ADMIN_ONLY),
+    ("GET", f"{D}/{{dataSourceId}}/gateways"): (
+        Route(EVERYONE_404),  # rest: not a Direct Access source
+        Route(EVERYONE_200, url=f"{D}/DG_postgres/gateways"),
+    ),
+    # gateways: everyone reads, tenant admins register
+    ("GET", G): Route(EVERYONE_200),
+    ("POST", G): Route({**ADMIN_ONLY, "admin": 201}, call="gateway_create"),
+    ("DELETE", f"{G}/{{gatewayId}}"): Route(
+        {**ADMIN_ONLY, "admin": 404}, url=f"{G}/no-such-gateway"
+    ),
     # credentials
     ("GET", C): Route(EVERYONE_200),
     ("POST", f"{C}/actions/filter-orphan"): Route(EVERYONE_200, call="empty_object"),
@@ -206,6 +231,22 @@ EXPECTED: dict[tuple[str, str], Route | tuple[Route, ...]] = {
     ("GET", K): Route(EVERYONE_200),
     ("POST", K): Route(EVERYONE_201, call="empty_object"),
     ("DELETE", f"{K}/{{keyId}}"): Route(PRIVATE_WRITE, PRIVATE, object="key", fresh=True),
+    # webhooks: tenant admins only (the create's URL is refused by the outbound policy, so
+    # the admin's answer is 400; ids that exist nowhere answer the admin 404)
+    ("GET", WH): Route(ADMIN_ONLY),
+    ("POST", WH): Route({**ADMIN_ONLY, "admin": 400}, call="webhook"),
+    ("GET", f"{WH}/event-types"): Route(EVERYONE_200),
+    ("GET", f"{WH}/{{id}}"): Route(ADMIN_404, url=f"{WH}/none"),
+    ("PUT", f"{WH}/{{id}}"): Route(ADMIN_404, call="webhook", url=f"{WH}/none"),
+    ("PATCH", f"{WH}/{{id}}"): Route(ADMIN_404, call="webhook_patch", url=f"{WH}/none"),
+    ("DELETE", f"{WH}/{{id}}"): Route(ADMIN_404, url=f"{WH}/none"),
+    ("GET", f"{WH}/{{id}}/deliveries"): Route(ADMIN_404, url=f"{WH}/none/deliveries"),
+    ("GET", f"{WH}/{{id}}/deliveries/{{deliveryId}}"): Route(
+        ADMIN_404, url=f"{WH}/none/deliveries/none"
+    ),
+    ("POST", f"{WH}/{{id}}/deliveries/{{deliveryId}}/actions/resend"): Route(
+        ADMIN_404, url=f"{WH}/none/deliveries/none/actions/resend"
+    ),
     # the console's session: signing in needs a key and a same-site request; the session
     # endpoints need the cookie (a bearer token is no session); signing out, its CSRF token
     ("GET", f"{W}/config"): Route(PUBLIC_200),

@@ -25,6 +25,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from dcaas.connectors import DataSource, all_data_sources
+from dcaas.connectors.gateway import GATEWAY_INSTANCE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -153,11 +154,15 @@ def _value(world: World, source: DataSource, name: str, *, hostile: bool) -> Any
 
 def hostile(world: World, source: DataSource, name: str) -> Any:
     """A value of destination ``name`` that points the connection at the capture."""
+    if name == GATEWAY_INSTANCE:  # a registered gateway: the one the attacker plays
+        return world.gateways["hostile"]
     return _value(world, source, name, hostile=True)
 
 
 def benign(world: World, source: DataSource, name: str) -> Any:
     """Another valid value of ``name``: its default when it has one, else a generated one."""
+    if name == GATEWAY_INSTANCE:  # another registered gateway
+        return world.gateways["benign"]
     default = _default(source, name)
     return default if default is not None else _value(world, source, name, hostile=False)
 

@@ -39,6 +39,7 @@ from tests.security.capture import (
 from dcaas.bootstrap import create_key
 from dcaas.connection import statement
 from dcaas.connectors import DataSource, all_data_sources, get_data_source
+from dcaas.connectors.gateway import is_gateway_source
 from dcaas.credential.models import Credential
 from dcaas.credential.vault import open_credential
 
@@ -90,6 +91,8 @@ class World:
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
     victims: dict[tuple[str, str], Victim] = field(default_factory=dict)
+    # DG_* sources' gatewayInstance: a registered gateway ("hostile" plays the attacker's)
+    gateways: dict[str, str] = field(default_factory=dict)
 
     @property
     def other_fingerprint(self) -> str:
@@ -352,6 +355,15 @@ async def _team(api: Api, keys: dict[str, str]) -> str:
     return space
 
 
+async def _gateway(api: Api, kind: str) -> str:
+    """A gateway of the tenant serving every DG_* source (an admin registers it)."""
+    sources = [s.id for s in all_data_sources() if is_gateway_source(s.id)]
+    body = {"name": f"{kind}-gateway", "dataSources": sources}
+    res = await api.client.post("/api/v1/gateways", json=body, headers=api.h(api.admin))
+    assert res.status_code == 201, res.text
+    return str(res.json()["id"])
+
+
 @asynccontextmanager
 async def build_world(store: str, tmp: Path) -> AsyncIterator[World]:
     """An app on ``store`` that may reach loopback, the captures, and the provider."""
@@ -389,6 +401,7 @@ async def build_world(store: str, tmp: Path) -> AsyncIterator[World]:
                     "admin": api.admin,
                 }
                 space = await _team(api, keys)
+                gateways = {kind: await _gateway(api, kind) for kind in ("hostile", "benign")}
                 personal = {
                     role: await _personal(api, keys[role], await _user(api, NAMES[role]))
                     for role in ROLES
@@ -411,6 +424,7 @@ async def build_world(store: str, tmp: Path) -> AsyncIterator[World]:
                     other_key=asyncssh.generate_private_key("ssh-ed25519"),
                     client_secret=client_secret,
                     operator_secret=operator_secret,
+                    gateways=gateways,
                 )
         finally:
             for server in (http, token, pg, mysql, raw):

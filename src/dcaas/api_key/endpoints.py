@@ -36,6 +36,7 @@ def _fields(k: ApiKey) -> dict[str, Any]:
         "status": status,
         "created": iso(k.created),
         "expiry": iso(k.expires_at) if k.expires_at else None,
+        "scopes": sorted(k.grants),
     }
 
 
@@ -65,7 +66,7 @@ async def create_key(data: Body, db: Write, caller: Caller) -> Any:
             "expiry must be a future RFC 3339 date-time with an offset", field="expiry"
         )
     issued = await ApiKeyService(db, caller).create(
-        description=body.description, expires_at=body.expiry
+        description=body.description, expires_at=body.expiry, scopes=body.scopes
     )
     return ApiKeyCreated(**_fields(issued.key), token=issued.token)
 

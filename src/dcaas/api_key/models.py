@@ -23,3 +23,9 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Space-separated grants beyond the user's rights ("engine": the engine endpoints).
+    scopes: Mapped[str] = mapped_column(String(256), default="", server_default="")
+
+    @property
+    def grants(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())

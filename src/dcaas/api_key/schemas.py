@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +11,12 @@ from dcaas.kit.schemas import StrictModel
 class ApiKeyCreate(StrictModel):
     description: str = Field(default="", max_length=256)
     expiry: datetime | None = Field(default=None, description="RFC 3339; none: never expires")
+    scopes: list[Literal["engine"]] = Field(
+        default_factory=list,
+        max_length=1,
+        description="'engine': the key may call the engine endpoints, which hand out the "
+        "secrets of the connections its user may use (tenant admins only)",
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -20,6 +27,7 @@ class ApiKeyOut(BaseModel):
     status: str
     created: str
     expiry: str | None = None
+    scopes: list[str] = Field(default_factory=list)
 
 
 class ApiKeyCreated(ApiKeyOut):

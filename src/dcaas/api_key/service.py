@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from dcaas.api_key.models import ApiKey
 from dcaas.api_key.repository import ApiKeyRepository, by_lookup
 from dcaas.auth.principal import Principal
-from dcaas.errors import Code, NotFound, Unauthorized
+from dcaas.errors import Code, Forbidden, NotFound, Unauthorized
 from dcaas.kit.time import utcnow
 from dcaas.tenant.repository import UserRepository
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +43,12 @@ def looks_like_api_key(token: str) -> bool:
 
 
 async def issue(
-    session: AsyncSession, user: User, *, description: str = "", expires_at: datetime | None = None
+    session: AsyncSession,
+    user: User,
+    *,
+    description: str = "",
+    expires_at: datetime | None = None,
+    scopes: Collection[str] = (),
 ) -> IssuedKey:
     lookup = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
@@ -53,6 +59,7 @@ async def issue(
         lookup=lookup,
         key_hash=_hash(secret),
         expires_at=expires_at,
+        scopes=" ".join(sorted(set(scopes))),
     )
     await ApiKeyRepository(session, user.tenant_id).add(key)
     return IssuedKey(key=key, token=f"{PREFIX}{lookup}_{secret}")
@@ -80,6 +87,7 @@ async def authenticate(session: AsyncSession, token: str) -> tuple[Principal, Ap
         subject=user.subject,
         is_admin=user.is_admin,
         via="api_key",
+        grants=key.grants,
     )
     return principal, key
 
@@ -90,13 +98,24 @@ class ApiKeyService:
         self.principal = principal
         self.repo = ApiKeyRepository(session, principal.tenant_id)
 
-    async def create(self, *, description: str, expires_at: datetime | None) -> IssuedKey:
+    async def create(
+        self, *, description: str, expires_at: datetime | None, scopes: Collection[str] = ()
+    ) -> IssuedKey:
+        if scopes and not self.principal.is_admin:
+            raise Forbidden(
+                "only tenant admins may create a key with scopes (an engine key can read "
+                "connection secrets)",
+                code=Code.ADMIN_REQUIRED,
+                meta={"field": "scopes"},
+            )
         user = await UserRepository(self.session, self.principal.tenant_id).get(
             self.principal.user_id
         )
         if user is None:
             raise NotFound("user not found", code=Code.USER_NOT_FOUND)
-        return await issue(self.session, user, description=description, expires_at=expires_at)
+        return await issue(
+            self.session, user, description=description, expires_at=expires_at, scopes=scopes
+        )
 
     async def list(self, limit: int) -> list[ApiKey]:
         owner = None if self.principal.is_admin else self.principal.user_id

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+ENGINE = "engine"  # the grant of the engine endpoints (the only place a secret leaves dcaas)
 
 
 @dataclass(frozen=True)
@@ -12,3 +14,9 @@ class Principal:
     subject: str
     is_admin: bool
     via: str  # "api_key" or "jwt"
+    # Grants beyond the user's rights: ENGINE from an engine API key or a JWT's engine scope.
+    grants: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_engine(self) -> bool:
+        return ENGINE in self.grants

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dcaas.api_key import service as api_keys
-from dcaas.auth.principal import Principal
+from dcaas.auth.principal import ENGINE, Principal
 from dcaas.errors import Code, Unauthorized
 from dcaas.tenant.service import ensure_jwt_user, ensure_tenant
 
@@ -73,6 +73,7 @@ async def authenticate(
         subject=user.subject,
         is_admin=claims.is_admin,
         via="jwt",
+        grants=frozenset({ENGINE}) if claims.engine else frozenset(),
     )
     if cache is not None:
         cache.put(token, principal, key_id=None, not_after=claims.expires)

@@ -27,6 +27,7 @@ class Claims:
     is_admin: bool
     expires: float = 0.0  # the exp claim, seconds since the epoch
     issuer: str = ""  # the iss claim (signed with the token); "" when the token has none
+    engine: bool = False  # the token carries the engine scope (DCAAS_ENGINE_SCOPE)
 
 
 class JwtVerifier:
@@ -110,6 +111,7 @@ class JwtVerifier:
             is_admin=_is_admin(claims, s.jwt_admin_claim),
             expires=float(claims["exp"]),
             issuer=issuer,
+            engine=s.engine_scope in _scopes(claims.get(s.jwt_scope_claim)),
         )
 
 
@@ -121,6 +123,15 @@ def _usable(value: object, max_length: int) -> TypeGuard[str]:
 def _issuer_ok(value: object) -> bool:
     """The iss claim, when present, is text that fits the users' namespace column."""
     return value == "" or _usable(value, 296)
+
+
+def _scopes(value: object) -> set[str]:
+    """OAuth's ``scope`` (space-separated text) or a list of scopes (``scp``)."""
+    if isinstance(value, str):
+        return set(value.split())
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()
 
 
 def _is_admin(claims: dict[str, Any], claim: str) -> bool:

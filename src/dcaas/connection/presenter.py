@@ -115,3 +115,8 @@ def dcaas_get(view: ConnectionView) -> GetConnectionResponse:
         connectionProperties=dict(view.connection.properties),
         tags=list(view.connection.tags),
     )
+
+
+def qri(c: Fields) -> str | None:
+    """A connection's QRI (as GET one answers it), for other domains."""
+    return _qri(c)

@@ -32,6 +32,7 @@ from dcaas.connection.boundary import (
 from dcaas.connection.patching import read_patch
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
 from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.gateway import is_gateway_source
 from dcaas.connectors.oauth import TOKEN_FIELDS
 from dcaas.deps import parse
 from dcaas.errors import BadRequest, Code
@@ -64,8 +65,35 @@ def unsupported(data_source_id: str) -> BadRequest:
     )
 
 
+async def opened_credential(service: ConnectionService, connection: Connection) -> dict[str, Any]:
+    """The stored secrets a use of a saved connection runs with: test, browse, preview and
+    the engine endpoint (dcaas.engine) all read them here, so they choose alike. With
+    separated credentials they are the caller's own (none until they bring one), never
+    another user's (:meth:`ConnectionService.credential_of`)."""
+    credential = await service.credential_of(connection)
+    return service.credentials.open(credential) if credential else {}
+
+
+def usable_properties(
+    source: DataSource, public: dict[str, Any], stored: dict[str, Any], *, separated: bool = False
+) -> dict[str, Any]:
+    """A saved connection's validated properties joined with its stored secrets; with
+    separated credentials the user name is the one of the caller's own record."""
+    user = source.username_property
+    if separated and user and user in stored:
+        public = {**public, user: stored[user]}
+    return _full(source, public, _secret_part(source, stored))
+
+
 def _runnable(data_source_id: str) -> DataSource:
     source = get_data_source(data_source_id)
+    if source is not None and is_gateway_source(source.id):
+        raise BadRequest(
+            f"a {source.id} connection runs on its Direct Access gateway, not in this service: "
+            "test, browse and preview it there",
+            code=Code.SOURCE_RUNS_ON_GATEWAY,
+            meta={"dataSourceId": source.id},
+        )
     if source is None or source.connector is None:
         raise unsupported(data_source_id)
     return source
@@ -157,11 +185,9 @@ class Targets:
         if connection.separate_credentials and credential is None:
             raise personal_credential_missing(connection.id, source)
         stored = service.credentials.open(credential) if credential else {}
-        public = dict(connection.properties)
-        user = source.username_property
-        if connection.separate_credentials and user and user in stored:
-            public[user] = stored[user]  # the user name goes with each user's credential
-        full = _full(source, public, _secret_part(source, stored))
+        full = usable_properties(
+            source, dict(connection.properties), stored, separated=connection.separate_credentials
+        )
         s = self.state
         prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
         rotate = credential.id if credential else None

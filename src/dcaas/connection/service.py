@@ -32,6 +32,7 @@ from dcaas.connection.models import Connection
 from dcaas.connection.patching import credential_only
 from dcaas.connection.repository import FILTER_FIELDS, KEYSET, ConnectionRepository, ConnectionRow
 from dcaas.connectors import DataSource, get_data_source
+from dcaas.connectors.gateway import GATEWAY_INSTANCE, is_gateway_source
 from dcaas.credential.service import CredentialService
 from dcaas.credential.vault import seal_secret
 from dcaas.datasource.service import DataSourceService
@@ -50,6 +51,7 @@ from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.kit.scim import filter_clause
 from dcaas.kit.time import utcnow
 from dcaas.space.service import SpaceAccess, may_use, privileges_of
+from dcaas.webhook.hook import ChangeEvent, emit
 
 if TYPE_CHECKING:
     import builtins
@@ -370,8 +372,9 @@ class ConnectionService:
             raise _conflict(connection.name)
 
     async def _insert(
-        self, connection: Connection, credential: Credential | None
+        self, connection: Connection, credential: Credential | None, *, created: bool = True
     ) -> ConnectionView:
+        await self._check_gateway(connection, changed=True)
         try:
             await self.repo.add(connection)
         except IntegrityError:
@@ -380,11 +383,29 @@ class ConnectionService:
             raise _conflict(connection.name) from None
         if connection.separate_credentials:
             await self._personal(connection, credential)
+        if created:  # MERGE: the audit trail's record() goes here (dcaas.webhook.hook)
+            await emit(
+                self.session,
+                ChangeEvent(
+                    type="com.qlik.v1.data-connection.created",
+                    tenant_id=connection.tenant_id,
+                    actor_id=self.principal.user_id,
+                    object_type="data-connection",
+                    object_id=connection.id,
+                    data={"name": connection.name, "spaceId": connection.space_id},
+                ),
+            )
         if credential is None:
             return await self._view(connection)
         view = await self._view(connection, credential_name=credential.name)
         view.credential_id = credential.id
         return view
+
+    async def _check_gateway(self, connection: Connection, *, changed: bool) -> None:
+        """A DG_* connection names a registered gateway of its source, checked when set."""
+        if changed and is_gateway_source(connection.data_source_id):
+            gateway = (connection.properties or {}).get(GATEWAY_INSTANCE)
+            await self.sources.require_gateway(connection.data_source_id, gateway)
 
     # -- read -------------------------------------------------------------------------------
     async def _space(self, space_id: str) -> Space | None:
@@ -597,6 +618,7 @@ class ConnectionService:
 
     async def _save(self, connection: Connection, *, conditional: bool = False) -> None:
         """Flush the change; the UPDATE matches the version read, so no update is lost."""
+        await self._check_gateway(connection, changed=_gateway_changed(connection))
         connection.updated = utcnow()
         # Read before flushing: a failed flush rolls back and expires the object.
         conn_id, name = connection.id, connection.name
@@ -688,7 +710,16 @@ class ConnectionService:
         )
         verdict = decide(source, stored, change)
         credential = await self._establish(copy, verdict, copy=True)
-        return await self._insert(copy, credential)
+        return await self._insert(copy, credential, created=False)
+
+
+def _gateway_changed(connection: Connection) -> bool:
+    """Whether this change sets the connection's gatewayInstance (or its data source)."""
+    state = inspect(connection)
+    history = state.attrs.properties.history
+    before = [p.get(GATEWAY_INSTANCE) for p in history.deleted or () if isinstance(p, dict)]
+    now = (connection.properties or {}).get(GATEWAY_INSTANCE)
+    return bool(state.attrs.data_source_id.history.deleted) or (bool(before) and before != [now])
 
 
 def _or_kept(value: str | None, key: str) -> str | Kept:

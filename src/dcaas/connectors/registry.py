@@ -12,6 +12,7 @@ from dcaas.connectors.azure import (
     AZURE_BLOB_FILE,
     AZURE_BLOB_METADATA,
 )
+from dcaas.connectors.gateway import gateway_sources
 from dcaas.connectors.gcs import GCS_FILE, GCS_METADATA
 from dcaas.connectors.oauth import GOOGLE_OAUTH, MICROSOFT_OAUTH, OAUTH_REST
 from dcaas.connectors.rest import REST
@@ -43,6 +44,7 @@ BUILTINS: dict[str, DataSource] = {
         MICROSOFT_OAUTH,
         SALESFORCE,
         *SQL_SOURCES,
+        *gateway_sources(list(SQL_SOURCES)),
     )
 }
 

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-from dcaas.datasource.models import DataSourceSetting
+from typing import TYPE_CHECKING
+
+from dcaas.datasource.models import DataSourceSetting, Gateway
 from dcaas.kit.repository import RepositoryBase
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class DataSourceSettingRepository(RepositoryBase[DataSourceSetting]):
@@ -23,3 +28,16 @@ class DataSourceSettingRepository(RepositoryBase[DataSourceSetting]):
         merged = await self.session.merge(setting)
         await self.session.flush()
         return merged
+
+
+class GatewayRepository(RepositoryBase[Gateway]):
+    model = Gateway
+
+    async def list(self) -> Sequence[Gateway]:
+        return await self.all(self.readable().order_by(Gateway.name, Gateway.id))
+
+    async def get(self, gateway_id: str) -> Gateway | None:
+        return await self.one(self.readable().where(Gateway.id == gateway_id))
+
+    async def by_name(self, name: str) -> Gateway | None:
+        return await self.one(self.readable().where(Gateway.name == name))

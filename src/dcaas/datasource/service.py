@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from dcaas.connectors import DataSource, all_data_sources, get_data_source
 from dcaas.datasource.models import DataSourceSetting
-from dcaas.datasource.repository import DataSourceSettingRepository
-from dcaas.errors import Code, Forbidden, NotFound
+from dcaas.datasource.repository import DataSourceSettingRepository, GatewayRepository
+from dcaas.errors import Code, Forbidden, NotFound, ValidationFailed
 from dcaas.kit.time import utcnow
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ class DataSourceService:
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.principal = principal
         self.repo = DataSourceSettingRepository(session, principal.tenant_id)
+        self.gateways = GatewayRepository(session, principal.tenant_id)
 
     async def list(
         self, *, data_source_id: str | None, include_disabled: bool
@@ -91,3 +92,14 @@ class DataSourceService:
             )
         )
         return disabled
+
+    async def require_gateway(self, data_source_id: str, gateway_id: object) -> None:
+        """A DG_* connection's ``gatewayInstance`` names a gateway registered for its source."""
+        gateway = await self.gateways.get(gateway_id) if isinstance(gateway_id, str) else None
+        if gateway is None or data_source_id not in gateway.data_sources:
+            raise ValidationFailed(
+                f"gatewayInstance must be the id of a gateway registered for {data_source_id} "
+                f"(GET /api/v1/data-sources/{data_source_id}/gateways lists them)",
+                field="connectionProperties.gatewayInstance",
+                code=Code.GATEWAY_REQUIRED,
+            )

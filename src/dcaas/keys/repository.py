@@ -15,6 +15,8 @@ from sqlalchemy import CursorResult, func, select, update
 from dcaas.connection.models import Connection
 from dcaas.credential.models import Credential
 from dcaas.credential.vault import CONNECTION_SECRET, CREDENTIAL
+from dcaas.webhook import vault as webhook_vault
+from dcaas.webhook.models import Webhook
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +28,7 @@ class SealedTable:
     """Where one kind of sealed record keeps its key id and wrapped data key."""
 
     kind: str
-    model: type[Credential | Connection]
+    model: type[Credential | Connection | Webhook]
     id: InstrumentedAttribute[str]
     tenant_id: InstrumentedAttribute[str]
     key_id: InstrumentedAttribute[Any]
@@ -49,6 +51,14 @@ SEALED_TABLES = (
         Connection.tenant_id,
         Connection.secret_key_id,
         Connection.secret_wrapped_key,
+    ),
+    SealedTable(
+        webhook_vault.KIND,
+        Webhook,
+        Webhook.id,
+        Webhook.tenant_id,
+        Webhook.sealed_key_id,
+        Webhook.sealed_wrapped_key,
     ),
 )
 

@@ -13,6 +13,9 @@ import hashlib
 import json
 import os
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -52,6 +55,10 @@ class KeyProvider(Protocol):
     def unwrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> bytes: ...
 
     def rewrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> tuple[str, bytes]: ...
+
+    def holds(self, key_id: str) -> bool:
+        """Whether ``key_id`` still opens data keys (not retired), asked without a network call."""
+        ...
 
     async def check(self) -> None: ...
 
@@ -156,6 +163,10 @@ class LocalKeyProvider:
     def rewrap(self, key_id: str, wrapped: bytes, *, aad: bytes) -> tuple[str, bytes]:
         return self.wrap(self.unwrap(key_id, wrapped, aad=aad), aad=aad)
 
+    def holds(self, key_id: str) -> bool:
+        self._refresh()
+        return key_id in self._state[0]
+
     async def check(self) -> None:
         try:
             self._refresh()
@@ -235,11 +246,58 @@ class DataKey:
     aad: bytes
 
 
-class Envelope:
-    """Seals and opens records with per-record data keys."""
+class DataKeyCache:
+    """Unwrapped data keys, kept in memory for ``seconds`` so a hot record (a connection an
+    engine asks for at every reload) does not cost a key-service call per use.
 
-    def __init__(self, provider: KeyProvider) -> None:
+    An entry is found by the key's id, its wrapped bytes and the record's identity (``aad``),
+    so a ciphertext moved to another record never meets a cached key. Before a cached key is
+    given out, the provider is asked (a ``stat`` of its ring file, no network) whether the
+    key-encryption key still opens anything: a key retired here or by another process
+    (``dcaas keys retire``) ends its entries at once. At most ``entries`` keys are kept
+    (least recently used go first).
+    """
+
+    def __init__(self, seconds: float, entries: int = 4096) -> None:
+        self.seconds = seconds
+        self.entries = entries
+        self._keys: OrderedDict[tuple[str, bytes, bytes], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, provider: KeyProvider, key_id: str, wrapped: bytes, aad: bytes) -> bytes | None:
+        with self._lock:
+            hit = self._keys.get((key_id, wrapped, aad))
+        if hit is None or hit[0] <= time.monotonic():
+            return None
+        if not provider.holds(key_id):
+            self.forget(key_id)
+            return None
+        return hit[1]
+
+    def put(self, key_id: str, wrapped: bytes, aad: bytes, dek: bytes) -> None:
+        with self._lock:
+            self._keys[(key_id, wrapped, aad)] = (time.monotonic() + self.seconds, dek)
+            self._keys.move_to_end((key_id, wrapped, aad))
+            while len(self._keys) > self.entries:
+                self._keys.popitem(last=False)
+
+    def forget(self, key_id: str | None = None) -> None:
+        """Drop the keys wrapped by ``key_id`` (every key when None)."""
+        with self._lock:
+            for entry in [k for k in self._keys if key_id is None or k[0] == key_id]:
+                del self._keys[entry]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class Envelope:
+    """Seals and opens records with per-record data keys (unwrapped ones cached when
+    ``cache_seconds`` > 0, see :class:`DataKeyCache`)."""
+
+    def __init__(self, provider: KeyProvider, *, cache_seconds: float = 0.0) -> None:
         self.provider = provider
+        self.cache = DataKeyCache(cache_seconds) if cache_seconds > 0 else None
 
     def data_key(self, *, aad: bytes) -> DataKey:
         """A fresh data key for the record ``aad`` names, wrapped now."""
@@ -256,8 +314,18 @@ class Envelope:
         return Sealed(ciphertext=ciphertext, wrapped_key=key.wrapped, key_id=key.key_id)
 
     def open(self, sealed: Sealed, *, aad: bytes) -> bytes:
+        return _aead_open(self._dek(sealed, aad), sealed.ciphertext, aad)
+
+    def _dek(self, sealed: Sealed, aad: bytes) -> bytes:
+        cache = self.cache
+        if cache is not None:
+            dek = cache.get(self.provider, sealed.key_id, sealed.wrapped_key, aad)
+            if dek is not None:
+                return dek
         dek = self.provider.unwrap(sealed.key_id, sealed.wrapped_key, aad=aad)
-        return _aead_open(dek, sealed.ciphertext, aad)
+        if cache is not None:
+            cache.put(sealed.key_id, sealed.wrapped_key, aad, dek)
+        return dek
 
     def seal_json(self, value: Any, *, aad: bytes, key: DataKey | None = None) -> Sealed:
         return self.seal(json.dumps(value, separators=(",", ":")).encode(), aad=aad, key=key)

@@ -86,6 +86,9 @@ class AwsKmsProvider:
             raise DecryptionError(f"key {key_id} is {state}")
         return arn
 
+    def holds(self, key_id: str) -> bool:
+        return key_id in self._refresh().keys
+
     def wrap(self, dek: bytes, *, aad: bytes) -> tuple[str, bytes]:
         ring = self._refresh()
         out = self._call(

@@ -13,6 +13,8 @@ import httpx
 from dcaas_client._async.transport import AsyncTransport
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
+from dcaas_client._calls import engine as e
+from dcaas_client._calls import webhooks as wh
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
 from dcaas_client.models import (
@@ -36,8 +38,14 @@ from dcaas_client.models import (
     DataSource,
     DataSourceSettings,
     DuplicateRequest,
+    EndpointCreate,
+    EndpointRef,
+    EndpointRelease,
+    EndpointRequest,
     Entries,
     Entry,
+    Gateway,
+    GatewayCreate,
     LegacyConnection,
     LegacyConnectionCreated,
     OrphanCredential,
@@ -45,10 +53,15 @@ from dcaas_client.models import (
     PatchOp,
     Preview,
     PropertiesConnectionCreate,
+    ReleaseRecord,
+    ReleaseRecords,
+    SourceGateways,
     Space,
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    Webhook,
+    WebhookCreate,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +70,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
+    from dcaas_client.models.webhooks import Delivery, EventType
 
 
 class AsyncConnectionsAPI:
@@ -197,6 +211,62 @@ class AsyncDataSourcesAPI:
     async def set_disabled(self, data_source_id: str, *, disabled: bool) -> DataSourceSettings:
         return await self._t.send(k.settings_put(data_source_id, disabled))
 
+    async def gateways(self, data_source_id: str, *, force_refresh: bool = False) -> SourceGateways:
+        """The gateways registered for a Direct Access (``DG_*``) data source."""
+        return await self._t.send(e.source_gateways(data_source_id, force_refresh))
+
+
+class AsyncEngineAPI:
+    """The engine endpoints: engine instances, releasing a connection (an engine key or JWT
+    scope only), and who got which connection's secrets (tenant admins)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def endpoints(self) -> builtins.list[EndpointRef]:
+        return (await self._t.send(e.endpoints_list())).endpoints
+
+    async def add_endpoint(
+        self, body: EndpointCreate, *, idempotency_key: str | None = None
+    ) -> EndpointRef:
+        return await self._t.send(e.endpoint_add(body, idempotency_key))
+
+    async def remove_endpoint(self, endpoint_id: str) -> None:
+        await self._t.send(e.endpoint_remove(endpoint_id))
+
+    async def release(self, body: EndpointRequest) -> EndpointRelease:
+        """A connection's connection string and secrets (the release is recorded)."""
+        return await self._t.send(e.release(body))
+
+    async def releases(
+        self, *, connection_id: str | None = None, limit: int | None = None
+    ) -> ReleaseRecords:
+        """One page of release records, newest first; :meth:`iter_releases` walks them all."""
+        return await self._t.send(e.releases(connection_id, limit))
+
+    async def iter_releases(
+        self, *, connection_id: str | None = None, limit: int | None = None
+    ) -> AsyncIterator[ReleaseRecord]:
+        async for page in self._t.pages(e.releases(connection_id, limit)):
+            for item in page.data:
+                yield item
+
+
+class AsyncGatewaysAPI:
+    """Direct Access gateways (``DG_*`` sources); tenant admins register them."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self) -> builtins.list[Gateway]:
+        return (await self._t.send(e.gateways_list())).data
+
+    async def add(self, body: GatewayCreate, *, idempotency_key: str | None = None) -> Gateway:
+        return await self._t.send(e.gateway_add(body, idempotency_key))
+
+    async def remove(self, gateway_id: str) -> None:
+        await self._t.send(e.gateway_remove(gateway_id))
+
 
 class AsyncCredentialsAPI:
     def __init__(self, t: AsyncTransport) -> None:
@@ -289,6 +359,45 @@ class AsyncApiKeysAPI:
         await self._t.send(k.key_revoke(key_id))
 
 
+class AsyncWebhooksAPI:
+    """Webhooks of the caller's tenant (tenant admins only)."""
+
+    def __init__(self, t: AsyncTransport) -> None:
+        self._t = t
+
+    async def list(self, *, limit: int | None = None) -> builtins.list[Webhook]:
+        return (await self._t.send(wh.webhooks_list(limit))).data
+
+    async def create(self, body: WebhookCreate) -> Webhook:
+        return await self._t.send(wh.webhook_create(body))
+
+    async def get(self, webhook_id: str) -> Webhook:
+        return await self._t.send(wh.webhook_get(webhook_id))
+
+    async def update(self, webhook_id: str, body: WebhookCreate) -> Webhook:
+        return await self._t.send(wh.webhook_update(webhook_id, body))
+
+    async def patch(self, webhook_id: str, ops: Sequence[PatchOp]) -> None:
+        await self._t.send(wh.webhook_patch(webhook_id, ops))
+
+    async def delete(self, webhook_id: str) -> None:
+        await self._t.send(wh.webhook_delete(webhook_id))
+
+    async def event_types(self) -> builtins.list[EventType]:
+        return (await self._t.send(wh.event_types())).data
+
+    async def deliveries(
+        self, webhook_id: str, *, limit: int | None = None, status: str | None = None
+    ) -> builtins.list[Delivery]:
+        return (await self._t.send(wh.deliveries(webhook_id, limit, status))).data
+
+    async def delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._t.send(wh.delivery(webhook_id, delivery_id))
+
+    async def resend(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._t.send(wh.resend(webhook_id, delivery_id))
+
+
 class AsyncClient:
     """A dcaas client.
 
@@ -318,6 +427,9 @@ class AsyncClient:
         self.credentials = AsyncCredentialsAPI(self.transport)
         self.spaces = AsyncSpacesAPI(self.transport)
         self.api_keys = AsyncApiKeysAPI(self.transport)
+        self.engine = AsyncEngineAPI(self.transport)
+        self.gateways = AsyncGatewaysAPI(self.transport)
+        self.webhooks = AsyncWebhooksAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

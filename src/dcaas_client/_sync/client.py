@@ -14,6 +14,8 @@ import httpx
 
 from dcaas_client._calls import catalog as k
 from dcaas_client._calls import connections as c
+from dcaas_client._calls import engine as e
+from dcaas_client._calls import webhooks as wh
 from dcaas_client._retry import RetryPolicy
 from dcaas_client._settings import DEFAULT_TIMEOUT, resolve
 from dcaas_client._sync.transport import SyncTransport
@@ -38,8 +40,14 @@ from dcaas_client.models import (
     DataSource,
     DataSourceSettings,
     DuplicateRequest,
+    EndpointCreate,
+    EndpointRef,
+    EndpointRelease,
+    EndpointRequest,
     Entries,
     Entry,
+    Gateway,
+    GatewayCreate,
     LegacyConnection,
     LegacyConnectionCreated,
     OrphanCredential,
@@ -47,10 +55,15 @@ from dcaas_client.models import (
     PatchOp,
     Preview,
     PropertiesConnectionCreate,
+    ReleaseRecord,
+    ReleaseRecords,
+    SourceGateways,
     Space,
     SpaceCreate,
     SpaceUpdate,
     TestResult,
+    Webhook,
+    WebhookCreate,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +72,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from dcaas_client._calls.connections import AnyCreate, ConnectionQuery
+    from dcaas_client.models.webhooks import Delivery, EventType
 
 
 class ConnectionsAPI:
@@ -195,6 +209,62 @@ class DataSourcesAPI:
     def set_disabled(self, data_source_id: str, *, disabled: bool) -> DataSourceSettings:
         return self._t.send(k.settings_put(data_source_id, disabled))
 
+    def gateways(self, data_source_id: str, *, force_refresh: bool = False) -> SourceGateways:
+        """The gateways registered for a Direct Access (``DG_*``) data source."""
+        return self._t.send(e.source_gateways(data_source_id, force_refresh))
+
+
+class SyncEngineAPI:
+    """The engine endpoints: engine instances, releasing a connection (an engine key or JWT
+    scope only), and who got which connection's secrets (tenant admins)."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def endpoints(self) -> builtins.list[EndpointRef]:
+        return (self._t.send(e.endpoints_list())).endpoints
+
+    def add_endpoint(
+        self, body: EndpointCreate, *, idempotency_key: str | None = None
+    ) -> EndpointRef:
+        return self._t.send(e.endpoint_add(body, idempotency_key))
+
+    def remove_endpoint(self, endpoint_id: str) -> None:
+        self._t.send(e.endpoint_remove(endpoint_id))
+
+    def release(self, body: EndpointRequest) -> EndpointRelease:
+        """A connection's connection string and secrets (the release is recorded)."""
+        return self._t.send(e.release(body))
+
+    def releases(
+        self, *, connection_id: str | None = None, limit: int | None = None
+    ) -> ReleaseRecords:
+        """One page of release records, newest first; :meth:`iter_releases` walks them all."""
+        return self._t.send(e.releases(connection_id, limit))
+
+    def iter_releases(
+        self, *, connection_id: str | None = None, limit: int | None = None
+    ) -> Iterator[ReleaseRecord]:
+        for page in self._t.pages(e.releases(connection_id, limit)):
+            for item in page.data:
+                yield item
+
+
+class SyncGatewaysAPI:
+    """Direct Access gateways (``DG_*`` sources); tenant admins register them."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def list(self) -> builtins.list[Gateway]:
+        return (self._t.send(e.gateways_list())).data
+
+    def add(self, body: GatewayCreate, *, idempotency_key: str | None = None) -> Gateway:
+        return self._t.send(e.gateway_add(body, idempotency_key))
+
+    def remove(self, gateway_id: str) -> None:
+        self._t.send(e.gateway_remove(gateway_id))
+
 
 class CredentialsAPI:
     def __init__(self, t: SyncTransport) -> None:
@@ -283,6 +353,45 @@ class ApiKeysAPI:
         self._t.send(k.key_revoke(key_id))
 
 
+class WebhooksAPI:
+    """Webhooks of the caller's tenant (tenant admins only)."""
+
+    def __init__(self, t: SyncTransport) -> None:
+        self._t = t
+
+    def list(self, *, limit: int | None = None) -> builtins.list[Webhook]:
+        return (self._t.send(wh.webhooks_list(limit))).data
+
+    def create(self, body: WebhookCreate) -> Webhook:
+        return self._t.send(wh.webhook_create(body))
+
+    def get(self, webhook_id: str) -> Webhook:
+        return self._t.send(wh.webhook_get(webhook_id))
+
+    def update(self, webhook_id: str, body: WebhookCreate) -> Webhook:
+        return self._t.send(wh.webhook_update(webhook_id, body))
+
+    def patch(self, webhook_id: str, ops: Sequence[PatchOp]) -> None:
+        self._t.send(wh.webhook_patch(webhook_id, ops))
+
+    def delete(self, webhook_id: str) -> None:
+        self._t.send(wh.webhook_delete(webhook_id))
+
+    def event_types(self) -> builtins.list[EventType]:
+        return (self._t.send(wh.event_types())).data
+
+    def deliveries(
+        self, webhook_id: str, *, limit: int | None = None, status: str | None = None
+    ) -> builtins.list[Delivery]:
+        return (self._t.send(wh.deliveries(webhook_id, limit, status))).data
+
+    def delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return self._t.send(wh.delivery(webhook_id, delivery_id))
+
+    def resend(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return self._t.send(wh.resend(webhook_id, delivery_id))
+
+
 class Client:
     """A dcaas client.
 
@@ -312,6 +421,9 @@ class Client:
         self.credentials = CredentialsAPI(self.transport)
         self.spaces = SpacesAPI(self.transport)
         self.api_keys = ApiKeysAPI(self.transport)
+        self.engine = SyncEngineAPI(self.transport)
+        self.gateways = SyncGatewaysAPI(self.transport)
+        self.webhooks = WebhooksAPI(self.transport)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token

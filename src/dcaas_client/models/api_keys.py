@@ -12,6 +12,7 @@ from dcaas_client.models.common import ApiModel, RequestModel
 class ApiKeyCreate(RequestModel):
     description: str | None = None
     expiry: datetime | None = None
+    scopes: list[str] | None = None  # ["engine"]: an engine key (tenant admins only)
 
 
 class ApiKey(ApiModel):
@@ -22,6 +23,7 @@ class ApiKey(ApiModel):
     status: str | None = None
     created: str | None = None
     expiry: str | None = None
+    scopes: list[str] | None = None
 
 
 class ApiKeyCreated(ApiKey):
