@@ -1,7 +1,7 @@
 """personal credentials: each user's own credential for a connection with separated ones
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import dcaas.kit.db
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
