@@ -66,6 +66,8 @@ class Code(StrEnum):
     CREDENTIAL_DECRYPTION_FAILED = "DCAAS-4003"
     CREDENTIAL_IN_USE = "DCAAS-4004"
     SECRET_DOWNGRADE = "DCAAS-4005"  # noqa: S105 - an error code, not a secret
+    # separated credentials: the caller has not brought their own for this connection yet
+    PERSONAL_CREDENTIAL_MISSING = "DCAAS-4010"
     # 5xxx: identity and access
     UNAUTHENTICATED = "DCAAS-5001"
     TOKEN_INVALID = "DCAAS-5002"  # noqa: S105 - an error code, not a token

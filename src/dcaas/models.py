@@ -2,7 +2,7 @@
 
 from dcaas.api_key.models import ApiKey
 from dcaas.audit.models import AuditEvent
-from dcaas.connection.models import Connection
+from dcaas.connection.models import Connection, PersonalCredential
 from dcaas.console.models import ConsoleSession
 from dcaas.credential.models import Credential
 from dcaas.datasource.models import DataSourceSetting, Gateway
@@ -29,6 +29,7 @@ __all__ = [
     "Gateway",
     "IdempotencyRecord",
     "OAuthAuthorization",
+    "PersonalCredential",
     "RefreshClaim",
     "Space",
     "SpaceMember",

@@ -327,7 +327,7 @@ async def test_the_secret_is_in_no_other_answer(api) -> None:
 
 async def test_check_credentials_on_a_separated_connection_without_one(api) -> None:
     """A separated connection the caller has no credential for: checkCredentials refuses
-    (400 DCAAS-1014); without it the connection is released with no secret."""
+    (400 DCAAS-4010, as a test by this caller); without it the connection is released with no secret."""
     body = {
         "qName": "separated",
         "datasourceID": "rest",
@@ -343,7 +343,7 @@ async def test_check_credentials_on_a_separated_connection_without_one(api) -> N
     engine = await engine_key(api, "alice")
     asked = {"connectionId": conn, "checkCredentials": True}
     r = await api.client.post(FILTER, json=asked, headers=api.h(engine))
-    assert_error(r, 400, "DCAAS-1014")
+    assert_error(r, 400, "DCAAS-4010")
     r = await api.client.post(FILTER, json={"connectionId": conn}, headers=api.h(engine))
     assert r.status_code == 201, r.text
     assert "password" not in r.json()["connection"]

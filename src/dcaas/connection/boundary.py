@@ -26,6 +26,15 @@ The rules follow from the spec's flags alone (``x-secret``, ``x-destination``,
    service checks ownership; admins included).
 4. **Detaching the credential** (``remove /qCredentialsID``) drops every secret with it:
    encrypted items stay with no value, OAuth connections need a new authorization.
+5. **Separated credentials are each user's own.** A connection with
+   ``separateCredentials`` stores no shared secret: the stored state a change builds on is
+   the *calling* user's personal credential (``Stored.owned``), never another user's, and
+   what the change gives becomes that user's record. A change of destination detaches
+   every user's personal credential (Qlik's rule), not only the caller's. Switching between
+   embedded and separated carries the stored secrets over only when they are the caller's
+   own record: separating a shared credential someone else typed would hand it to the
+   caller as a record they could point anywhere (rule 3), and embedding a personal one
+   shares only the caller's own secret. Otherwise the switch keeps nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from dcaas.connection import statement as statements
 from dcaas.connectors.oauth import TOKEN_FIELDS
+from dcaas.connectors.spec import ConnectorProperties
 from dcaas.errors import BadRequest, Code, ValidationFailed
 
 if TYPE_CHECKING:
@@ -49,6 +59,7 @@ if TYPE_CHECKING:
     from dcaas.connectors import DataSource
 
 USERNAME, PASSWORD = "qUsername", "qPassword"
+_CONTROL = ConnectorProperties.CONTROL
 CONNECTION_SECRET = "qConnectionSecret"  # noqa: S105 - a member name, not a secret
 _TOP = (USERNAME, PASSWORD)
 _BOOL: TypeAdapter[bool] = TypeAdapter(bool)
@@ -79,6 +90,7 @@ class Stored:
     credential_id: str | None = None
     separated: bool = False
     connection_secret: bool = False
+    owned: bool = False  # the stored credential is the caller's own record
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,8 @@ class Change:
     credential: str | Kept | None = STORED_CREDENTIAL
     connection_secret: str | Kept | None = Kept(CONNECTION_SECRET)
     extra: Mapping[str, Any] = field(default_factory=dict)  # secrets that are no property
+    separated: bool | None = None  # qSeparateCredentials given; None: as the properties say
+    credential_name: str | None = None  # qCredentialsName: the name of a new record
 
 
 class Record(StrEnum):
@@ -122,6 +136,9 @@ class Verdict:
     connection_secret: str | Kept | None = Kept(CONNECTION_SECRET)
     changed: tuple[str, ...] = ()
     reauthorize: bool = False
+    separated: bool = False  # the result's credentials are each user's own
+    switched: bool = False  # the change switches between embedded and separated
+    stored_credential: str | None = None  # the record KEEP / REWRITE means
 
     @property
     def keeps_stored_credential(self) -> bool:
@@ -134,6 +151,7 @@ class _Reading:
     """A proposal read against the spec: public part, typed secrets, kept secrets."""
 
     public: dict[str, Any] = field(default_factory=dict)
+    control: dict[str, Any] = field(default_factory=dict)  # separateCredentials & co
     secrets: dict[str, Any] = field(default_factory=dict)  # materialized: kept and supplied
     supplied: set[str] = field(default_factory=set)  # payload keys given anew
     kept: dict[str, str] = field(default_factory=dict)  # payload key -> pointer where kept
@@ -181,15 +199,29 @@ def statement_properties(
 def decide(source: DataSource | None, stored: Stored, change: Change) -> Verdict:
     """What the result of ``change`` may keep of ``stored``; raises when it may not happen."""
     reading = _read(source, stored, change)
-    control: dict[str, Any] = {}
+    control: dict[str, Any] = dict(reading.control)
     if source is not None and change.statement is None:
-        split = source.validate(source.join(reading.public, reading.secrets))
+        split = source.validate({**source.join(reading.public, reading.secrets), **control})
         reading.public, reading.secrets, control = split.public, split.secrets, split.control
+    if change.credential_name and not control.get("credentialsName"):
+        control["credentialsName"] = change.credential_name
+    separated = _separation(change, control, stored)
+    if separated and source is not None and source.uses_oauth(reading.public):
+        raise ValidationFailed(
+            "separated credentials are not available for OAuth sign-ins yet (each user's own "
+            "tokens): leave separateCredentials false",
+            field="connectionProperties.separateCredentials",
+        )
+    switched = bool(stored.statement) and separated != stored.separated
     text = _statement(source, change, reading)
     changed = _moved(source, stored, reading.public, text)
     top = _top(source, change, reading, stored.payload)
     choice = _choice(change.credential, control.get("selectedCredentials"), stored)
-    keeps = isinstance(choice, Kept) and not (changed and stored.separated)
+    keeps = (
+        isinstance(choice, Kept)
+        and not (changed and stored.separated)  # rule 5: a new destination detaches them
+        and not (switched and not stored.owned)  # rule 5: only the caller's own switches
+    )
     _require_all(changed if keeps else (), reading, top, stored, change)
     _require_connection_secret(changed, stored, change)
     base: dict[str, Any] = {
@@ -198,6 +230,9 @@ def decide(source: DataSource | None, stored: Stored, change: Change) -> Verdict
         "control": control,
         "changed": changed,
         "connection_secret": change.connection_secret,
+        "separated": separated,
+        "switched": switched,
+        "stored_credential": stored.credential_id,
     }
     given = {**_given(source, reading), **top.given(), **change.extra}
     dropped = _tokens(source, stored.payload) and not set(change.extra) & set(TOKEN_FIELDS)
@@ -228,6 +263,10 @@ def _read(source: DataSource | None, stored: Stored, change: Change) -> _Reading
     encryptable = source.properties.encryptable_fields() if source else frozenset()
     for name, given in change.properties.items():
         pointer = f"/connectionProperties/{name}"
+        if name in _CONTROL:
+            _no_kept(given, pointer)
+            reading.control[name] = given
+            continue
         value = _json_list(given) if name in encryptable else given
         if name in secret_names:
             _read_secret(reading, name, value, pointer, stored.payload)
@@ -418,6 +457,20 @@ def _choice(choice: str | Kept | None, selected: str | None, stored: Stored) -> 
     if isinstance(choice, str) and choice == stored.credential_id:
         return STORED_CREDENTIAL
     return choice
+
+
+def _separation(change: Change, control: Mapping[str, Any], stored: Stored) -> bool:
+    """Whether the result's credentials are separated: as given, else as they were."""
+    given = control.get("separateCredentials")
+    flag = None if given is None else _flag(given)
+    if change.separated is not None:
+        if flag is not None and flag != change.separated:
+            raise ValidationFailed(
+                "qSeparateCredentials and connectionProperties.separateCredentials disagree",
+                field="qSeparateCredentials",
+            )
+        return change.separated
+    return stored.separated if flag is None else flag
 
 
 def _require_all(

@@ -23,16 +23,17 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _STAMP = "dcaas.boundary"
-_GUARDED = ("properties", "connect_statement", "credential_id")
+_GUARDED = ("properties", "connect_statement", "credential_id", "separate_credentials")
 
 
 class BoundaryBypassed(InternalError):
     """A connection was about to be stored with changes the boundary did not approve."""
 
 
-def _fingerprint(connection: Connection) -> tuple[str, str, str | None]:
+def _fingerprint(connection: Connection) -> tuple[str, str, str | None, bool]:
     properties = json.dumps(connection.properties, sort_keys=True, default=str)
-    return properties, connection.connect_statement, connection.credential_id
+    separated = bool(connection.separate_credentials)
+    return properties, connection.connect_statement, connection.credential_id, separated
 
 
 def stamp(connection: Connection) -> None:

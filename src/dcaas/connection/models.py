@@ -57,3 +57,27 @@ class Connection(Base):
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class PersonalCredential(Base):
+    """Which credential one user brings to a connection with separated credentials.
+
+    A separated connection stores no shared secret: each user who uses it links a credential
+    of their own here (created by name, or picked by id). The link goes with the connection
+    or the user; the credential record itself survives both (Qlik's rule), so that
+    ``filter-orphan`` finds it. Written only by :meth:`ConnectionService._establish`, after
+    the secret boundary decided.
+    """
+
+    __tablename__ = "personal_credentials"
+    __table_args__ = (Index("ix_personal_credentials_credential", "credential_id"),)
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id", ondelete="CASCADE"))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

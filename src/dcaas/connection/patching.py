@@ -11,6 +11,15 @@ what it leaves in place are told apart exactly; the result goes through the secr
 3. A new destination needs credentials in the same request; separated credentials are
    detached instead. The boundary enforces it, for every destination the spec declares.
 4. /qPassword and the data source's password property cannot both be given.
+
+As Qlik documents for connections, ``replace`` of a property the data source's spec knows
+but the connection has not set yet (``/connectionProperties/separateCredentials`` on a
+connection that never had it) behaves as ``add``; every other path keeps RFC 6902's rules
+(``remove`` of a missing member stays an error).
+
+On a connection with separated credentials a user who may only use it may still bring their
+own credential (:func:`credential_only`): such a patch touches nothing but the caller's own
+record, which the boundary builds on instead of anyone else's.
 """
 
 from __future__ import annotations
@@ -83,11 +92,61 @@ async def read_patch(service: ConnectionService, connection: Connection, raw_ops
     source = get_data_source(connection.data_source_id)
     _refuse_value_removal(ops, source)
     stored = await service.stored_state(connection)
-    new = apply(_document(source, connection, stored), ops)
+    document = _document(source, connection, stored)
+    ops = _replace_unset(ops, source, document["connectionProperties"])
+    new = apply(document, ops)
     t = touched(ops)
     password_prop = (source.password_property or "").lower() if source else ""
-    _check_rules(t, password_prop, has_credential=connection.credential_id is not None)
+    _check_rules(t, password_prop, has_credential=stored.credential_id is not None)
     return Patched(stored, new, t, _change(source, connection, stored, new, t))
+
+
+def credential_only(connection: Connection, raw_ops: Any) -> bool:
+    """Whether a patch only brings the caller's own credential to a separated connection:
+    its secret properties, ``credentialsName``, ``selectedCredentials``, ``/qUsername`` (the
+    user name goes with the credential), ``/qPassword``, ``/qCredentialsID``, nothing else."""
+    source = get_data_source(connection.data_source_id)
+    if not connection.separate_credentials or source is None or not isinstance(raw_ops, list):
+        return False
+    props = source.properties
+    own = {"credentialsname", "selectedcredentials"}
+    own |= {n.lower() for n in props.secret_fields()}
+    try:
+        ops = PatchOp.parse_list(raw_ops)
+    except BadRequest:
+        return False
+    for op in ops:
+        tokens = [t.lower() for t in op.tokens]
+        if tokens[0] in ("qusername", "qpassword", "qcredentialsid") and len(tokens) == 1:
+            continue
+        if tokens[0] == "connectionproperties" and len(tokens) == 2 and tokens[1] in own:  # noqa: PLR2004
+            continue
+        return False
+    return True
+
+
+def _replace_unset(
+    ops: list[PatchOp], source: DataSource | None, properties: dict[str, Any]
+) -> list[PatchOp]:
+    """Qlik's rule: ``replace`` of a spec property the connection has not set is an add."""
+    if source is None:
+        return ops
+    known = {name.lower(): name for name in source.properties.model_fields}
+    present = {name.lower() for name in properties}
+    out = []
+    for op in ops:
+        tokens = op.tokens
+        name = tokens[1].lower() if len(tokens) == 2 else ""  # noqa: PLR2004
+        if (
+            op.op == "replace"
+            and tokens[0].lower() == "connectionproperties"
+            and name in known
+            and name not in present
+        ):
+            canonical = known[name].replace("~", "~0").replace("/", "~1")
+            op = PatchOp(op="add", path=f"/{tokens[0]}/{canonical}", value=op.value)  # noqa: PLW2901
+        out.append(op)
+    return out
 
 
 async def apply_patch(service: ConnectionService, connection: Connection, raw_ops: Any) -> Verdict:
@@ -112,7 +171,10 @@ def _document(source: DataSource | None, connection: Connection, stored: Stored)
         "qLogOn": str(connection.log_on),
         "qArchitecture": connection.architecture,
         "space": connection.space_id,
-        "connectionProperties": masked(source, stored.public, stored.payload),
+        "connectionProperties": {
+            **masked(source, stored.public, stored.payload),
+            **({"separateCredentials": True} if connection.separate_credentials else {}),
+        },
         "qUsername": kept(USERNAME),
         "qPassword": kept(PASSWORD),
         "qConnectionSecret": Kept(CONNECTION_SECRET) if stored.connection_secret else None,
@@ -124,7 +186,7 @@ def _document(source: DataSource | None, connection: Connection, stored: Stored)
 async def _plain_fields(
     service: ConnectionService, connection: Connection, new: dict[str, Any], t: Touched
 ) -> None:
-    """Name, tags, log-on, architecture, separation, space: no secret depends on them."""
+    """Name, tags, log-on, architecture, space: no secret depends on them."""
     if "qname" in t.top:
         name = new.get("qName")
         if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
@@ -139,10 +201,6 @@ async def _plain_fields(
         if new.get("qArchitecture") not in (0, 1):
             raise _rule("qArchitecture must be 0 or 1", "qArchitecture")
         connection.architecture = new["qArchitecture"]
-    if "qseparatecredentials" in t.top:
-        if not isinstance(new.get("qSeparateCredentials"), bool):
-            raise _rule("qSeparateCredentials must be a boolean", "qSeparateCredentials")
-        connection.separate_credentials = new["qSeparateCredentials"]
     if "space" in t.top:
         connection.space_id = (await service.access.space_for_write(str(new.get("space") or ""))).id
 
@@ -173,18 +231,29 @@ def _change(
         if not isinstance(text, str) or not text.strip():
             raise _rule("qConnectStatement must be a non-empty string", "qConnectStatement")
         properties = statement_properties(source, text, stored.payload)
+    if "qseparatecredentials" in t.top and "separatecredentials" not in t.properties:
+        # The document's own separateCredentials mirrors the column: the top-level one rules.
+        properties = {k: v for k, v in properties.items() if k != "separateCredentials"}
     return Change(
         properties=properties,
         statement=text,
         username=_str_or_none(new, "qUsername") if "qusername" in t.top else Kept(USERNAME),
         password=_str_or_none(new, "qPassword") if "qpassword" in t.top else Kept(PASSWORD),
         credential=_credential(new) if "qcredentialsid" in t.top else STORED_CREDENTIAL,
+        separated=_separated(new) if "qseparatecredentials" in t.top else None,
         connection_secret=(
             _str_or_none(new, "qConnectionSecret")
             if "qconnectionsecret" in t.top
             else Kept(CONNECTION_SECRET)
         ),
     )
+
+
+def _separated(new: dict[str, Any]) -> bool:
+    """Top-level /qSeparateCredentials: the boundary switches (see its rule 5)."""
+    if not isinstance(new.get("qSeparateCredentials"), bool):
+        raise _rule("qSeparateCredentials must be a boolean", "qSeparateCredentials")
+    return bool(new["qSeparateCredentials"])
 
 
 def _credential(new: dict[str, Any]) -> str | None:

@@ -84,7 +84,7 @@ def connection_created(view: ConnectionView, base_url: str) -> ConnectionCreateR
     return ConnectionCreateResponse(
         **_common(c, view.privileges, base_url, "1" if c.log_on else "0"),
         qri=_qri(c),
-        qCredentialsID=c.credential_id,
+        qCredentialsID=view.credential_id or c.credential_id,
         qCredentialsName=view.credential_name,
     )
 
@@ -100,7 +100,7 @@ def dcaas_created(view: ConnectionView) -> CreateConnectionRes:
         spaceId=c.space_id,
         createdAt=iso(c.created),
         updateAt=iso(c.updated),
-        credentialsId=c.credential_id,
+        credentialsId=view.credential_id or c.credential_id,
     )
 
 

@@ -67,17 +67,21 @@ def unsupported(data_source_id: str) -> BadRequest:
 
 async def opened_credential(service: ConnectionService, connection: Connection) -> dict[str, Any]:
     """The stored secrets a use of a saved connection runs with: test, browse, preview and
-    the engine endpoint (dcaas.engine) all read them here, so they choose alike."""
-    if not connection.credential_id:
-        return {}
-    credential = await service.credentials.repo.get_any_owner(connection.credential_id)
+    the engine endpoint (dcaas.engine) all read them here, so they choose alike. With
+    separated credentials they are the caller's own (none until they bring one), never
+    another user's (:meth:`ConnectionService.credential_of`)."""
+    credential = await service.credential_of(connection)
     return service.credentials.open(credential) if credential else {}
 
 
 def usable_properties(
-    source: DataSource, public: dict[str, Any], stored: dict[str, Any]
+    source: DataSource, public: dict[str, Any], stored: dict[str, Any], *, separated: bool = False
 ) -> dict[str, Any]:
-    """A saved connection's validated properties joined with its stored secrets."""
+    """A saved connection's validated properties joined with its stored secrets; with
+    separated credentials the user name is the one of the caller's own record."""
+    user = source.username_property
+    if separated and user and user in stored:
+        public = {**public, user: stored[user]}
     return _full(source, public, _secret_part(source, stored))
 
 
@@ -170,14 +174,36 @@ class Targets:
             return Target(source, _without_tokens(full))
         s = self.state
         prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
-        rotate = connection.credential_id if verdict.record == Record.KEEP else None
+        rotate = patched.stored.credential_id if verdict.record == Record.KEEP else None
         return Target(source, prepared.properties, rotate, prepared.extra)
 
     async def _of(self, service: ConnectionService, connection: Connection) -> Target:
+        """A saved connection with the caller's credential: its shared one, or with separated
+        credentials the caller's own (never another user's; an error when they have none)."""
         source = _runnable(connection.data_source_id)
-        stored = await opened_credential(service, connection)
-        secrets = _secret_part(source, stored)
-        full = _full(source, dict(connection.properties), secrets)
+        credential = await service.credential_of(connection)
+        if connection.separate_credentials and credential is None:
+            raise personal_credential_missing(connection.id, source)
+        stored = service.credentials.open(credential) if credential else {}
+        full = usable_properties(
+            source, dict(connection.properties), stored, separated=connection.separate_credentials
+        )
         s = self.state
         prepared = oauth_prepare(s.store, s.envelope, s.settings, connection, full)
-        return Target(source, prepared.properties, connection.credential_id, prepared.extra)
+        rotate = credential.id if credential else None
+        return Target(source, prepared.properties, rotate, prepared.extra)
+
+
+def personal_credential_missing(connection_id: str, source: DataSource) -> BadRequest:
+    """The caller has no credential of their own for a connection with separated ones."""
+    secrets = sorted(source.properties.secret_fields())
+    example = ", ".join(f"/connectionProperties/{n}" for n in secrets[:2]) or "/qPassword"
+    return BadRequest(
+        f"data connection {connection_id} uses separated credentials and you have none for it "
+        f"yet. Add yours: PATCH /api/v1/data-connections/{connection_id} with add operations "
+        f"on /connectionProperties/credentialsName (a name for your new credential) and "
+        f"{example} (with /qUsername where the source takes a user name), or pick one of "
+        "your existing credentials with /connectionProperties/selectedCredentials",
+        code=Code.PERSONAL_CREDENTIAL_MISSING,
+        meta={"qID": connection_id, "field": "connectionProperties.credentialsName"},
+    )

@@ -11,13 +11,15 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
     literal,
     null,
     select,
+    union_all,
 )
 
-from dcaas.connection.models import Connection
+from dcaas.connection.models import Connection, PersonalCredential
 from dcaas.connectors import all_data_sources
 from dcaas.kit.counting import count_matching
 from dcaas.kit.db import CompiledQuery
@@ -101,8 +103,9 @@ _WITH_SPACE = (
 )
 
 
-# What answering a connection needs: its columns, its space's type and owner, and the
-# caller's roles there (LEFT JOIN: none when not a member); one row per connection.
+# What answering a connection needs: its columns, its space's type and owner, the caller's
+# roles there (LEFT JOIN: none when not a member) and their own credential for it (LEFT JOIN
+# on its primary key: with separated credentials); one row per connection.
 _ROW_COLUMNS = (
     Connection.id,
     Connection.tenant_id,
@@ -117,7 +120,11 @@ _ROW_COLUMNS = (
     Connection.log_on,
     Connection.architecture,
     Connection.separate_credentials,
-    Connection.credential_id,
+    # The shared credential, or with separated credentials the caller's own (Qlik's GET
+    # shows either); never another user's.
+    func.coalesce(Connection.credential_id, PersonalCredential.credential_id).label(
+        "credential_id"
+    ),
     Connection.auth_status,
     Connection.version,
     Connection.created,
@@ -135,6 +142,13 @@ def _rows(user: ColumnElement[str]) -> Select[Any]:
         .outerjoin(
             SpaceMember,
             and_(SpaceMember.space_id == Connection.space_id, SpaceMember.user_id == user),
+        )
+        .outerjoin(
+            PersonalCredential,
+            and_(
+                PersonalCredential.connection_id == Connection.id,
+                PersonalCredential.user_id == user,
+            ),
         )
     )
 
@@ -247,21 +261,63 @@ class ConnectionRepository(RepositoryBase[Connection]):
         return await self.count_of(self.readable().where(Connection.space_id == space_id))
 
     async def credential_counts(self, credential_ids: Sequence[str]) -> dict[str, int]:
-        """How many of the tenant's connections use each credential."""
+        """How many of the tenant's connections use each credential (shared or personal)."""
         if not credential_ids:
             return {}
+        uses = self._credential_uses().subquery()
         rows = await self.session.execute(
-            self.scoped(Connection, Connection.credential_id, func.count())
-            .where(Connection.credential_id.in_(credential_ids))
-            .group_by(Connection.credential_id)
+            select(uses.c.credential_id, func.count())
+            .where(uses.c.credential_id.in_(credential_ids))
+            .group_by(uses.c.credential_id)
         )
         return {cid: n for cid, n in rows.tuples() if cid is not None}
 
     def credential_ids_in_use(self) -> Select[tuple[str | None]]:
-        """The ids of the credentials the tenant's connections use, as a subquery to embed."""
-        return self.scoped(Connection, Connection.credential_id).where(
+        """The ids of the credentials the tenant's connections use, as a subquery to embed:
+        a connection's shared credential, and each user's personal one."""
+        uses = self._credential_uses().subquery()
+        return select(uses.c.credential_id)
+
+    def _credential_uses(self) -> Any:
+        shared = self.scoped(Connection, Connection.credential_id.label("credential_id")).where(
             Connection.credential_id.is_not(None)
         )
+        personal = self.scoped(
+            PersonalCredential, PersonalCredential.credential_id.label("credential_id")
+        )
+        return union_all(shared, personal)
+
+    # -- personal credentials of connections with separated credentials ---------------------
+    async def personal_credential_id(self, connection_id: str, user_id: str) -> str | None:
+        """The credential ``user_id`` brings to the connection, if any."""
+        stmt = self.scoped(PersonalCredential, PersonalCredential.credential_id).where(
+            PersonalCredential.connection_id == connection_id,
+            PersonalCredential.user_id == user_id,
+        )
+        found: str | None = await self.session.scalar(stmt)
+        return found
+
+    async def link_personal(self, connection_id: str, user_id: str, credential_id: str) -> None:
+        """``user_id`` uses ``credential_id`` (their own) for the connection from now on."""
+        await self.unlink_personal(connection_id, user_id)
+        self.session.add(
+            PersonalCredential(
+                connection_id=connection_id,
+                user_id=user_id,
+                tenant_id=self.tenant_id,
+                credential_id=credential_id,
+            )
+        )
+        await self.session.flush()
+
+    async def unlink_personal(self, connection_id: str, user_id: str | None = None) -> None:
+        """Detach ``user_id``'s personal credential (everyone's when None); records stay."""
+        stmt = delete(PersonalCredential).where(
+            self.scope(PersonalCredential), PersonalCredential.connection_id == connection_id
+        )
+        if user_id is not None:
+            stmt = stmt.where(PersonalCredential.user_id == user_id)
+        await self.session.execute(stmt.execution_options(synchronize_session=False))
 
     async def set_auth_status(self, connection_id: str, status: str) -> None:
         # A status flag, not an edit: no version bump, so concurrent edits do not conflict.

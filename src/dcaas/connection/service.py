@@ -31,6 +31,7 @@ from dcaas.connection.boundary import (
 )
 from dcaas.connection.guard import stamp
 from dcaas.connection.models import Connection
+from dcaas.connection.patching import credential_only
 from dcaas.connection.repository import KEYSET, ConnectionRepository, ConnectionRow, filter_fields
 from dcaas.connectors import DataSource, get_data_source
 from dcaas.connectors.gateway import GATEWAY_INSTANCE, is_gateway_source
@@ -78,6 +79,7 @@ class ConnectionView:
     connection: Connection
     privileges: list[str]
     credential_name: str | None = None
+    credential_id: str | None = None  # the caller's own, on a separated connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +167,10 @@ class ConnectionService:
             q_type=source.provider,
             tags=body.tags,
             log_on=0,
-            separate_credentials=bool(verdict.control.get("separateCredentials")),
+            separate_credentials=verdict.separated,
             auth_status=auth_status,
         )
-        credential = await self._establish(
-            connection, verdict, credential_name=verdict.control.get("credentialsName")
-        )
+        credential = await self._establish(connection, verdict)
         return await self._insert(connection, credential)
 
     async def create_from_statement(self, body: ConnectionCreate) -> ConnectionView:
@@ -186,6 +186,8 @@ class ConnectionService:
             password=_or_kept(body.qPassword, PASSWORD),
             credential=body.qCredentialsID or STORED_CREDENTIAL,
             connection_secret=_tri_state(body.qConnectionSecret),
+            separated=body.qSeparateCredentials,
+            credential_name=body.qCredentialsName,
         )
         verdict = decide(source, Stored(), change)
         connection = Connection(
@@ -199,11 +201,9 @@ class ConnectionService:
             tags=body.tags,
             log_on=1 if body.qLogOn in _LOG_ON_CURRENT_USER else 0,
             architecture=body.qArchitecture,
-            separate_credentials=body.qSeparateCredentials,
+            separate_credentials=verdict.separated,
         )
-        credential = await self._establish(
-            connection, verdict, credential_name=body.qCredentialsName
-        )
+        credential = await self._establish(connection, verdict)
         return await self._insert(connection, credential)
 
     def _known_source(self, data_source_id: str) -> DataSource:
@@ -231,19 +231,35 @@ class ConnectionService:
 
     # -- the secret boundary: the one way properties, statement and credential change ------
     async def stored_state(self, connection: Connection) -> Stored:
-        """What the connection holds now, its credential opened (for a change to build on)."""
-        payload: dict[str, Any] = {}
-        if connection.credential_id:
-            credential = await self.credentials.repo.get_any_owner(connection.credential_id)
-            payload = self.credentials.open(credential) if credential else {}
+        """What the connection holds now, its credential opened (for a change to build on).
+
+        With separated credentials that is the caller's own credential for it, never another
+        user's (see :meth:`credential_of`)."""
+        credential = await self.credential_of(connection)
+        payload = self.credentials.open(credential) if credential else {}
         return Stored(
             public=dict(connection.properties),
             statement=connection.connect_statement,
             payload=payload,
-            credential_id=connection.credential_id,
+            credential_id=credential.id if credential else None,
             separated=connection.separate_credentials,
             connection_secret=connection.secret_ciphertext is not None,
+            owned=credential is not None and credential.owner_id == self.principal.user_id,
         )
+
+    async def credential_of(self, connection: Connection) -> Credential | None:
+        """The credential the caller uses with ``connection``: its shared one, or with
+        separated credentials the caller's own (None until they bring one)."""
+        repo = self.credentials.repo
+        if not connection.separate_credentials:
+            if connection.credential_id is None:
+                return None
+            return await repo.get_any_owner(connection.credential_id)
+        user_id = self.principal.user_id
+        own = await self.repo.personal_credential_id(connection.id, user_id)
+        credential = await repo.get_any_owner(own) if own else None
+        # Linked only by _establish, for the caller's own record: checked again all the same.
+        return credential if credential is not None and credential.owner_id == user_id else None
 
     async def rewrite(
         self, connection: Connection, change: Change, stored: Stored | None = None
@@ -270,14 +286,13 @@ class ConnectionService:
         return await self.rewrite(connection, change, stored)
 
     async def _establish(
-        self,
-        connection: Connection,
-        verdict: Verdict,
-        *,
-        credential_name: str | None = None,
-        copy: bool = False,
+        self, connection: Connection, verdict: Verdict, *, copy: bool = False
     ) -> Credential | None:
-        """Store a verdict on the connection (a copy never shares the original's record)."""
+        """Store a verdict on the connection (a copy never shares the original's record).
+
+        With separated credentials the record is the caller's own, linked to the connection
+        for them alone; the connection itself then holds no credential.
+        """
         # Sealed first: a remote key service is never called inside the write transaction,
         # which the credential's flush below would begin.
         secret = verdict.connection_secret
@@ -289,36 +304,69 @@ class ConnectionService:
         record = verdict.record
         if copy and record in (Record.KEEP, Record.REWRITE):
             record = Record.NEW if verdict.payload else Record.NONE
-        credential: Credential | None = None
-        credential_id = connection.credential_id
-        if record == Record.REWRITE and credential_id:
-            credential = await self.credentials.repo.get_any_owner(credential_id)
-            if credential is not None:
-                self.credentials.reseal(credential, verdict.payload)
-        elif record == Record.NEW:
-            credential = await self.credentials.create(
-                data_source_id=connection.data_source_id,
-                q_type=connection.q_type,
-                payload=verdict.payload,
-                name=credential_name,
-                separated=connection.separate_credentials,
-            )
-            credential_id = credential.id
-        elif record == Record.SELECT and verdict.selected:
-            credential = await self.credentials.usable(verdict.selected)
-            credential_id = credential.id
-        elif record == Record.NONE:
-            credential_id = None
+        credential = await self._record(connection, verdict, record)
+        if verdict.changed or verdict.switched:
+            # Everyone's personal credentials were for what the connection was: detached
+            # (the records stay, and filter-orphan finds them).
+            await self.repo.unlink_personal(connection.id)
+        if verdict.separated and inspect(connection).persistent:
+            await self._personal(connection, credential)  # a new one's: after its insert
         # Only now the connection changes: the flushes above see it as it was (the guard).
         connection.properties = verdict.public
         connection.connect_statement = verdict.statement
-        connection.credential_id = credential_id
+        connection.credential_id = None if verdict.separated or not credential else credential.id
+        connection.separate_credentials = verdict.separated
         if verdict.reauthorize:
             connection.auth_status = NEEDS_REAUTH
         if not isinstance(secret, Kept):  # "" or None clears it
             _set_connection_secret(connection, sealed_secret)
         stamp(connection)
         return credential
+
+    async def _record(
+        self, connection: Connection, verdict: Verdict, record: Record
+    ) -> Credential | None:
+        """The credential record the verdict leaves the caller with (written as it says)."""
+        credentials = self.credentials
+        name = verdict.control.get("credentialsName")
+        if record in (Record.KEEP, Record.REWRITE) and verdict.stored_credential:
+            credential = await credentials.repo.get_any_owner(verdict.stored_credential)
+            if credential is None:
+                return None
+            if record == Record.REWRITE:
+                credentials.reseal(credential, verdict.payload)
+            if verdict.switched:  # the caller's own record (the boundary checked): it moves
+                credential.separated = verdict.separated
+                if name:
+                    await credentials.rename(credential, name)
+            return credential
+        if record == Record.NEW:
+            return await credentials.create(
+                data_source_id=connection.data_source_id,
+                q_type=connection.q_type,
+                payload=verdict.payload,
+                name=name,
+                separated=verdict.separated,
+            )
+        if record == Record.SELECT and verdict.selected:
+            return await credentials.usable(verdict.selected)
+        return None
+
+    async def _personal(self, connection: Connection, credential: Credential | None) -> None:
+        """Link (or unlink) the caller's own credential to a separated connection."""
+        user_id = self.principal.user_id
+        if credential is None:
+            await self.repo.unlink_personal(connection.id, user_id)
+            return
+        try:
+            await self.repo.link_personal(connection.id, user_id, credential.id)
+        except IntegrityError:
+            # A concurrent request linked one first (or removed the record): the unit of
+            # work rolls back with the 409.
+            raise Conflict(
+                "your credential for this connection was changed by another request; retry",
+                code=Code.CONNECTION_CHANGED,
+            ) from None
 
     async def _check_name(self, connection: Connection, *, exclude_id: str | None = None) -> None:
         if await self.repo.name_taken(connection.space_id, connection.name, exclude_id=exclude_id):
@@ -334,8 +382,13 @@ class ConnectionService:
             # The unique (tenant, space, name) constraint decides, also between concurrent
             # creates; the request's transaction is rolled back with the 409.
             raise _conflict(connection.name) from None
-        name = credential.name if credential is not None else None
-        return await self._view(connection, credential_name=name)
+        if connection.separate_credentials:
+            await self._personal(connection, credential)
+        if credential is None:
+            return await self._view(connection)
+        view = await self._view(connection, credential_name=credential.name)
+        view.credential_id = credential.id
+        return view
 
     async def _check_gateway(self, connection: Connection, *, changed: bool) -> None:
         """A DG_* connection names a registered gateway of its source, checked when set."""
@@ -483,7 +536,9 @@ class ConnectionService:
     ) -> int:
         """Apply a JSON Patch by ``rules`` (the endpoint passes ``patching.apply_patch``, which
         uses this service); the new version (for the ETag)."""
-        connection = await self._manageable(ref, by_name=by_name)
+        connection = await self.find(ref, by_name=by_name)
+        if not credential_only(connection, raw_ops):  # else: a user brings their own
+            connection = await self._manageable(ref, by_name=by_name)
         etags.require(if_match, connection.version, f"data connection {connection.id}")
         await rules(self, connection, raw_ops)
         await self._save(connection, conditional=if_match is not None)
@@ -532,6 +587,8 @@ class ConnectionService:
             password=_or_kept(body.qPassword, PASSWORD),
             credential=body.qCredentialsID or STORED_CREDENTIAL,
             connection_secret=_tri_state(body.qConnectionSecret),
+            separated=body.qSeparateCredentials,
+            credential_name=body.qCredentialsName,
         )
         if body.space and body.space != connection.space_id:
             connection.space_id = (await self.access.space_for_write(body.space)).id
@@ -544,8 +601,6 @@ class ConnectionService:
         if body.tags is not None:
             connection.tags = body.tags
         await self.rewrite(connection, change, stored)
-        if body.qSeparateCredentials is not None:
-            connection.separate_credentials = body.qSeparateCredentials
         await self._check_name(connection, exclude_id=connection.id)
         await self._save(connection, conditional=if_match is not None)
         return connection.version
@@ -631,7 +686,11 @@ class ConnectionService:
         if manages and not original.separate_credentials:
             stored = await self.stored_state(original)
         else:
-            stored = Stored(public=dict(original.properties), statement=original.connect_statement)
+            stored = Stored(
+                public=dict(original.properties),
+                statement=original.connect_statement,
+                separated=original.separate_credentials,  # a copy stays separated
+            )
         source = get_data_source(original.data_source_id)
         change = Change(
             properties=masked(source, stored.public, stored.payload),

@@ -95,6 +95,18 @@ class CredentialService:
                 f"a credential named {credential.name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT
             ) from None
 
+    async def rename(self, credential: Credential, name: str) -> None:
+        """Give one of the caller's records a new name (unique among their records)."""
+        if name == credential.name:
+            return
+        taken = await self.repo.by_name(name)
+        if taken is not None and taken.owner_id == credential.owner_id:
+            raise Conflict(
+                f"a credential named {name!r} exists", code=Code.CREDENTIAL_NAME_CONFLICT
+            )
+        credential.name = name
+        credential.updated = utcnow()
+
     def open(self, credential: Credential) -> dict[str, Any]:
         return open_credential(self.envelope, credential)
 

@@ -26,7 +26,11 @@ from typing import TYPE_CHECKING, Any
 from dcaas.connection import statement as statements
 from dcaas.connection.presenter import qri
 from dcaas.connection.probe import source_error
-from dcaas.connection.probe_targets import opened_credential, usable_properties
+from dcaas.connection.probe_targets import (
+    opened_credential,
+    personal_credential_missing,
+    usable_properties,
+)
 from dcaas.connection.service import ConnectionService
 from dcaas.connectors import get_data_source
 from dcaas.connectors.oauth import APP_FIELDS, TOKEN_FIELDS
@@ -181,14 +185,10 @@ class Resolver:
 
     async def _release(self, connection: Connection, *, check: bool) -> Resolved:
         stored = await opened_credential(self.connections, connection)
-        if connection.separate_credentials and not stored and check:
-            raise BadRequest(
-                f"data connection {connection.id} uses separated credentials and the caller "
-                "has none for it yet",
-                code=Code.CREDENTIALS_REQUIRED,
-                meta={"connectionId": connection.id},
-            )
         source = get_data_source(connection.data_source_id)
+        if connection.separate_credentials and not stored and check and source is not None:
+            # The same answer as a test, browse or preview by this caller would get.
+            raise personal_credential_missing(connection.id, source)
         space = await SpaceRepository(self.db, self.principal.tenant_id).get(connection.space_id)
         space_name = None if space is None or space.type == "personal" else space.name
         if source is None:  # a statement dcaas cannot read: released as it is stored
@@ -203,7 +203,9 @@ class Resolver:
                 oauth=False,
                 endpoint=await self._endpoint(connection.data_source_id),
             )
-        full = usable_properties(source, dict(connection.properties), stored)
+        full = usable_properties(
+            source, dict(connection.properties), stored, separated=connection.separate_credentials
+        )
         oauth = source.uses_oauth(full)
         released = {k: v for k, v in full.items() if k not in _HIDDEN}
         return Resolved(
