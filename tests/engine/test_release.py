@@ -327,7 +327,8 @@ async def test_the_secret_is_in_no_other_answer(api) -> None:
 
 async def test_check_credentials_on_a_separated_connection_without_one(api) -> None:
     """A separated connection the caller has no credential for: checkCredentials refuses
-    (400 DCAAS-4010, as a test by this caller); without it the connection is released with no secret."""
+    (400 DCAAS-4010, as a test by this caller); without it the connection is released with
+    no secret."""
     body = {
         "qName": "separated",
         "datasourceID": "rest",
