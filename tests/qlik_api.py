@@ -59,10 +59,15 @@ def require_qlik_api() -> Path:
     return npm_dir()
 
 
+def qlik_api_package() -> Path:
+    """The installed package's own directory (``.../node_modules/@qlik/api``)."""
+    return require_qlik_api() / "node_modules" / "@qlik" / "api"
+
+
 def run_module(script: str, env: dict[str, str], timeout: float = 60) -> Any:
     """Run an ES module (``script``) with ``QLIK_API`` naming the package's directory; it
     prints one JSON document, returned parsed."""
-    package = require_qlik_api() / "node_modules" / "@qlik" / "api"
+    package = qlik_api_package()
     done = subprocess.run(
         [str(shutil.which("node")), "--input-type=module", "-e", script],
         capture_output=True,

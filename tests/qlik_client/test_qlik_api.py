@@ -5,9 +5,7 @@
 as an integrator would, each answer checked against the module's type definitions
 (``connectivity.mjs`` and ``shapes.mjs`` beside this file).
 
-The package is installed into ``$DCAAS_TEST_NPM_DIR`` (``.ci/run`` does; this module does
-when it is missing and npm is there). Without Node.js or the package the test skips, saying
-so, unless ``DCAAS_REQUIRE_QLIK_API=1`` (CI) makes it fail.
+The package is installed by :mod:`tests.qlik_api` (the one installer of the pinned version).
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tests import log_guard
 from tests.live import live_dcaas
+from tests.qlik_api import qlik_api_package
 
 from dcaas.app import create_app
 from dcaas.bootstrap import create_key
@@ -32,53 +30,11 @@ if TYPE_CHECKING:
 
     from tests.live import Live
 
-VERSION = "2.19.0"
 HERE = Path(__file__).parent
 # Operations a run leaves out (none: every operation of the three modules is called).
 PENDING: set[str] = set()
 # The secrets the script sends (the log guard searches every log line for them).
 PASSWORDS = ("statement-password-Qz1", "new-password-Qz2")
-
-
-def _npm_dir() -> Path:
-    return Path(os.environ.get("DCAAS_TEST_NPM_DIR", "~/.cache/dcaas-test-npm")).expanduser()
-
-
-def _package() -> Path:
-    return _npm_dir() / "node_modules" / "@qlik" / "api"
-
-
-def _installed_version() -> str | None:
-    manifest = _package() / "package.json"
-    return json.loads(manifest.read_text())["version"] if manifest.is_file() else None
-
-
-def _require_qlik_api() -> Path:
-    """The pinned package, installed when missing; a skip (CI: a failure) when impossible."""
-    if shutil.which("node") and shutil.which("npm") and _installed_version() != VERSION:
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--prefix",
-                str(_npm_dir()),
-                "--no-audit",
-                "--no-fund",
-                "--silent",
-                f"@qlik/api@{VERSION}",
-            ],
-            check=False,
-            timeout=300,
-        )
-    if shutil.which("node") and _installed_version() == VERSION:
-        return _package()
-    reason = (
-        f"@qlik/api@{VERSION} is not installed in {_npm_dir()} (or node is missing): run "
-        f"`npm install --prefix {_npm_dir()} @qlik/api@{VERSION}`; .ci/run does"
-    )
-    if os.environ.get("DCAAS_REQUIRE_QLIK_API") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +98,7 @@ def _run(
 
 @pytest.fixture(scope="module", params=["connectivity", "v1"])
 def report(live: Live, engine_key: str, request: pytest.FixtureRequest) -> dict[str, Any]:
-    return _run(live, _require_qlik_api(), request.param, engine_key)
+    return _run(live, qlik_api_package(), request.param, engine_key)
 
 
 def test_every_answer_fits_qlik_types(report: dict[str, Any]) -> None:

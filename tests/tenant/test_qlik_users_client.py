@@ -2,7 +2,7 @@
 getUser, countUsers, and its `next` page helper), run with Node against a live dcaas on loopback.
 
 The package is installed into ``$DCAAS_TEST_NPM_DIR`` (default ``~/.cache/dcaas-test-npm``),
-outside the repository, by ``.ci/run`` or, when missing, by the fixture below (npm). Without
+outside the repository, by ``.ci/run`` or, when missing, by :mod:`tests.qlik_api`. Without
 node and npm, or when the install fails (no registry), the test skips saying why, unless
 ``DCAAS_REQUIRE_NODE=1`` (CI) or ``DCAAS_REQUIRE_QLIK_API=1`` makes it fail.
 """
@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.live import live_dcaas
+from tests.qlik_api import require_qlik_api
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from tests.live import Live
 
-QLIK_API = "@qlik/api@2.19.0"
-REQUIRED = "1" in (os.environ.get("DCAAS_REQUIRE_NODE"), os.environ.get("DCAAS_REQUIRE_QLIK_API"))
 
 SCRIPT = """
 import { auth } from "@qlik/api";
@@ -55,36 +53,10 @@ console.log(JSON.stringify({
 """
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRED:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def qlik_api() -> Path:
-    """The node_modules directory holding @qlik/api 2.19.0 (installed when missing)."""
-    root = Path(os.environ.get("DCAAS_TEST_NPM_DIR", "~/.cache/dcaas-test-npm")).expanduser()
-    modules = root / "node_modules"
-    package = modules / "@qlik" / "api" / "package.json"
-
-    def version() -> str | None:
-        return json.loads(package.read_text())["version"] if package.is_file() else None
-
-    if not shutil.which("node") or not shutil.which("npm"):
-        _unavailable("node and npm are needed to run @qlik/api")
-    if version() != "2.19.0":
-        root.mkdir(parents=True, exist_ok=True)
-        install = subprocess.run(
-            ["npm", "install", "--prefix", str(root), "--no-audit", "--no-fund", QLIK_API],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if install.returncode != 0 or version() != "2.19.0":
-            _unavailable(f"could not install {QLIK_API} into {root}: {install.stderr[-500:]}")
-    return modules
+    """The node_modules directory holding @qlik/api (installed when missing)."""
+    return require_qlik_api() / "node_modules"
 
 
 @pytest.fixture

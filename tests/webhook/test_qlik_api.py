@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.live import live_dcaas
-from tests.webhook.qlik_api import qlik_api_dir
+from tests.qlik_api import qlik_api_package
 
 if TYPE_CHECKING:
     from tests.webhook.receiver import Receiver
@@ -21,7 +21,7 @@ def test_qlik_api_webhooks_module_manages_a_webhook(tmp_path: Path, receiver: Re
     """createWebhook, getWebhooks, getWebhook, patchWebhook, updateWebhook,
     getWebhookEventTypes, getWebhookDeliveries and deleteWebhook all answer as Qlik's do;
     the secret and encrypted header values never come back."""
-    package = qlik_api_dir()
+    package = qlik_api_package()
     with live_dcaas(tmp_path, outbound_allow="127.0.0.1/32") as live:
         args = ["node", str(SCRIPT), str(package), live.url, live.admin, receiver.url]
         run = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
