@@ -74,6 +74,8 @@ AUDITED: dict[tuple[str, str], str] = {
 # State-changing routes with no event of their own, and why.
 EXEMPT: dict[tuple[str, str], str] = {
     ("POST", f"{C}/actions/filter-orphan"): "a query sent as POST (Qlik's shape); changes nothing",
+    ("POST", "/api/v1/users/actions/filter"): "a query sent as POST (Qlik's shape); changes nothing",
+    ("POST", f"{D}/actions/generate-qri"): "computes QRIs from templates; changes nothing",
     ("GET", f"{W}/oidc/callback"): (
         "signs in by adding a console_sessions row, which the hook records as "
         "console-session.created exactly as for POST /console/session; single sign-on is not "
@@ -100,6 +102,8 @@ ELSEWHERE = {
 }
 # Who calls each route (an owner by default; settings need the tenant admin).
 CALLER = {
+    ("POST", f"{P}/actions/delete"): "admin",  # bulk delete and update are admin-only (Qlik)
+    ("POST", f"{P}/actions/update"): "admin",
     ("PUT", f"{D}/{{dataSourceId}}/settings"): "admin",
     ("POST", f"{D}/endpoints"): "admin",
     ("POST", G): "admin",
