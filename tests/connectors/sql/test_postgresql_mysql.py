@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests import sql_servers
+from tests.connectors.sql.helpers import browse_all, context, run_test
 
 from dcaas.connectors.base import ConnectorContext, SourceFailure, StepFailed, Steps
-from dcaas.connectors.sql.layer import SqlConnector, join_path
+from dcaas.connectors.sql.layer import join_path
 from dcaas.connectors.sql.mysql import MysqlConnector
 from dcaas.connectors.sql.postgresql import PostgresConnector
 from dcaas.kit.outbound import OutboundPolicy
@@ -16,12 +17,7 @@ from dcaas.kit.outbound import OutboundPolicy
 if TYPE_CHECKING:
     from tests.sql_servers import Db
 
-CONTEXT = ConnectorContext(
-    outbound=OutboundPolicy.parse("127.0.0.1/32"),
-    connect_timeout=3.0,
-    total_timeout=10.0,
-    max_preview_bytes=100_000,
-)
+CONTEXT = context()
 
 
 def props(db: Db, **extra: Any) -> dict[str, Any]:
@@ -34,32 +30,6 @@ def props(db: Db, **extra: Any) -> dict[str, Any]:
         "password": db.password,
         **extra,
     }
-
-
-async def run_test(cls: type[SqlConnector], properties: dict[str, Any]) -> dict[str, Any]:
-    """Run a connection test; the results by step name."""
-    steps = Steps()
-    connector = cls(properties, CONTEXT)
-    try:
-        await connector.test(steps)
-    except StepFailed:
-        pass
-    finally:
-        await connector.aclose()
-    return {r.name: r for r in steps.results}
-
-
-async def browse_all(connector: SqlConnector, path: str, limit: int) -> list[str]:
-    """Follow browse tokens to the end; the names in order, checking each page's size."""
-    names: list[str] = []
-    token = None
-    while True:
-        page = await connector.browse(path, limit, token)
-        assert len(page.items) <= limit
-        names += [e.name for e in page.items]
-        if page.next_token is None:
-            return names
-        token = page.next_token
 
 
 async def test_pg_good_connection_passes_every_step(pg: Db) -> None:
