@@ -23,19 +23,22 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
 
 from dcaas.app import create_app
+from dcaas.audit.service import new_event
 from dcaas.bootstrap import create_key
 from dcaas.config import Settings
 from dcaas.kit.migrate import upgrade
-from dcaas.webhook.hook import ChangeEvent
 from dcaas.webhook.outbox import enqueue
 from dcaas.webhook.signing import body_of
 from dcaas.webhook.worker import Worker
+
+if TYPE_CHECKING:
+    from dcaas.webhook.outbox import WebhookEvent
 
 CREATED = "com.qlik.v1.data-connection.created"
 
@@ -137,7 +140,9 @@ async def delivery_throughput(events: int, url: str) -> None:
         bodies = []
         async with state.store.write() as db:
             for i in range(events):
-                event = ChangeEvent(CREATED, tenant, "u", "data-connection", f"c{i}")
+                event = new_event(
+                    CREATED, object_type="data-connection", object_id=f"c{i}", tenant_id=tenant
+                )
                 await enqueue(db, event)
                 bodies.append(body_of(_stored(event), cloud_events=False)[0])
         settings = state.settings.model_copy(update={"outbound_allow": "127.0.0.1/32"})
@@ -170,7 +175,7 @@ async def _tenant(state: Any) -> str:
         return str(await db.scalar(select(Tenant.id).where(Tenant.name == "t")))
 
 
-def _stored(event: ChangeEvent) -> dict[str, Any]:
+def _stored(event: WebhookEvent) -> dict[str, Any]:
     from dcaas.webhook.outbox import snapshot  # noqa: PLC0415
 
     return snapshot(event)

@@ -32,7 +32,7 @@ from dcaas.config import ConfigurationError, Settings
 from dcaas.connection import schemas as connection_schemas
 from dcaas.connection.endpoints import router as connections
 from dcaas.connection.legacy_endpoints import router as legacy
-from dcaas.connection.probe_endpoints import router as probes
+from dcaas.connection.probe.endpoints import router as probes
 from dcaas.console import web as console
 from dcaas.console.pages import error_page, wants_page
 from dcaas.credential import schemas as credential_schemas

@@ -74,7 +74,7 @@ AUDITED: dict[tuple[str, str], str] = {
 # State-changing routes with no event of their own, and why.
 EXEMPT: dict[tuple[str, str], str] = {
     ("POST", f"{C}/actions/filter-orphan"): "a query sent as POST (Qlik's shape); changes nothing",
-    ("POST", "/api/v1/users/actions/filter"): "a query sent as POST (Qlik's shape); changes nothing",
+    ("POST", "/api/v1/users/actions/filter"): "a query sent as POST; changes nothing",
     ("POST", f"{D}/actions/generate-qri"): "computes QRIs from templates; changes nothing",
     ("GET", f"{W}/oidc/callback"): (
         "signs in by adding a console_sessions row, which the hook records as "

@@ -53,5 +53,5 @@ async def _update_one(service: ConnectionService, item: BulkUpdateItem) -> None:
     # Name, space and owner decide no destination; restated through the boundary all the same,
     # so that whatever bulk updates may change later is checked by the one rule.
     await service.restate(connection)
-    await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
-    await service._save(connection)  # noqa: SLF001
+    await service.check_name(connection, exclude_id=connection.id)
+    await service.save(connection)

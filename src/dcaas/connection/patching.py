@@ -154,7 +154,7 @@ async def apply_patch(service: ConnectionService, connection: Connection, raw_op
     patched = await read_patch(service, connection, raw_ops)
     await _plain_fields(service, connection, patched.new, patched.touched)
     verdict = await service.rewrite(connection, patched.change, patched.stored)
-    await service._check_name(connection, exclude_id=connection.id)  # noqa: SLF001
+    await service.check_name(connection, exclude_id=connection.id)
     return verdict
 
 

@@ -151,7 +151,7 @@ class ConnectionService:
         auth_status: str | None = None,
     ) -> ConnectionView:
         """``extra_secrets`` join the credential (OAuth tokens, which are not properties)."""
-        source = self._known_source(body.datasourceID)
+        source = self.known_source(body.datasourceID)
         await self.sources.require_enabled_for_create(source.id)
         space = await self.access.space_for_write(body.space)
         self._spaces[space.id] = space
@@ -175,7 +175,7 @@ class ConnectionService:
 
     async def create_from_statement(self, body: ConnectionCreate) -> ConnectionView:
         await self.sources.require_enabled_for_create(body.datasourceID)
-        source = self._known_source(body.datasourceID)  # as the properties form does
+        source = self.known_source(body.datasourceID)  # as the properties form does
         space = await self.access.space_for_write(body.space)
         self._spaces[space.id] = space
         conn_id = self._new_id(body.qID, body.qEngineObjectID)
@@ -206,7 +206,8 @@ class ConnectionService:
         credential = await self._establish(connection, verdict)
         return await self._insert(connection, credential)
 
-    def _known_source(self, data_source_id: str) -> DataSource:
+    def known_source(self, data_source_id: str) -> DataSource:
+        """The catalog's data source of that id, or a 400 naming ``datasourceID``."""
         source = get_data_source(data_source_id)
         if source is None:
             raise ValidationFailed(
@@ -368,7 +369,8 @@ class ConnectionService:
                 code=Code.CONNECTION_CHANGED,
             ) from None
 
-    async def _check_name(self, connection: Connection, *, exclude_id: str | None = None) -> None:
+    async def check_name(self, connection: Connection, *, exclude_id: str | None = None) -> None:
+        """409 when the name is taken in the connection's space (``exclude_id``: itself)."""
         if await self.repo.name_taken(connection.space_id, connection.name, exclude_id=exclude_id):
             raise _conflict(connection.name)
 
@@ -541,7 +543,7 @@ class ConnectionService:
             connection = await self._manageable(ref, by_name=by_name)
         etags.require(if_match, connection.version, f"data connection {connection.id}")
         await rules(self, connection, raw_ops)
-        await self._save(connection, conditional=if_match is not None)
+        await self.save(connection, conditional=if_match is not None)
         return connection.version
 
     async def _replaceable(
@@ -601,11 +603,11 @@ class ConnectionService:
         if body.tags is not None:
             connection.tags = body.tags
         await self.rewrite(connection, change, stored)
-        await self._check_name(connection, exclude_id=connection.id)
-        await self._save(connection, conditional=if_match is not None)
+        await self.check_name(connection, exclude_id=connection.id)
+        await self.save(connection, conditional=if_match is not None)
         return connection.version
 
-    async def _save(self, connection: Connection, *, conditional: bool = False) -> None:
+    async def save(self, connection: Connection, *, conditional: bool = False) -> None:
         """Flush the change; the UPDATE matches the version read, so no update is lost."""
         await self._check_gateway(connection, changed=_gateway_changed(connection))
         connection.updated = utcnow()
@@ -680,7 +682,7 @@ class ConnectionService:
             architecture=original.architecture,
             separate_credentials=original.separate_credentials,
         )
-        await self._check_name(copy)
+        await self.check_name(copy)
         space = await self._space(original.space_id)
         manages = space is not None and await self.access.can_manage(space)
         if manages and not original.separate_credentials:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from dcaas.connection import statement as statements
 from dcaas.connection.presenter import qri
-from dcaas.connection.probe import source_error
-from dcaas.connection.probe_targets import (
+from dcaas.connection.probe.service import source_error
+from dcaas.connection.probe.targets import (
     opened_credential,
     personal_credential_missing,
     usable_properties,

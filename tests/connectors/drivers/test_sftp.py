@@ -40,7 +40,7 @@ ALL_STEPS = ["resolve-host", "connect", "authenticate", "reach-path"]
 
 @pytest.fixture(autouse=True)
 def _secrets_declared() -> Iterator[None]:
-    """Call connectors as the probe service does (dcaas.connection.probe): with the secrets
+    """Call connectors as the probe service does (dcaas.connection.probe.service): with the secrets
     the spec declares (the user name too) in use, so asyncssh's lines are scrubbed."""
     source = get_data_source("File_FileTransferConnector")
     assert source is not None

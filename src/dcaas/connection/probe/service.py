@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
     from dcaas.auth.principal import Principal
-    from dcaas.connection.probe_targets import Target
+    from dcaas.connection.probe.targets import Target
     from dcaas.deps import AppState
 
 log = logging.getLogger(__name__)

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Query, Request
 
 from dcaas.audit import types as events
 from dcaas.audit.calls import audited_call, record_test
-from dcaas.connection.probe import ProbeResult, ProbeService
-from dcaas.connection.probe_schemas import (
+from dcaas.connection.probe.schemas import (
     BrowseItem,
     BrowsePage,
     PreviewResponse,
     ProbeResponse,
     ProbeStep,
 )
-from dcaas.connection.probe_targets import Target, Targets
+from dcaas.connection.probe.service import ProbeResult, ProbeService
+from dcaas.connection.probe.targets import Target, Targets
 from dcaas.connection.schemas import ConnectionCreate, DcaasConnectionCreate
 from dcaas.connection.service import ConnectionService
 from dcaas.deps import AppState, Body, Caller, CallsOut, State, json_body

@@ -129,7 +129,7 @@ class Targets:
         return await self._from_statement(parse(ConnectionCreate, data))
 
     async def _from_properties(self, body: DcaasConnectionCreate) -> Target:
-        source = self.service._known_source(body.datasourceID)  # noqa: SLF001
+        source = self.service.known_source(body.datasourceID)
         await self.service.sources.require_enabled_for_create(source.id)
         source = _runnable(source.id)
         verdict = decide(source, Stored(), Change(properties=body.connectionProperties))
