@@ -73,6 +73,7 @@ export interface ApiKey {
   status: string;
   created: string;
   expiry?: string;
+  scopes?: string[];
 }
 
 export interface ProbeStep {

@@ -1,10 +1,10 @@
-// The admin area. Each page is one entry of ADMIN_PAGES: gateways, engine grants, secret-release
-// records and audit events (added by other issues) become new entries here, with their routes.
+// The admin area. Each page is one entry of ADMIN_PAGES, with its route.
 import type { ReactElement } from "react";
 import { Navigate, NavLink, Outlet, type RouteObject } from "react-router";
 import { PageHeading } from "../../components/common";
 import { ApiKeys } from "./ApiKeys";
 import { DataSources } from "./DataSources";
+import { AuditEvents, Gateways, SecretReleases } from "./Records";
 import { Spaces } from "./Spaces";
 
 interface AdminPage {
@@ -17,6 +17,9 @@ export const ADMIN_PAGES: AdminPage[] = [
   { path: "spaces", label: "Spaces and members", element: <Spaces /> },
   { path: "api-keys", label: "API keys", element: <ApiKeys /> },
   { path: "data-sources", label: "Data sources", element: <DataSources /> },
+  { path: "gateways", label: "Gateways", element: <Gateways /> },
+  { path: "releases", label: "Secret releases", element: <SecretReleases /> },
+  { path: "audit", label: "Audit events", element: <AuditEvents /> },
 ];
 
 function AdminLayout() {

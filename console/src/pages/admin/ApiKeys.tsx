@@ -27,7 +27,11 @@ export function ApiKeys() {
     setError(null);
     try {
       const answer = await call<{ token: string }>("POST", "/api/v1/api-keys", {
-        body: { description: String(values.get("description") || ""), ...(expiry ? { expiry: new Date(`${expiry}T23:59:59`).toISOString() } : {}) },
+        body: {
+          description: String(values.get("description") || ""),
+          ...(expiry ? { expiry: new Date(`${expiry}T23:59:59`).toISOString() } : {}),
+          ...(values.get("engine") ? { scopes: ["engine"] } : {}),
+        },
         headers: { "Idempotency-Key": crypto.randomUUID() },
       });
       form.reset();
@@ -75,6 +79,12 @@ export function ApiKeys() {
           Expires (optional)
           <input name="expiry" type="date" min={new Date().toISOString().slice(0, 10)} />
         </label>
+        {me?.isAdmin ? (
+          <label className="inline">
+            <input name="engine" type="checkbox" />
+            Engine grant: the key may receive connections' secrets from the engine endpoint (every release is recorded)
+          </label>
+        ) : null}
         <button type="submit" disabled={busy}>
           Create a key
         </button>
@@ -90,6 +100,7 @@ export function ApiKeys() {
                 <th scope="col">Description</th>
                 <th scope="col">User</th>
                 <th scope="col">Status</th>
+                <th scope="col">Grants</th>
                 <th scope="col">Created</th>
                 <th scope="col">Expires</th>
                 <th scope="col">
@@ -105,6 +116,7 @@ export function ApiKeys() {
                   <td>
                     <span className={`badge ${k.status === "active" ? "passed" : "skipped"}`}>{k.status}</span>
                   </td>
+                  <td>{k.scopes?.includes("engine") ? "engine" : <span className="muted">none</span>}</td>
                   <td>{formatDate(k.created)}</td>
                   <td>{k.expiry ? formatDate(k.expiry) : "never"}</td>
                   <td>
