@@ -371,3 +371,25 @@ async def test_a_filter_lets_only_matching_events_through(api, receiver) -> None
     await drain(worker_of(api), lambda: len(receiver.received) == 2)
     got = [r.body["extensions"]["topLevelResourceId"] for r in receiver.received]
     assert sorted(got) == ["a", "c"]
+
+
+@FAST
+async def test_every_audited_change_reaches_its_subscribers(api, receiver) -> None:
+    """Update, test and delete of a connection, recorded by the audit trail, are delivered in
+    order: webhooks subscribe to the audit catalogue's types."""
+    tested = "com.qlik.v1.data-connection.tested"
+    deleted = "com.qlik.v1.data-connection.deleted"
+    await _webhook(api, receiver, eventTypes=[UPDATED, tested, deleted])
+    connection_id = await _connection(api, "orders")
+    ops = [{"op": "replace", "path": "/qName", "value": "orders-2"}]
+    res = await api.client.patch(f"{C}/{connection_id}", json=ops, headers=api.h(api.alice))
+    assert res.status_code == 204, res.text
+    res = await api.client.post(f"{C}/{connection_id}/actions/test", headers=api.h(api.alice))
+    assert res.status_code in {200, 400, 503}, res.text
+    res = await api.client.delete(f"{C}/{connection_id}", headers=api.h(api.alice))
+    assert res.status_code == 204, res.text
+    await drain(worker_of(api), lambda: len(receiver.received) == 3)
+    bodies = [r.body for r in receiver.received]
+    assert [b["eventType"] for b in bodies] == [UPDATED, tested, deleted]
+    assert {b["extensions"]["topLevelResourceId"] for b in bodies} == {connection_id}
+    assert all(r.signed for r in receiver.received)

@@ -197,6 +197,8 @@ def as_log_fields(event: AuditEvent) -> dict[str, Any]:
 
 @orm_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is released (SQLAlchemy calls this hook for those too)
     # From here on the commit's flush runs: events the hook records in it are added at once.
     session.info[COMMITTING_KEY] = True
     unadded: list[AuditEvent] = session.info.pop(UNADDED_KEY, [])
@@ -206,6 +208,8 @@ def _before_commit(session: Session) -> None:
 
 @orm_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its events wait for the transaction's commit
     session.info.pop(COMMITTING_KEY, None)
     pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
     if pending and config_of(session).log:

@@ -45,16 +45,15 @@ class WebhookRepository(RepositoryBase[Webhook]):
     async def get(self, webhook_id: str) -> Webhook | None:
         return await self.one(self.readable().where(Webhook.id == webhook_id))
 
-    async def subscribed(self, event_type: str) -> list[tuple[str, str | None]]:
-        """(id, filter) of the tenant's enabled webhooks that subscribe to ``event_type`` (a
-        tenant has few webhooks, so the JSON list is matched here rather than in each
-        dialect's SQL)."""
+    async def enabled(self) -> list[tuple[str, list[str], str | None]]:
+        """(id, event types, filter) of the tenant's enabled webhooks (a tenant has few, so
+        their JSON lists are matched in Python rather than in each dialect's SQL)."""
         rows = await self.session.execute(
             self.scoped(Webhook, Webhook.id, Webhook.event_types, Webhook.filter).where(
                 Webhook.enabled.is_(True)
             )
         )
-        return [(i, f) for i, types, f in rows.tuples() if event_type in (types or [])]
+        return [(i, list(types or []), f) for i, types, f in rows.tuples()]
 
     async def add_deliveries(self, rows: list[dict[str, Any]]) -> None:
         """Outbox rows in one INSERT (no ORM objects: this runs in every audited write)."""
