@@ -73,11 +73,14 @@ async def enqueue_all(session: AsyncSession, events: Sequence[WebhookEvent]) -> 
     INSERT for all the deliveries."""
     rows: list[dict[str, Any]] = []
     now = utcnow()
-    for tenant_id in dict.fromkeys(e.tenant_id for e in events):
+    by_tenant: dict[str, list[WebhookEvent]] = {}
+    for each in events:
+        by_tenant.setdefault(each.tenant_id, []).append(each)
+    for tenant_id, tenant_events in by_tenant.items():
         hooks = await WebhookRepository(session, tenant_id).enabled()
         if not hooks:
             continue
-        for event in (e for e in events if e.tenant_id == tenant_id):
+        for event in tenant_events:
             stored = snapshot(event)
             attrs = attributes(stored)
             key = f"{event.object_type or '-'}:{event.object_id or '-'}"[:200]
