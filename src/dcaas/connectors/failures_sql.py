@@ -404,7 +404,13 @@ SQL_ENGINE_RULES: list[Rule] = [
         F.CONFIGURATION,
         "the server closed the connection during the sign-in; check that the port is the "
         "database's and the TLS settings",
-        all_of(_driver, _says("unexpected eof", "connection closed", "dpy-4011")),
+        all_of(
+            _driver_or_urllib3,
+            lambda e: (
+                _says("unexpected eof", "connection closed", "dpy-4011")(e)
+                or caused_by(ConnectionResetError)(e)  # http.client's RemoteDisconnected too
+            ),
+        ),
     ),
     _row(
         Code.SOURCE_SERVER_ERROR,

@@ -60,11 +60,12 @@ def caused_by(kind: type[BaseException]) -> Callable[[BaseException], bool]:
 
 
 def _wrapped(exc: BaseException) -> BaseException | None:
+    """urllib3's ``reason``, or the first exception among the arguments (its ProtocolError
+    is ``('Connection aborted.', RemoteDisconnected(...))``)."""
     reason = getattr(exc, "reason", None)
     if isinstance(reason, BaseException):
         return reason
-    first = exc.args[0] if exc.args else None
-    return first if isinstance(first, BaseException) else None
+    return next((a for a in exc.args if isinstance(a, BaseException)), None)
 
 
 def named(module: str, *names: str) -> Callable[[BaseException], bool]:
