@@ -33,6 +33,7 @@ from dcaas.errors import BadRequest, Code, ValidationFailed
 from dcaas.idempotency import IDEMPOTENT
 from dcaas.kit.etag import etag
 from dcaas.kit.http import (
+    PATCH_BODY,
     base_url,
     json_body_doc,
     json_response,
@@ -305,14 +306,7 @@ async def get_connection(request: Request, qID: str, db: Read, caller: Caller) -
     "/{qID}",
     status_code=204,
     response_class=Response,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}
-            },
-        }
-    },
+    openapi_extra=PATCH_BODY,
 )
 async def patch_connection(
     qID: str,

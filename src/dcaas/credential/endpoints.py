@@ -19,7 +19,7 @@ from dcaas.credential.schemas import (
 from dcaas.credential.service import CredentialService, CredentialView
 from dcaas.deps import Body, Caller, Read, State, Write, parse
 from dcaas.idempotency import IDEMPOTENT
-from dcaas.kit.http import base_url, json_body_doc, page_links
+from dcaas.kit.http import PATCH_BODY, base_url, json_body_doc, page_links
 from dcaas.kit.paging import Cursor, Sort
 from dcaas.kit.schemas import Href, Link, Meta
 from dcaas.kit.time import iso
@@ -120,14 +120,7 @@ async def get_credential(
     "/{qID}",
     status_code=204,
     response_class=Response,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}
-            },
-        }
-    },
+    openapi_extra=PATCH_BODY,
 )
 async def patch_credential(
     qID: str, data: Body, db: Write, caller: Caller, state: State, byCredentialName: bool = False

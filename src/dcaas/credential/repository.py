@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from dcaas.kit.crypto import Sealed
-    from dcaas.kit.paging import Cursor, Sort
 
 KEYSET = Keyset(
     {
@@ -77,24 +76,6 @@ class CredentialRepository(RepositoryBase[Credential]):
             .execution_options(synchronize_session=False)
         )
         return getattr(result, "rowcount", 0) == 1
-
-    async def page(
-        self,
-        condition: ColumnElement[bool] | None,
-        *,
-        sort: Sort,
-        cursor: Cursor | None,
-        limit: int,
-    ) -> Sequence[Credential]:
-        """Up to ``limit + 1`` rows after (or, backwards, before) the cursor, nearest first."""
-        stmt = self.readable()
-        if condition is not None:
-            stmt = stmt.where(condition)
-        return await self.all(KEYSET.page_of(stmt, sort=sort, cursor=cursor, limit=limit))
-
-    async def count(self, condition: ColumnElement[bool] | None) -> int:
-        stmt = self.readable()
-        return await self.count_of(stmt if condition is None else stmt.where(condition))
 
     async def orphans(
         self,

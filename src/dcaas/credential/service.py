@@ -148,8 +148,8 @@ class CredentialService:
         condition: ColumnElement[bool] | None = (
             filter_clause(filter_text, FILTER_FIELDS) if filter_text else None
         )
-        rows = await self.repo.page(condition, sort=sort, cursor=cursor, limit=limit)
-        count = await self.repo.count(condition)
+        rows = await self.repo.page_where(KEYSET, condition, sort=sort, cursor=cursor, limit=limit)
+        count = await self.repo.count_where(condition)
         page = KEYSET.assemble(rows, sort=sort, cursor=cursor, limit=limit, count=count)
         counts = await self.connections.credential_counts([c.id for c in page.items])
         return Page(

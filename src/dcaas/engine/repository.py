@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement
 
-    from dcaas.kit.paging import Cursor, Sort
 
 RELEASES = Keyset({"created": EngineRelease.created}, EngineRelease.id)
 
@@ -20,17 +19,8 @@ RELEASES = Keyset({"created": EngineRelease.created}, EngineRelease.id)
 class ReleaseRepository(RepositoryBase[EngineRelease]):
     model = EngineRelease
 
-    def _where(self, connection_id: str | None) -> list[ColumnElement[bool]]:
-        return [EngineRelease.connection_id == connection_id] if connection_id else []
-
-    async def page(
-        self, *, connection_id: str | None, sort: Sort, cursor: Cursor | None, limit: int
-    ) -> Sequence[EngineRelease]:
-        stmt = self.readable().where(*self._where(connection_id))
-        return await self.all(RELEASES.page_of(stmt, sort=sort, cursor=cursor, limit=limit))
-
-    async def count(self, *, connection_id: str | None) -> int:
-        return await self.count_of(self.readable().where(*self._where(connection_id)))
+    def where(self, connection_id: str | None) -> ColumnElement[bool] | None:
+        return EngineRelease.connection_id == connection_id if connection_id else None
 
 
 class EndpointRepository(RepositoryBase[EngineEndpoint]):

@@ -317,8 +317,9 @@ class EngineService:
     ) -> Page[EngineRelease]:
         require_admin(self.principal, "list engine releases")
         repo = ReleaseRepository(db, self.principal.tenant_id)
-        rows = await repo.page(connection_id=connection_id, sort=sort, cursor=cursor, limit=limit)
-        count = await repo.count(connection_id=connection_id)
+        where = repo.where(connection_id)
+        rows = await repo.page_where(RELEASES, where, sort=sort, cursor=cursor, limit=limit)
+        count = await repo.count_where(where)
         return RELEASES.assemble(rows, sort=sort, cursor=cursor, limit=limit, count=count)
 
 

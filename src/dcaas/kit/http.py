@@ -19,7 +19,7 @@ from dcaas.kit.schemas import Href, TopLevelLinks
 if TYPE_CHECKING:
     from dcaas.kit.paging import Cursor
 
-__all__ = ["base_url", "json_body_doc", "page_links"]
+__all__ = ["PATCH_BODY", "base_url", "json_body_doc", "page_links"]
 
 Q = TypeVar("Q", bound=BaseModel)
 
@@ -48,13 +48,20 @@ def _self(request: Request, path: str) -> str:
     return f"{path}?{query}" if query else path
 
 
-def json_body_doc(*models: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` documenting a JSON body that the endpoint parses itself."""
-    refs = [{"$ref": f"#/components/schemas/{m.__name__}"} for m in models]
+def json_body_doc(*models: type[BaseModel] | str, required: bool = True) -> dict[str, Any]:
+    """``openapi_extra`` documenting a JSON body that the endpoint parses itself: models, or
+    the names of schemas the app adds to the document itself (``PATCH_BODY``)."""
+    refs = [
+        {"$ref": f"#/components/schemas/{m if isinstance(m, str) else m.__name__}"} for m in models
+    ]
     schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
     return {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        "requestBody": {"required": required, "content": {"application/json": {"schema": schema}}},
     }
+
+
+# A JSON Patch body; app.py documents the ``PatchRequest`` schema (a list of PatchOp).
+PATCH_BODY = json_body_doc("PatchRequest")
 
 
 def json_response(

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Delete, Select, Update
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from dcaas.kit.listing import Keyset
+    from dcaas.kit.paging import Cursor, Sort
+
 M = TypeVar("M", bound=Base)
 
 TENANT_PARAM = "tenant_id"
@@ -100,6 +103,23 @@ class RepositoryBase(Generic[M]):
         counting = statement.with_only_columns(func.count(), maintain_column_froms=True)
         counting = counting.order_by(None)
         return int(await self.session.scalar(counting) or 0)
+
+    async def page_where(
+        self,
+        keyset: Keyset,
+        *conditions: ColumnElement[bool] | None,
+        sort: Sort,
+        cursor: Cursor | None,
+        limit: int,
+    ) -> Sequence[M]:
+        """Up to ``limit + 1`` readable rows meeting ``conditions``, after (or, backwards,
+        before) the cursor in ``keyset``'s order, nearest first."""
+        stmt = self.readable().where(*(c for c in conditions if c is not None))
+        return await self.all(keyset.page_of(stmt, sort=sort, cursor=cursor, limit=limit))
+
+    async def count_where(self, *conditions: ColumnElement[bool] | None) -> int:
+        """How many readable rows meet ``conditions``."""
+        return await self.count_of(self.readable().where(*(c for c in conditions if c is not None)))
 
     async def add(self, row: M) -> M:
         self.session.add(row)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 
 from dcaas.kit.listing import Keyset
 from dcaas.kit.repository import RepositoryBase
@@ -12,8 +12,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
-
-    from dcaas.kit.paging import Cursor, Sort
 
 
 class TenantRepository:
@@ -64,24 +62,6 @@ class UserRepository(RepositoryBase[User]):
             )
         )
         return await self.all(stmt.order_by(User.created, User.id).limit(limit))
-
-    async def page(
-        self,
-        condition: ColumnElement[bool] | None,
-        *,
-        sort: Sort,
-        cursor: Cursor | None,
-        limit: int,
-    ) -> Sequence[User]:
-        """Up to ``limit + 1`` users after (or, backwards, before) the cursor, nearest first."""
-        stmt = self.readable()
-        if condition is not None:
-            stmt = stmt.where(condition)
-        return await self.all(USER_KEYSET.page_of(stmt, sort=sort, cursor=cursor, limit=limit))
-
-    async def count(self, condition: ColumnElement[bool] | None) -> int:
-        stmt = self.readable()
-        return await self.count_of(stmt if condition is None else stmt.where(condition))
 
 
 USER_KEYSET = Keyset(

@@ -236,12 +236,14 @@ class UserDirectory:
         total: bool,
     ) -> Page[User]:
         condition = filter_clause(filter_text, USER_FILTER_FIELDS) if filter_text else None
-        rows = await self.repo.page(condition, sort=sort, cursor=cursor, limit=limit)
-        count = await self.repo.count(condition) if total else -1
+        rows = await self.repo.page_where(
+            USER_KEYSET, condition, sort=sort, cursor=cursor, limit=limit
+        )
+        count = await self.repo.count_where(condition) if total else -1
         return USER_KEYSET.assemble(rows, sort=sort, cursor=cursor, limit=limit, count=count)
 
     async def count(self) -> int:
-        return await self.repo.count(None)
+        return await self.repo.count_where()
 
     async def get(self, user_id: str) -> User:
         user = await self.repo.get(user_id)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from dcaas.deps import NO_UNIT_OF_WORK, Body, Caller, CallsOut, Read, State, Write, parse
 from dcaas.idempotency import IDEMPOTENT
-from dcaas.kit.http import json_body_doc
+from dcaas.kit.http import PATCH_BODY, json_body_doc
 from dcaas.kit.jsonpatch import PatchOp
 from dcaas.kit.paging import Cursor, Page, Sort
 from dcaas.unit_of_work import UnitOfWorkRoute
@@ -139,14 +139,7 @@ async def put_webhook(id: str, data: Body, unit: CallsOut, caller: Caller, state
     "/{id}",
     status_code=204,
     response_class=Response,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}
-            },
-        }
-    },
+    openapi_extra=PATCH_BODY,
 )
 async def patch_webhook(
     id: str,  # noqa: A002 - Qlik's path parameter

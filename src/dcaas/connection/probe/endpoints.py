@@ -35,12 +35,7 @@ router = APIRouter(
     prefix="/api/v1/data-connections", tags=["data-connections"], route_class=UnitOfWorkRoute
 )
 _BROWSE = Sort("browse", descending=False)
-_PATCH_BODY = {
-    "requestBody": {
-        "required": False,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatchRequest"}}},
-    }
-}
+_PATCH_BODY = json_body_doc("PatchRequest", required=False)  # none: test as saved
 Path = Annotated[str, Query(max_length=4096, description="Where to look; '' is the top")]
 
 
