@@ -17,6 +17,7 @@ import importlib
 import importlib.util
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import (
@@ -158,30 +159,38 @@ class ConnectorProperties(BaseModel):
                 raise ValueError(f"{names} is required")
         return self
 
+    # The spec's markers, read once per properties class (they are asked on every write).
     @classmethod
     def secret_fields(cls) -> frozenset[str]:
-        return frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(SECRET_MARK)
-        )
+        return _marked(cls, SECRET_MARK)
 
     @classmethod
     def destination_fields(cls) -> frozenset[str]:
-        return frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict)
-            and info.json_schema_extra.get(DESTINATION_MARK)
-        )
+        return _marked(cls, DESTINATION_MARK)
 
     @classmethod
     def encryptable_fields(cls) -> frozenset[str]:
-        return frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if "EncryptableItem" in str(info.annotation)
-        )
+        return _encryptable(cls)
+
+
+@cache
+def _marked(model: type[BaseModel], mark: str) -> frozenset[str]:
+    """The fields of ``model`` whose schema carries ``mark``."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(mark)
+    )
+
+
+@cache
+def _encryptable(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that are lists of header-like items with an ``encrypt`` flag."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if "EncryptableItem" in str(info.annotation)
+    )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ _VISIBLE_IDS = select(Space.id).where(
         ),
     ),
 )
+# A user's personal space: asked on every create, so built once.
+_PERSONAL = select(Space).where(tenant_scope(Space), Space.type == SpaceType.PERSONAL, _OWNED)
 
 
 class SpaceRepository(RepositoryBase[Space]):
@@ -41,9 +43,8 @@ class SpaceRepository(RepositoryBase[Space]):
         return await self.one(self.readable().where(Space.id == space_id))
 
     async def personal_of(self, user_id: str) -> Space | None:
-        return await self.one(
-            self.readable().where(Space.type == SpaceType.PERSONAL, Space.owner_id == user_id)
-        )
+        found: Space | None = await self.session.scalar(_PERSONAL, self.params(user_id=user_id))
+        return found
 
     async def visible_named(self, user_id: str, name: str, *, all_shared: bool) -> Space | None:
         """A space of this name among those :meth:`visible` gives the user, if any."""
