@@ -213,6 +213,30 @@ async def _pg(url: str, *statements: str) -> None:
         await conn.close()
 
 
+def server_env(store: Store, key: str, redis_url: str) -> dict[str, str]:
+    """The environment ``dcaas serve`` gets: the production profile the README recommends
+    (JSON logs at INFO, rate limits; Redis on PostgreSQL). tests/bench checks that it serves."""
+    env = {
+        **os.environ,
+        "DCAAS_DATABASE_URL": store.url,
+        "DCAAS_DATA_DIR": str(store.data_dir),
+        "DCAAS_ENV": "production",
+        "DCAAS_ALLOWED_HOSTS": "127.0.0.1",  # production trusts no Host header by default
+        "DCAAS_BOOTSTRAP": "false",
+        "DCAAS_ENCRYPTION_KEY": key,
+        "DCAAS_LOG_FORMAT": "json",
+        "DCAAS_LOG_LEVEL": "INFO",
+        "DCAAS_RATE_LIMIT_ENABLED": "true",
+        "FLOOR_DB_URL": store.url,
+    }
+    for name in ("DCAAS_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "DCAAS_RATE_LIMIT_TIER1"):
+        env.pop(name, None)
+    if store.pg:
+        env["DCAAS_REDIS_URL"] = redis_url
+        env["DCAAS_RATE_LIMIT_PREFIX"] = "dcaas-bench-" + uuid.uuid4().hex[:8]
+    return env
+
+
 class Bench:
     """One store prepared for dcaas and the floor: schema, keys, a seed connection."""
 
@@ -221,33 +245,13 @@ class Bench:
         self.args = args
         self.stack = stack
         self.key = base64.b64encode(secrets.token_bytes(32)).decode()
-        self.env = self._env()
+        self.env = server_env(store, self.key, args.redis_url)
         subprocess.run(
             [str(BIN / "dcaas"), "migrate"], env=self.env, check=True, capture_output=True
         )
         self.keys = asyncio.run(self._keys(args.keys))
         self.keyfile = store.data_dir / "keys.txt"
         self.keyfile.write_text("\n".join(self.keys) + "\n")
-
-    def _env(self) -> dict[str, str]:
-        env = {
-            **os.environ,
-            "DCAAS_DATABASE_URL": self.store.url,
-            "DCAAS_DATA_DIR": str(self.store.data_dir),
-            "DCAAS_ENV": "production",
-            "DCAAS_BOOTSTRAP": "false",
-            "DCAAS_ENCRYPTION_KEY": self.key,
-            "DCAAS_LOG_FORMAT": "json",
-            "DCAAS_LOG_LEVEL": "INFO",
-            "DCAAS_RATE_LIMIT_ENABLED": "true",
-            "FLOOR_DB_URL": self.store.url,
-        }
-        for name in ("DCAAS_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "DCAAS_RATE_LIMIT_TIER1"):
-            env.pop(name, None)
-        if self.store.pg:
-            env["DCAAS_REDIS_URL"] = self.args.redis_url
-            env["DCAAS_RATE_LIMIT_PREFIX"] = "dcaas-bench-" + uuid.uuid4().hex[:8]
-        return env
 
     async def _keys(self, count: int) -> list[str]:
         url = self.store.url

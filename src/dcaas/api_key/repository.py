@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from dcaas.api_key.models import ApiKey
 from dcaas.kit.repository import RepositoryBase
@@ -13,9 +13,13 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
+# The one unscoped query: authentication finds the tenant from the key itself (built once:
+# every request whose key is not in the principal cache runs it).
+_BY_LOOKUP = select(ApiKey).where(ApiKey.lookup == bindparam("lookup"))
+
+
 async def by_lookup(session: AsyncSession, lookup: str) -> ApiKey | None:
-    """The one unscoped query: authentication finds the tenant from the key itself."""
-    api_key: ApiKey | None = await session.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
+    api_key: ApiKey | None = await session.scalar(_BY_LOOKUP, {"lookup": lookup})
     return api_key
 
 

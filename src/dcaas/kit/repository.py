@@ -12,7 +12,7 @@ and say so where they are written.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, inspect, select, update
@@ -33,10 +33,14 @@ M = TypeVar("M", bound=Base)
 TENANT_PARAM = "tenant_id"
 
 
+@lru_cache(maxsize=8192)
 def tenant_scope(model: type[Base], tenant_id: str | None = None) -> ColumnElement[bool]:
     """The rows of ``model`` (which must have a ``tenant_id`` column) that belong to
     ``tenant_id``; without one, to the bound parameter ``TENANT_PARAM``, for a statement
-    built once at import and run with :meth:`RepositoryBase.params`."""
+    built once at import and run with :meth:`RepositoryBase.params`.
+
+    Remembered per model and tenant: SQL expressions are immutable and may be shared by
+    statements, and building one costs more than a list page's query takes to plan."""
     return _tenant_column(model) == (bindparam(TENANT_PARAM) if tenant_id is None else tenant_id)
 
 

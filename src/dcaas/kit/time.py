@@ -12,9 +12,8 @@ def utcnow() -> datetime:
 
 
 def iso(value: datetime) -> str:
-    """RFC 3339 with milliseconds and ``Z``, as Qlik writes timestamps."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    """RFC 3339 with milliseconds and ``Z``, as Qlik writes timestamps (naive values are UTC).
+    ``isoformat`` truncates to milliseconds, as the stored values are."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds") + "Z"

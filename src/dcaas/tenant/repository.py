@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from dcaas.kit.listing import Keyset
-from dcaas.kit.repository import RepositoryBase
+from dcaas.kit.repository import RepositoryBase, tenant_scope
 from dcaas.tenant.models import LOCAL_NAMESPACE, Tenant, User
 
 if TYPE_CHECKING:
@@ -36,13 +36,18 @@ class TenantRepository:
         return tenant
 
 
+# A user by id: authentication asks it on every request whose key is not cached.
+_USER = select(User).where(tenant_scope(User), User.id == bindparam("user_id"))
+
+
 class UserRepository(RepositoryBase[User]):
     """Users of one tenant."""
 
     model = User
 
     async def get(self, user_id: str) -> User | None:
-        return await self.one(self.readable().where(User.id == user_id))
+        found: User | None = await self.session.scalar(_USER, self.params(user_id=user_id))
+        return found
 
     async def by_subject(self, subject: str, namespace: str = LOCAL_NAMESPACE) -> User | None:
         return await self.one(
